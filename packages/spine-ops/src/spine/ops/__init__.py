@@ -1,0 +1,9 @@
+"""`spine.ops`: Operation primitives for spine: idempotency, manifest, rejects, quality gates, anomalies, watermarks, backfills, retention, assets.
+
+This package is a placeholder in this release: it builds, installs and imports, and its
+public API lands in a later release of the spine workspace.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,551 @@
+"""Idempotency levels and helpers: re-running a stage never duplicates or half-writes data.
+
+Three levels (the spec's progression raw -> bronze -> silver):
+
+- **L1_APPEND** - append everything (audit logs); re-runs append again.
+- **L2_INPUT** - every record carries a hash of its natural key; a record whose hash is
+  already stored is skipped (:meth:`IdempotencyHelper.insert_new` / :func:`ingest_l2`).
+  Deduplication runs inside the database, never one query per row: PostgreSQL ``COPY`` s the
+  batch into a temporary table and inserts the new rows with one ``INSERT ... SELECT``
+  anti-join (plus ``ON CONFLICT DO NOTHING`` when the hash column has a unique index);
+  MySQL/MariaDB stage with a multi-row insert and anti-join the same way; SQLite inserts with
+  ``ON CONFLICT DO NOTHING`` when the hash is uniquely indexed, else stages too; other
+  backends look existing hashes up in chunked ``IN`` lists. Duplicates inside the batch are
+  dropped first (first occurrence wins).
+- **L3_STATE** - a logical key's rows are replaced (delete + insert) in **one** transaction
+  (:meth:`IdempotencyHelper.replace_key` / :func:`replace_l3`): a failure part-way leaves the
+  old rows, never half of the new ones. :mod:`spine.ops.restatement` keeps history instead
+  of deleting.
+
+Index the hash column (``helper.ensure_hash_index(table, "record_hash")`` creates a unique
+index): without one, the anti-join scans the table.
+
+Example:
+    >>> from spine.db.testing import memory_connection
+    >>> conn = memory_connection()
+    >>> _ = conn.execute("CREATE TABLE bronze (week TEXT, symbol TEXT, shares INT, record_hash TEXT)")
+    >>> helper = IdempotencyHelper(conn)
+    >>> rows = [{"week": "2025-12-26", "symbol": "AAPL", "shares": 10},
+    ...         {"week": "2025-12-26", "symbol": "AAPL", "shares": 10}]
+    >>> helper.insert_new("bronze", rows, hash_column="record_hash", natural_key=["week", "symbol"])
+    IngestResult(total=2, inserted=1, skipped=1, duplicates_in_batch=1)
+    >>> helper.insert_new("bronze", rows, hash_column="record_hash", natural_key=["week", "symbol"])
+    IngestResult(total=2, inserted=0, skipped=2, duplicates_in_batch=1)
+    >>> key = LogicalKey(week="2025-12-26")
+    >>> helper.replace_key("bronze", key, [{"week": "2025-12-26", "symbol": "MSFT", "shares": 5}])
+    ReplaceResult(deleted=1, inserted=1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from spine.db import Dialect
+from spine.types import Connection, ValidationError, compute_hash, generate_ulid
+
+from spine.ops._db import OpsDb, ident
+from spine.ops._partition import _scalar, canonical_partition_key
+
+__all__ = [
+    "IdempotencyHelper",
+    "IdempotencyLevel",
+    "IngestResult",
+    "LogicalKey",
+    "ReplaceResult",
+    "ingest_l2",
+    "replace_l3",
+]
+
+_IN_CHUNK = 500
+"""Hashes per ``IN (...)`` look-up (well below every backend's parameter limit)."""
+
+_SMALL_BATCH = 200
+"""Batches up to this size use a look-up + insert instead of a staging table."""
+
+
+class IdempotencyLevel(StrEnum):
+    """How a stage stays safe to re-run."""
+
+    L1_APPEND = "L1_APPEND"
+    """Append only; no re-run safety (audit logs, raw captures)."""
+    L2_INPUT = "L2_INPUT"
+    """Skip records whose natural-key hash is already stored (bronze)."""
+    L3_STATE = "L3_STATE"
+    """Replace a logical key's rows atomically (silver/gold)."""
+
+    @property
+    def rank(self) -> int:
+        """1, 2 or 3."""
+        return int(self.value[1])
+
+
+class LogicalKey:
+    """A logical key: named column values that identify a slice of a table.
+
+    Parts keep the order they were given in, so the rendered SQL is stable. A ``None`` part
+    renders ``col IS NULL`` and binds no value.
+
+    Example:
+        >>> key = LogicalKey(week_ending="2025-12-26", tier="NMS_TIER_1")
+        >>> key.where_clause()
+        'week_ending = ? AND tier = ?'
+        >>> key.values()
+        ('2025-12-26', 'NMS_TIER_1')
+        >>> key.as_dict()
+        {'week_ending': '2025-12-26', 'tier': 'NMS_TIER_1'}
+
+    Raises:
+        ValidationError: no parts, or a part name that is not a plain identifier.
+    """
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, **parts: Any) -> None:
+        if not parts:
+            raise ValidationError("LogicalKey needs at least one part")
+        for name in parts:
+            ident(name)
+        self._parts: dict[str, Any] = dict(parts)
+
+    @classmethod
+    def coerce(cls, key: LogicalKey | Mapping[str, Any]) -> LogicalKey:
+        """Accept a ``LogicalKey`` or a dict of column -> value.
+
+        Raises:
+            ValidationError: anything else.
+        """
+        if isinstance(key, LogicalKey):
+            return key
+        if isinstance(key, Mapping):
+            if not all(isinstance(k, str) for k in key):
+                raise ValidationError("logical key column names must be str")
+            return cls(**dict(key))
+        raise ValidationError(f"logical key must be a dict or LogicalKey, got {type(key).__name__}")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Part names, in order."""
+        return tuple(self._parts)
+
+    def where_clause(self, dialect: Dialect | None = None, *, start: int = 0) -> str:
+        """``"a = ? AND b = ?"``; with a dialect, its placeholders (numbered from ``start``)."""
+        out: list[str] = []
+        i = start
+        for name, value in self._parts.items():
+            if value is None:
+                out.append(f"{name} IS NULL")
+            else:
+                out.append(f"{name} = {dialect.placeholder(i) if dialect is not None else '?'}")
+                i += 1
+        return " AND ".join(out)
+
+    def values(self) -> tuple[Any, ...]:
+        """Bound values for :meth:`where_clause`, in order (``None`` parts omitted)."""
+        return tuple(v for v in self._parts.values() if v is not None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Parts as a dict."""
+        return dict(self._parts)
+
+    def partition_key(self) -> str:
+        """Canonical JSON of the parts (see :mod:`spine.ops._partition`)."""
+        return canonical_partition_key(self._parts)
+
+    def matches(self, row: Mapping[str, Any]) -> bool:
+        """True when ``row`` has every part's value (date-likes compared by ISO text)."""
+        for name, value in self._parts.items():
+            if name not in row:
+                return False
+            got = row[name]
+            if got is not value and got != value and _scalar(got) != _scalar(value):
+                return False
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LogicalKey):
+            return NotImplemented
+        return self.partition_key() == other.partition_key()
+
+    def __hash__(self) -> int:
+        return hash(self.partition_key())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._parts.items())
+        return f"LogicalKey({inner})"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """Counts of an L2 ingest.
+
+    Attributes:
+        total: Records offered.
+        inserted: Records written.
+        skipped: ``total - inserted`` (already stored, or repeated within the batch).
+        duplicates_in_batch: Records dropped because an earlier record of the same batch
+            had the same hash.
+    """
+
+    total: int
+    inserted: int
+    skipped: int
+    duplicates_in_batch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceResult:
+    """Counts of an L3 replace: rows deleted for the key, rows inserted."""
+
+    deleted: int
+    inserted: int
+
+
+class _StageTracker(Protocol):
+    def is_at_least(self, partition_key: Mapping[str, Any], stage: str) -> bool: ...
+
+
+class IdempotencyHelper:
+    """Skip/force checks, hash look-ups, L2 dedup ingest and L3 atomic replace.
+
+    Args:
+        conn: A spine connection.
+
+    Methods that only read or delete (:meth:`delete_for_key`) do not commit, so they can be
+    part of the caller's transaction; :meth:`insert_new` and :meth:`replace_key` commit.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._db = OpsDb(conn)
+        self._unique_cache: dict[tuple[str, str], bool] = {}
+
+    # -- look-ups --------------------------------------------------------------------------
+    def hash_exists(self, table: str, hash_column: str, hash_value: str) -> bool:
+        """True when ``table`` has a row with ``hash_column = hash_value``."""
+        t, c = ident(table), ident(hash_column)
+        sql = f"SELECT 1 AS found FROM {t} WHERE {c} = {self._db.ph()}"
+        return self._db.query_one(sql, (hash_value,)) is not None
+
+    def get_existing_hashes(
+        self,
+        table: str,
+        hash_column: str,
+        key_filter: LogicalKey | Mapping[str, Any] | None = None,
+    ) -> set[str]:
+        """All stored hashes (restricted to a logical key with ``key_filter``)."""
+        t, c = ident(table), ident(hash_column)
+        sql = f"SELECT {c} AS h FROM {t}"
+        params: tuple[Any, ...] = ()
+        if key_filter is not None:
+            key = LogicalKey.coerce(key_filter)
+            sql += f" WHERE {key.where_clause(self._db.dialect)}"
+            params = key.values()
+        return {str(r["h"]) for r in self._db.query(sql, params)}
+
+    def existing_among(self, table: str, hash_column: str, hashes: Iterable[str]) -> set[str]:
+        """Which of ``hashes`` are stored (chunked ``IN`` look-ups, never one per hash)."""
+        t, c = ident(table), ident(hash_column)
+        wanted = list(dict.fromkeys(hashes))
+        found: set[str] = set()
+        for i in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[i : i + _IN_CHUNK]
+            sql = f"SELECT {c} AS h FROM {t} WHERE {c} IN ({self._db.phs(len(chunk))})"
+            found.update(str(r["h"]) for r in self._db.query(sql, chunk))
+        return found
+
+    def delete_for_key(self, table: str, key: LogicalKey | Mapping[str, Any]) -> int:
+        """Delete a logical key's rows; returns the count. Does not commit.
+
+        Raises:
+            ValidationError: bad table or key column names (``"t; DROP TABLE x"``).
+        """
+        t = ident(table)
+        lk = LogicalKey.coerce(key)
+        sql = f"DELETE FROM {t} WHERE {lk.where_clause(self._db.dialect)}"
+        return self._db.rowcount(sql, lk.values())
+
+    # -- skip / force ----------------------------------------------------------------------
+    def should_skip(
+        self,
+        done: _StageTracker | Callable[[], bool],
+        partition_key: Mapping[str, Any] | None = None,
+        stage: str | None = None,
+        *,
+        force: bool = False,
+    ) -> bool:
+        """Whether a stage can be skipped because its work is already done.
+
+        ``done`` is either a :class:`~spine.ops.manifest.WorkManifest` (then give
+        ``partition_key`` and ``stage``: skip when the partition is at least at ``stage``) or
+        a predicate returning True when the work is done. ``force=True`` never skips.
+
+        Example:
+            >>> IdempotencyHelper.__new__(IdempotencyHelper).should_skip(lambda: True)
+            True
+        """
+        if force:
+            return False
+        if callable(done) and not hasattr(done, "is_at_least"):
+            return bool(done())
+        if partition_key is None or stage is None:
+            raise ValidationError("should_skip with a manifest needs partition_key and stage")
+        tracker: _StageTracker = done  # type: ignore[assignment]
+        return tracker.is_at_least(partition_key, stage)
+
+    # -- L2 --------------------------------------------------------------------------------
+    def ensure_hash_index(self, table: str, hash_column: str, *, unique: bool = True) -> str:
+        """Create (if missing) an index on ``hash_column``; returns its name.
+
+        A unique index makes concurrent L2 ingests race-free on PostgreSQL and SQLite.
+        """
+        t, c = ident(table), ident(hash_column)
+        base = t.split(".")[-1]
+        name = ident(f"ux_{base}_{c}"[:60] if unique else f"ix_{base}_{c}"[:60])
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        if self._db.name in ("sqlite", "postgresql"):
+            self._db.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {t} ({c})")
+        elif not self._has_index(t, c):
+            self._db.execute(f"CREATE {kind} {name} ON {t} ({c})")
+        self._db.commit()
+        self._unique_cache.pop((t, c), None)
+        return name
+
+    def _has_index(self, table: str, column: str) -> bool:
+        return self._index_info(table, column) is not None
+
+    def _index_info(self, table: str, column: str) -> bool | None:
+        """``True``: a unique single-column index on ``column``; ``False``: a non-unique one;
+        ``None``: none (or unknown backend)."""
+        d = self._db
+        found: bool | None = None
+        if d.name == "sqlite":
+            for idx in d.query(f"PRAGMA index_list({table})"):
+                cols = [r["name"] for r in d.query(f"PRAGMA index_info({ident(idx['name'])})")]
+                if cols and cols[0] == column:
+                    uniq = bool(idx["unique"]) and len(cols) == 1 and not idx.get("partial")
+                    found = True if uniq else (found or False)
+        elif d.name == "postgresql":
+            sql = (
+                "SELECT i.indisunique AS uniq, i.indnkeyatts AS n, "
+                "(i.indpred IS NULL) AS total FROM pg_index i "
+                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                f"WHERE i.indrelid = to_regclass({d.ph(0)}) AND a.attname = {d.ph(1)}"
+            )
+            for r in d.query(sql, (table, column.lower())):
+                uniq = bool(r["uniq"]) and int(r["n"]) == 1 and bool(r["total"])
+                found = True if uniq else (found or False)
+        elif d.name == "mysql":
+            schema, _, name = table.rpartition(".")
+            sql = (
+                "SELECT index_name AS ix, non_unique AS nu, seq_in_index AS seq, "
+                "column_name AS col FROM information_schema.statistics "
+                f"WHERE table_schema = COALESCE({d.ph(0)}, DATABASE()) AND table_name = {d.ph(1)}"
+            )
+            by_index: dict[str, list[dict[str, Any]]] = {}
+            for r in d.query(sql, (schema or None, name)):
+                by_index.setdefault(str(r["ix"]), []).append(r)
+            for rows in by_index.values():
+                first = min(rows, key=lambda r: int(r["seq"]))
+                if str(first["col"]).lower() == column.lower():
+                    uniq = int(first["nu"]) == 0 and len(rows) == 1
+                    found = True if uniq else (found or False)
+        return found
+
+    def _hash_is_unique(self, table: str, column: str) -> bool:
+        k = (table, column)
+        if k not in self._unique_cache:
+            self._unique_cache[k] = self._index_info(table, column) is True
+        return self._unique_cache[k]
+
+    def insert_new(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        hash_column: str = "record_hash",
+        natural_key: Sequence[str] | None = None,
+        commit: bool = True,
+    ) -> IngestResult:
+        """L2 ingest: insert the records whose natural-key hash is not stored yet.
+
+        Args:
+            table: Target table (must have ``hash_column`` and the rows' columns).
+            rows: Dict records; all share the first record's columns (missing -> NULL).
+            hash_column: Column holding ``compute_hash(*natural key values)``.
+            natural_key: Columns forming the natural key; ``None`` means the rows already
+                carry ``hash_column``.
+            commit: Commit at the end (default). On error the batch is rolled back.
+
+        Returns:
+            :class:`IngestResult` with inserted/skipped counts.
+
+        Raises:
+            ValidationError: bad identifiers, a row without a natural-key column, or a value
+                ``compute_hash`` cannot hash.
+        """
+        t, hc = ident(table), ident(hash_column)
+        keys = [ident(c) for c in natural_key] if natural_key is not None else None
+        if isinstance(natural_key, str):
+            raise ValidationError("natural_key must be a list of column names, not a str")
+        batch: dict[str, tuple[Any, ...]] = {}
+        total = 0
+        columns: list[str] | None = None
+        for row in rows:
+            total += 1
+            if columns is None:
+                columns = [ident(c) for c in row if c != hc]
+                columns.append(hc)
+            h = self._row_hash(row, hc, keys)
+            if h not in batch:
+                batch[h] = tuple([row.get(c) for c in columns[:-1]]) + (h,)
+        if not batch or columns is None:
+            return IngestResult(total, 0, total, 0)
+        in_batch_dupes = total - len(batch)
+        try:
+            inserted = self._insert_new_rows(t, hc, columns, batch)
+        except BaseException:
+            self._db.rollback()
+            raise
+        if commit:
+            self._db.commit()
+        return IngestResult(total, inserted, total - inserted, in_batch_dupes)
+
+    @staticmethod
+    def _row_hash(row: Mapping[str, Any], hash_column: str, keys: list[str] | None) -> str:
+        if keys is None:
+            h = row.get(hash_column)
+            if not isinstance(h, str) or not h:
+                raise ValidationError(
+                    f"row has no {hash_column!r} value; pass natural_key to compute it"
+                )
+            return h
+        try:
+            return compute_hash(*[row[c] for c in keys])
+        except KeyError:
+            missing = [c for c in keys if c not in row]
+            raise ValidationError(f"row lacks natural-key column(s) {missing}") from None
+
+    def _insert_new_rows(
+        self, table: str, hash_column: str, columns: list[str], batch: dict[str, tuple[Any, ...]]
+    ) -> int:
+        d = self._db
+        if len(batch) <= _SMALL_BATCH or d.name not in ("sqlite", "postgresql", "mysql"):
+            return self._insert_by_lookup(table, hash_column, columns, batch)
+        unique = self._hash_is_unique(table, hash_column)
+        col_list = ", ".join(columns)
+        if d.name == "sqlite" and unique:
+            sql = (
+                f"INSERT INTO {table} ({col_list}) VALUES ({d.phs(len(columns))}) "
+                f"ON CONFLICT ({hash_column}) DO NOTHING"
+            )
+            cur = d.conn.executemany(sql, list(batch.values()))
+            return max(int(getattr(cur, "rowcount", 0) or 0), 0)
+        return self._insert_by_staging(table, hash_column, columns, batch, unique)
+
+    def _insert_by_lookup(
+        self, table: str, hash_column: str, columns: list[str], batch: dict[str, tuple[Any, ...]]
+    ) -> int:
+        existing = self.existing_among(table, hash_column, batch.keys())
+        new_rows = [dict(zip(columns, v, strict=True)) for h, v in batch.items() if h not in existing]
+        return self._db.insert_many(table, new_rows)
+
+    def _insert_by_staging(
+        self,
+        table: str,
+        hash_column: str,
+        columns: list[str],
+        batch: dict[str, tuple[Any, ...]],
+        unique: bool,
+    ) -> int:
+        d = self._db
+        stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
+        col_list = ", ".join(columns)
+        temp = "TEMPORARY" if d.name == "mysql" else "TEMP"
+        d.execute(f"CREATE {temp} TABLE {stage} AS SELECT {col_list} FROM {table} WHERE 1 = 0")
+        try:
+            d.insert_many(stage, [dict(zip(columns, v, strict=True)) for v in batch.values()])
+            select = ", ".join(f"s.{c}" for c in columns)
+            if d.name == "mysql":
+                sql = (
+                    f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "
+                    f"LEFT JOIN {table} t ON t.{hash_column} = s.{hash_column} "
+                    f"WHERE t.{hash_column} IS NULL"
+                )
+            else:
+                sql = (
+                    f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {table} t "
+                    f"WHERE t.{hash_column} = s.{hash_column})"
+                )
+                if unique:  # race-free with concurrent ingests (the WHERE also keeps
+                    # SQLite's INSERT ... SELECT ... ON CONFLICT unambiguous)
+                    sql += f" ON CONFLICT ({hash_column}) DO NOTHING"
+            return d.rowcount(sql)
+        finally:
+            drop = "DROP TEMPORARY TABLE" if d.name == "mysql" else "DROP TABLE"
+            try:
+                d.execute(f"{drop} IF EXISTS {stage}")
+            except Exception:  # noqa: S110 - a failed transaction already dropped it
+                pass
+
+    # -- L3 --------------------------------------------------------------------------------
+    def replace_key(
+        self,
+        table: str,
+        key: LogicalKey | Mapping[str, Any],
+        rows: Iterable[Mapping[str, Any]],
+    ) -> ReplaceResult:
+        """L3: delete ``key``'s rows and insert ``rows`` in one transaction.
+
+        Rows missing a key column get the key's value; a row whose key column disagrees with
+        the key raises ``ValidationError`` before anything is written (it would escape the
+        next replace). On any failure the transaction rolls back: the old rows stay.
+        """
+        t = ident(table)
+        lk = LogicalKey.coerce(key)
+        key_dict = lk.as_dict()
+        prepared: list[dict[str, Any]] = []
+        for i, row in enumerate(rows):
+            out = dict(row)
+            for col, value in key_dict.items():
+                if col not in out:
+                    out[col] = value
+                elif not lk.matches({col: out[col]}):
+                    raise ValidationError(
+                        f"row {i} has {col}={out[col]!r}, outside the key being replaced "
+                        f"({col}={value!r})"
+                    )
+            prepared.append(out)
+        d = self._db
+        sql = f"DELETE FROM {t} WHERE {lk.where_clause(d.dialect)}"
+        with d.transaction():
+            deleted = d.rowcount(sql, lk.values())
+            inserted = d.insert_many(t, prepared)
+        return ReplaceResult(deleted, inserted)
+
+
+def ingest_l2(
+    conn: Connection,
+    table: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    hash_column: str = "record_hash",
+    natural_key: Sequence[str] | None = None,
+) -> IngestResult:
+    """Function form of :meth:`IdempotencyHelper.insert_new`."""
+    return IdempotencyHelper(conn).insert_new(
+        table, rows, hash_column=hash_column, natural_key=natural_key
+    )
+
+
+def replace_l3(
+    conn: Connection,
+    table: str,
+    key: LogicalKey | Mapping[str, Any],
+    rows: Iterable[Mapping[str, Any]],
+) -> ReplaceResult:
+    """Function form of :meth:`IdempotencyHelper.replace_key`."""
+    return IdempotencyHelper(conn).replace_key(table, key, rows)

@@ -1,0 +1,300 @@
+"""Quality check framework: checks, results, a persisting runner and gates.
+
+A :class:`QualityCheck` is a name, a :class:`QualityCategory` and a function
+``context -> QualityResult``. A :class:`QualityRunner` runs its checks in order against one
+context (a dict: rows, counts, whatever the checks read), records every result in
+``core_quality`` in one round trip and remembers failures. A check that raises is recorded as
+a FAIL carrying its error, and the remaining checks still run. :meth:`QualityRunner.gate`
+raises :class:`~spine.ops.errors.QualityGateError` when anything failed.
+
+Example:
+    >>> from spine.db.testing import memory_connection
+    >>> conn = memory_connection()
+    >>> def shares_sum(ctx):
+    ...     total = sum(r["share"] for r in ctx["rows"])
+    ...     status = QualityStatus.PASS if abs(total - 100) < 0.01 else QualityStatus.FAIL
+    ...     return QualityResult(status, f"sum={total}", total, 100)
+    >>> runner = QualityRunner(conn, domain="otc", execution_id="exec-1")
+    >>> _ = runner.add(QualityCheck("share_sum", QualityCategory.BUSINESS_RULE, shares_sum))
+    >>> results = runner.run_all({"rows": [{"share": 60.0}, {"share": 40.0}]}, {"week": "2025-12-26"})
+    >>> results["share_sum"].status.value, runner.has_failures()
+    ('PASS', False)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from spine.types import Connection, ValidationError, generate_ulid, utc_now
+
+from spine.ops import _json
+from spine.ops._db import OpsDb
+from spine.ops._partition import partition_key_and_hash
+from spine.ops.errors import QualityGateError
+
+__all__ = [
+    "QualityCategory",
+    "QualityCheck",
+    "QualityResult",
+    "QualityRunner",
+    "QualityStatus",
+    "run_gate",
+]
+
+_log = logging.getLogger(__name__)
+
+
+class QualityCategory(StrEnum):
+    """What a check protects."""
+
+    INTEGRITY = "INTEGRITY"
+    """Keys, uniqueness, referential links."""
+    COMPLETENESS = "COMPLETENESS"
+    """Row counts, null rates, missing periods."""
+    VALIDITY = "VALIDITY"
+    """Values within allowed ranges and formats."""
+    CONSISTENCY = "CONSISTENCY"
+    """Agreement between related values or datasets."""
+    FRESHNESS = "FRESHNESS"
+    """Data recent enough."""
+    BUSINESS_RULE = "BUSINESS_RULE"
+    """Domain rules (shares sum to 100%)."""
+
+
+class QualityStatus(StrEnum):
+    """Outcome of a check; only FAIL blocks a gate (WARN blocks with ``fail_on_warn``)."""
+
+    PASS = "PASS"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True, slots=True)
+class QualityResult:
+    """What a check found.
+
+    Attributes:
+        status: PASS / WARN / FAIL.
+        message: Human readable summary.
+        actual_value: What was measured (JSON-serialisable).
+        expected_value: The threshold or target.
+        details: Extra structured data (samples of bad rows, the error of a crashed check).
+    """
+
+    status: QualityStatus
+    message: str = ""
+    actual_value: Any = None
+    expected_value: Any = None
+    details: Mapping[str, Any] | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True for PASS."""
+        return self.status is QualityStatus.PASS
+
+    @property
+    def failed(self) -> bool:
+        """True for FAIL."""
+        return self.status is QualityStatus.FAIL
+
+
+CheckFn = Callable[[Mapping[str, Any]], QualityResult]
+
+
+@dataclass(frozen=True, slots=True)
+class QualityCheck:
+    """A named check.
+
+    Attributes:
+        name: Unique within a runner; stored as ``check_name`` (<= 200 chars).
+        category: :class:`QualityCategory`.
+        check_fn: ``context -> QualityResult``.
+        description: Optional documentation.
+    """
+
+    name: str
+    category: QualityCategory
+    check_fn: CheckFn = field(repr=False)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 200:
+            raise ValidationError(f"check name must be a non-empty str <= 200 chars: {self.name!r}")
+        object.__setattr__(self, "category", QualityCategory(self.category))
+
+    def run(self, context: Mapping[str, Any]) -> QualityResult:
+        """Run the check; an exception or a wrong return type becomes a FAIL result."""
+        try:
+            result = self.check_fn(context)
+        except Exception as exc:  # a broken check must not hide the others
+            _log.warning("quality check %s raised %s", self.name, type(exc).__name__)
+            return QualityResult(
+                QualityStatus.FAIL,
+                f"check raised {type(exc).__name__}: {exc}",
+                details={"error_type": type(exc).__name__, "error": str(exc)},
+            )
+        if not isinstance(result, QualityResult):
+            return QualityResult(
+                QualityStatus.FAIL,
+                f"check returned {type(result).__name__}, expected QualityResult",
+                details={"error_type": "TypeError"},
+            )
+        return result
+
+
+class QualityRunner:
+    """Runs checks against a context, persists results to ``core_quality``, gates on failure.
+
+    Args:
+        conn: A spine connection (``spine.db.create_connection``).
+        domain: Domain name (``"finra.otc"``).
+        execution_id: Execution the results belong to (``exec_id`` is accepted as an alias).
+        batch_id: Optional batch correlation.
+        persist: ``False`` runs checks without writing (dry runs, tests).
+
+    ``run_all`` commits its insert; the results of the latest run are kept on the runner.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        domain: str,
+        execution_id: str | None = None,
+        *,
+        batch_id: str | None = None,
+        persist: bool = True,
+        exec_id: str | None = None,
+    ) -> None:
+        if not domain or len(domain) > 100:
+            raise ValidationError(f"domain must be 1..100 chars, got {domain!r}")
+        self._db = OpsDb(conn)
+        self.conn = conn
+        self.domain = domain
+        self.execution_id = execution_id if execution_id is not None else exec_id
+        self.batch_id = batch_id
+        self.persist = persist
+        self.table = "core_quality"
+        self._checks: list[QualityCheck] = []
+        self._results: dict[str, QualityResult] = {}
+
+    def add(self, check: QualityCheck) -> QualityRunner:
+        """Add a check (chainable). Duplicate names raise ``ValidationError``."""
+        if not isinstance(check, QualityCheck):
+            raise ValidationError(f"expected QualityCheck, got {type(check).__name__}")
+        if any(c.name == check.name for c in self._checks):
+            raise ValidationError(f"duplicate quality check name {check.name!r}")
+        self._checks.append(check)
+        return self
+
+    @property
+    def checks(self) -> tuple[QualityCheck, ...]:
+        """Registered checks, in run order."""
+        return tuple(self._checks)
+
+    def run_all(
+        self, context: Mapping[str, Any], partition_key: Mapping[str, Any]
+    ) -> dict[str, QualityResult]:
+        """Run every check, persist all results in one batch, return ``{name: result}``.
+
+        Raises:
+            ValidationError: ``partition_key`` is not a dict of scalars (nothing runs).
+        """
+        pk_text, pk_hash = partition_key_and_hash(partition_key)
+        results: dict[str, QualityResult] = {}
+        for check in self._checks:
+            results[check.name] = check.run(context)
+        self._results = results
+        if self.persist and results:
+            now = self._db.encode_ts(utc_now())
+            by_name = {c.name: c for c in self._checks}
+            rows = [
+                {
+                    "id": generate_ulid(),
+                    "domain": self.domain,
+                    "partition_key": pk_text,
+                    "partition_hash": pk_hash,
+                    "check_name": name,
+                    "category": by_name[name].category.value,
+                    "status": r.status.value,
+                    "message": r.message,
+                    "actual_json": _json.dumps(r.actual_value),
+                    "expected_json": _json.dumps(r.expected_value),
+                    "details_json": _json.dumps(dict(r.details) if r.details else None),
+                    "execution_id": self.execution_id,
+                    "batch_id": self.batch_id,
+                    "created_at": now,
+                }
+                for name, r in results.items()
+            ]
+            self._db.insert_many(self.table, rows)
+            self._db.commit()
+        return dict(results)
+
+    @property
+    def results(self) -> dict[str, QualityResult]:
+        """Results of the latest :meth:`run_all`."""
+        return dict(self._results)
+
+    def has_failures(self, *, fail_on_warn: bool = False) -> bool:
+        """True when the latest run had a FAIL (or a WARN with ``fail_on_warn``)."""
+        return bool(self.failures(fail_on_warn=fail_on_warn))
+
+    def failures(self, *, fail_on_warn: bool = False) -> list[str]:
+        """Names of failing checks in the latest run."""
+        bad = {QualityStatus.FAIL, QualityStatus.WARN} if fail_on_warn else {QualityStatus.FAIL}
+        return [n for n, r in self._results.items() if r.status in bad]
+
+    def warnings(self) -> list[str]:
+        """Names of checks that warned in the latest run."""
+        return [n for n, r in self._results.items() if r.status is QualityStatus.WARN]
+
+    def gate(self, *, fail_on_warn: bool = False) -> None:
+        """Raise :class:`QualityGateError` when the latest run failed."""
+        failed = self.failures(fail_on_warn=fail_on_warn)
+        if failed:
+            details = {n: self._results[n].message for n in failed}
+            raise QualityGateError(failed).with_context(
+                domain=self.domain, execution_id=self.execution_id, messages=details
+            )
+
+    def run_gate(
+        self,
+        context: Mapping[str, Any],
+        partition_key: Mapping[str, Any],
+        *,
+        fail_on_warn: bool = False,
+    ) -> dict[str, QualityResult]:
+        """:meth:`run_all` then :meth:`gate`; returns the results when the gate passes."""
+        results = self.run_all(context, partition_key)
+        self.gate(fail_on_warn=fail_on_warn)
+        return results
+
+
+def run_gate(
+    conn: Connection,
+    domain: str,
+    checks: list[QualityCheck],
+    context: Mapping[str, Any],
+    partition_key: Mapping[str, Any],
+    *,
+    execution_id: str | None = None,
+    fail_on_warn: bool = False,
+) -> dict[str, QualityResult]:
+    """One-call gate: run ``checks``, persist results, raise :class:`QualityGateError` on FAIL.
+
+    Example:
+        >>> from spine.db.testing import memory_connection
+        >>> from spine.ops.quality.checks import row_count_check
+        >>> run_gate(memory_connection(), "otc", [row_count_check(min_rows=1)], {"rows": []}, {})
+        Traceback (most recent call last):
+        ...
+        spine.ops.errors.QualityGateError: quality gate failed: row_count
+    """
+    runner = QualityRunner(conn, domain, execution_id)
+    for check in checks:
+        runner.add(check)
+    return runner.run_gate(context, partition_key, fail_on_warn=fail_on_warn)
