@@ -16,7 +16,7 @@ from typing import Any
 from spine.db import BaseRepository, Dialect, get_dialect, transaction, validate_identifier
 from spine.types import Connection
 
-__all__ = ["OpsDb", "ident"]
+__all__ = ["OpsDb", "ident", "read_text"]
 
 
 def ident(name: str) -> str:
@@ -27,6 +27,18 @@ def ident(name: str) -> str:
     """
     validate_identifier(name)
     return name
+
+
+def read_text(value: Any) -> str | None:
+    """Read a TEXT/CLOB column value as ``str`` (LOB objects have ``read()``)."""
+    if value is None:
+        return None
+    reader = getattr(value, "read", None)
+    if callable(reader):
+        value = reader()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8")
+    return str(value)
 
 
 class OpsDb:

@@ -1,0 +1,573 @@
+"""Backfill plans: a persisted, resumable list of partitions to (re)process.
+
+A :class:`BackfillPlan` lives in ``core_backfill_plans`` (one row) and
+``core_backfill_partitions`` (one row per partition, with its position, status and error).
+Because every state change is committed as it happens, a worker that crashes mid-backfill
+loses nothing: :meth:`BackfillPlan.load` re-opens the plan and :meth:`remaining_keys` says what
+is left.
+
+Lifecycle (:class:`BackfillStatus`)::
+
+    PLANNED --start--> RUNNING --(all partitions done)--> COMPLETED
+       |                  |------(all settled, some failed)--> FAILED --retry_failed--> RUNNING
+       +----cancel--------+--cancel--> CANCELLED
+
+Any other move raises :class:`~spine.ops.errors.InvalidTransitionError`. Plans come from
+explicit keys (:meth:`BackfillPlan.create`), watermark gaps (:meth:`from_watermark_gaps`) or a
+range of weeks (:meth:`from_week_range`); pass ``dry_run=True`` (or call :func:`preview_backfill`)
+to see exactly which partitions a plan would run without writing anything.
+
+Partition keys are strings (``"AAPL"``, ``"2025-12-26"``); dicts are stored as canonical JSON.
+
+Example:
+    >>> from spine.db.testing import memory_connection
+    >>> conn = memory_connection()
+    >>> plan = BackfillPlan.create(conn, "equity", "polygon", ["AAPL", "MSFT", "GOOG"],
+    ...                            reason="gap after outage")
+    >>> plan.start()
+    >>> plan.mark_partition_done("AAPL")
+    >>> plan.mark_partition_failed("MSFT", "HTTP 500")
+    >>> BackfillPlan.load(conn, plan.plan_id).remaining_keys()
+    ['GOOG']
+    >>> plan.mark_partition_done("GOOG")
+    >>> plan.status, plan.progress().percent
+    (<BackfillStatus.FAILED: 'FAILED'>, 100.0)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal, overload
+
+from spine.types import Connection, ValidationError, WeekEnding, generate_ulid, utc_now
+
+from spine.ops import _json
+from spine.ops._db import OpsDb, read_text
+from spine.ops._partition import canonical_partition_key
+from spine.ops.errors import InvalidTransitionError, NotFoundError
+from spine.ops.watermarks import HighWater, WatermarkStore
+
+__all__ = [
+    "BackfillPartitionStatus",
+    "BackfillPlan",
+    "BackfillPreview",
+    "BackfillProgress",
+    "BackfillStatus",
+    "preview_backfill",
+]
+
+_PLANS = "core_backfill_plans"
+_PARTS = "core_backfill_partitions"
+
+
+class BackfillStatus(StrEnum):
+    """Status of a plan."""
+
+    PLANNED = "PLANNED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_terminal(self) -> bool:
+        """COMPLETED and CANCELLED never change again (FAILED can be retried)."""
+        return self in (BackfillStatus.COMPLETED, BackfillStatus.CANCELLED)
+
+
+class BackfillPartitionStatus(StrEnum):
+    """Status of one partition of a plan."""
+
+    PENDING = "PENDING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+_TRANSITIONS: dict[BackfillStatus, frozenset[BackfillStatus]] = {
+    BackfillStatus.PLANNED: frozenset({BackfillStatus.RUNNING, BackfillStatus.CANCELLED}),
+    BackfillStatus.RUNNING: frozenset(
+        {BackfillStatus.COMPLETED, BackfillStatus.FAILED, BackfillStatus.CANCELLED}
+    ),
+    BackfillStatus.FAILED: frozenset({BackfillStatus.RUNNING, BackfillStatus.CANCELLED}),
+    BackfillStatus.COMPLETED: frozenset(),
+    BackfillStatus.CANCELLED: frozenset(),
+}
+
+
+def _key_text(key: str | Mapping[str, Any]) -> str:
+    if isinstance(key, Mapping):
+        text = canonical_partition_key(key)
+    elif isinstance(key, str) and key:
+        text = key
+    elif isinstance(key, WeekEnding):
+        text = str(key)
+    else:
+        raise ValidationError(f"backfill partition key must be a non-empty str or dict: {key!r}")
+    if len(text) > 500:
+        raise ValidationError("backfill partition keys are limited to 500 chars")
+    return text
+
+
+def _dedupe(keys: Iterable[str | Mapping[str, Any]]) -> list[str]:
+    if isinstance(keys, str | Mapping):
+        raise ValidationError("partition_keys must be a list of keys, not a single key")
+    return list(dict.fromkeys(_key_text(k) for k in keys))
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillProgress:
+    """Partition counts of a plan; ``percent`` is settled (done + failed) over total."""
+
+    total: int
+    done: int
+    failed: int
+    pending: int
+
+    @property
+    def percent(self) -> float:
+        """0.0-100.0 (100.0 for an empty plan)."""
+        return 100.0 if self.total == 0 else round(100.0 * (self.done + self.failed) / self.total, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillPreview:
+    """What a plan would run (``dry_run``): nothing has been written."""
+
+    domain: str
+    source: str
+    partition_keys: tuple[str, ...]
+    reason: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def partition_count(self) -> int:
+        """Number of partitions."""
+        return len(self.partition_keys)
+
+
+def preview_backfill(
+    domain: str,
+    source: str,
+    partition_keys: Iterable[str | Mapping[str, Any]],
+    reason: str | None = None,
+) -> BackfillPreview:
+    """The exact, de-duplicated, ordered partitions a plan over ``partition_keys`` would run.
+
+    Example:
+        >>> preview_backfill("equity", "polygon", ["AAPL", "MSFT", "AAPL"]).partition_keys
+        ('AAPL', 'MSFT')
+    """
+    _check(domain, source)
+    return BackfillPreview(domain, source, tuple(_dedupe(partition_keys)), reason)
+
+
+def _check(domain: str, source: str) -> None:
+    if not isinstance(domain, str) or not domain or len(domain) > 100:
+        raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
+    if not isinstance(source, str) or not source or len(source) > 200:
+        raise ValidationError(f"source must be a str of 1..200 chars, got {source!r}")
+
+
+class BackfillPlan:
+    """A persisted backfill plan. Build with :meth:`create` / :meth:`load` / ``from_*``.
+
+    Every method that changes state commits immediately.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        plan_id: str,
+        domain: str,
+        source: str,
+        status: BackfillStatus,
+        reason: str | None,
+        partition_count: int,
+        metadata: Mapping[str, Any],
+        created_at: _dt.datetime | None = None,
+        started_at: _dt.datetime | None = None,
+        completed_at: _dt.datetime | None = None,
+    ) -> None:
+        self.conn = conn
+        self._db = OpsDb(conn)
+        self.plan_id = plan_id
+        self.domain = domain
+        self.source = source
+        self.status = status
+        self.reason = reason
+        self.partition_count = partition_count
+        self.metadata = dict(metadata)
+        self.created_at = created_at
+        self.started_at = started_at
+        self.completed_at = completed_at
+
+    # -- construction ------------------------------------------------------------------------
+    @overload
+    @classmethod
+    def create(
+        cls,
+        conn: Connection,
+        domain: str,
+        source: str,
+        partition_keys: Iterable[str | Mapping[str, Any]],
+        reason: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        dry_run: Literal[False] = False,
+    ) -> BackfillPlan: ...
+
+    @overload
+    @classmethod
+    def create(
+        cls,
+        conn: Connection,
+        domain: str,
+        source: str,
+        partition_keys: Iterable[str | Mapping[str, Any]],
+        reason: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        dry_run: Literal[True],
+    ) -> BackfillPreview: ...
+
+    @classmethod
+    def create(
+        cls,
+        conn: Connection,
+        domain: str,
+        source: str,
+        partition_keys: Iterable[str | Mapping[str, Any]],
+        reason: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> BackfillPlan | BackfillPreview:
+        """Persist a PLANNED plan over ``partition_keys`` (de-duplicated, order kept).
+
+        With ``dry_run=True`` nothing is written and a :class:`BackfillPreview` is returned.
+
+        Raises:
+            ValidationError: bad domain/source/keys, or no partitions.
+        """
+        _check(domain, source)
+        keys = _dedupe(partition_keys)
+        meta = dict(metadata or {})
+        if dry_run:
+            return BackfillPreview(domain, source, tuple(keys), reason, meta)
+        if not keys:
+            raise ValidationError("a backfill plan needs at least one partition")
+        db = OpsDb(conn)
+        now = utc_now()
+        ts = db.encode_ts(now)
+        plan_id = generate_ulid()
+        try:
+            db.insert_many(_PLANS, [{
+                "plan_id": plan_id, "domain": domain, "source": source,
+                "status": BackfillStatus.PLANNED.value, "reason": reason,
+                "partition_count": len(keys), "metadata_json": _json.dumps(meta) if meta else None,
+                "created_at": ts, "started_at": None, "completed_at": None, "updated_at": ts,
+            }])
+            db.insert_many(_PARTS, [
+                {"plan_id": plan_id, "partition_key": k, "position": i,
+                 "status": BackfillPartitionStatus.PENDING.value, "error": None, "updated_at": ts}
+                for i, k in enumerate(keys)
+            ])
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        return cls(conn, plan_id, domain, source, BackfillStatus.PLANNED, reason, len(keys), meta, now)
+
+    @classmethod
+    def load(cls, conn: Connection, plan_id: str) -> BackfillPlan:
+        """Re-open a persisted plan (after a crash, in another worker).
+
+        Raises:
+            NotFoundError: unknown plan id.
+        """
+        db = OpsDb(conn)
+        r = db.query_one(
+            "SELECT plan_id, domain, source, status, reason, partition_count, metadata_json, "
+            f"created_at, started_at, completed_at FROM {_PLANS} WHERE plan_id = {db.ph()}",
+            (plan_id,),
+        )
+        if r is None:
+            raise NotFoundError(f"no backfill plan {plan_id!r}").with_context(plan_id=plan_id)
+        meta = _json.loads(r["metadata_json"])
+        return cls(
+            conn, str(r["plan_id"]), str(r["domain"]), str(r["source"]),
+            BackfillStatus(r["status"]), read_text(r["reason"]), int(r["partition_count"]),
+            meta if isinstance(meta, dict) else {}, db.decode_ts(r["created_at"]),
+            db.decode_ts(r["started_at"]), db.decode_ts(r["completed_at"]),
+        )
+
+    @classmethod
+    def list_plans(
+        cls, conn: Connection, domain: str, status: BackfillStatus | None = None
+    ) -> list[BackfillPlan]:
+        """Plans of a domain (optionally in one status), oldest first."""
+        db = OpsDb(conn)
+        sql = f"SELECT plan_id FROM {_PLANS} WHERE domain = {db.ph(0)}"
+        params: list[Any] = [domain]
+        if status is not None:
+            sql += f" AND status = {db.ph(1)}"
+            params.append(BackfillStatus(status).value)
+        sql += " ORDER BY created_at, plan_id"
+        return [cls.load(conn, str(r["plan_id"])) for r in db.query(sql, params)]
+
+    @overload
+    @classmethod
+    def from_watermark_gaps(
+        cls, conn: Connection, store: WatermarkStore, domain: str, source: str,
+        expected: Iterable[str | Mapping[str, Any]], reason: str | None = None, *,
+        min_high_water: HighWater | None = None, dry_run: Literal[False] = False,
+    ) -> BackfillPlan | None: ...
+
+    @overload
+    @classmethod
+    def from_watermark_gaps(
+        cls, conn: Connection, store: WatermarkStore, domain: str, source: str,
+        expected: Iterable[str | Mapping[str, Any]], reason: str | None = None, *,
+        min_high_water: HighWater | None = None, dry_run: Literal[True],
+    ) -> BackfillPreview: ...
+
+    @classmethod
+    def from_watermark_gaps(
+        cls, conn: Connection, store: WatermarkStore, domain: str, source: str,
+        expected: Iterable[str | Mapping[str, Any]], reason: str | None = None, *,
+        min_high_water: HighWater | None = None, dry_run: bool = False,
+    ) -> BackfillPlan | BackfillPreview | None:
+        """Plan the expected partitions that have no watermark (or lag ``min_high_water``).
+
+        Returns ``None`` when there is no gap (and not ``dry_run``).
+        """
+        gaps = store.list_gaps(domain, source, expected, min_high_water=min_high_water)
+        keys = [g.partition_key for g in gaps]
+        why = reason or f"{len(keys)} watermark gap(s)"
+        meta = {"origin": "watermark_gaps"}
+        if dry_run:
+            return cls.create(conn, domain, source, keys, why, metadata=meta, dry_run=True)
+        if not keys:
+            return None
+        return cls.create(conn, domain, source, keys, why, metadata=meta)
+
+    @overload
+    @classmethod
+    def from_week_range(
+        cls, conn: Connection, domain: str, source: str,
+        start: WeekEnding | _dt.date | str, end: WeekEnding | _dt.date | str,
+        reason: str | None = None, *, dry_run: Literal[False] = False,
+    ) -> BackfillPlan: ...
+
+    @overload
+    @classmethod
+    def from_week_range(
+        cls, conn: Connection, domain: str, source: str,
+        start: WeekEnding | _dt.date | str, end: WeekEnding | _dt.date | str,
+        reason: str | None = None, *, dry_run: Literal[True],
+    ) -> BackfillPreview: ...
+
+    @classmethod
+    def from_week_range(
+        cls, conn: Connection, domain: str, source: str,
+        start: WeekEnding | _dt.date | str, end: WeekEnding | _dt.date | str,
+        reason: str | None = None, *, dry_run: bool = False,
+    ) -> BackfillPlan | BackfillPreview:
+        """Plan every week ending (Friday) from ``start`` to ``end`` inclusive, keys
+        ``"YYYY-MM-DD"`` oldest first."""
+        weeks = [str(w) for w in WeekEnding.range(start, end)]
+        if not weeks:
+            raise ValidationError(f"no week endings between {start} and {end}")
+        why = reason or f"weeks {weeks[0]}..{weeks[-1]}"
+        meta = {"origin": "week_range", "start": weeks[0], "end": weeks[-1]}
+        if dry_run:
+            return cls.create(conn, domain, source, weeks, why, metadata=meta, dry_run=True)
+        return cls.create(conn, domain, source, weeks, why, metadata=meta)
+
+    # -- state -------------------------------------------------------------------------------
+    def _transition(self, new: BackfillStatus) -> None:
+        self.refresh()
+        if new not in _TRANSITIONS[self.status]:
+            raise InvalidTransitionError(
+                f"backfill plan {self.plan_id}: cannot go from {self.status.value} to {new.value}"
+            ).with_context(plan_id=self.plan_id, status=self.status.value, target=new.value)
+        d = self._db
+        now = utc_now()
+        sets = [f"status = {d.ph(0)}", f"updated_at = {d.ph(1)}"]
+        params: list[Any] = [new.value, d.encode_ts(now)]
+        if new is BackfillStatus.RUNNING and self.started_at is None:
+            sets.append(f"started_at = {d.ph(len(params))}")
+            params.append(d.encode_ts(now))
+            self.started_at = now
+        if new in (BackfillStatus.COMPLETED, BackfillStatus.FAILED, BackfillStatus.CANCELLED):
+            sets.append(f"completed_at = {d.ph(len(params))}")
+            params.append(d.encode_ts(now))
+            self.completed_at = now
+        params.extend([self.plan_id, self.status.value])
+        n = d.rowcount(
+            f"UPDATE {_PLANS} SET {', '.join(sets)} WHERE plan_id = {d.ph(len(params) - 2)} "
+            f"AND status = {d.ph(len(params) - 1)}",
+            params,
+        )
+        if n == 0:  # someone else moved it between refresh and update
+            d.rollback()
+            self.refresh()
+            raise InvalidTransitionError(
+                f"backfill plan {self.plan_id} changed concurrently (now {self.status.value})"
+            )
+        self.status = new
+
+    def refresh(self) -> BackfillPlan:
+        """Re-read status and timestamps from the database."""
+        fresh = BackfillPlan.load(self.conn, self.plan_id)
+        self.status = fresh.status
+        self.started_at, self.completed_at = fresh.started_at, fresh.completed_at
+        return self
+
+    def start(self) -> None:
+        """PLANNED (or FAILED, to resume) -> RUNNING."""
+        try:
+            self._transition(BackfillStatus.RUNNING)
+            self._db.commit()
+        except BaseException:
+            self._db.rollback()
+            raise
+
+    def cancel(self) -> None:
+        """PLANNED/RUNNING/FAILED -> CANCELLED (pending partitions stay PENDING)."""
+        try:
+            self._transition(BackfillStatus.CANCELLED)
+            self._db.commit()
+        except BaseException:
+            self._db.rollback()
+            raise
+
+    def retry_failed(self) -> int:
+        """FAILED -> RUNNING with the failed partitions back to PENDING; returns how many."""
+        d = self._db
+        try:
+            self._transition(BackfillStatus.RUNNING)
+            n = d.rowcount(
+                f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = NULL, updated_at = {d.ph(1)} "
+                f"WHERE plan_id = {d.ph(2)} AND status = {d.ph(3)}",
+                (BackfillPartitionStatus.PENDING.value, d.encode_ts(utc_now()), self.plan_id,
+                 BackfillPartitionStatus.FAILED.value),
+            )
+            d.commit()
+        except BaseException:
+            d.rollback()
+            raise
+        return n
+
+    def _mark(self, key: str | Mapping[str, Any], status: BackfillPartitionStatus, error: str | None) -> None:
+        pk = _key_text(key)
+        d = self._db
+        try:
+            # Lock the plan row first: concurrent marks of one plan serialise here, so the
+            # last one sees every other partition settled and completes the plan.
+            d.rowcount(
+                f"UPDATE {_PLANS} SET updated_at = {d.ph(0)} WHERE plan_id = {d.ph(1)}",
+                (d.encode_ts(utc_now()), self.plan_id),
+            )
+            self.refresh()
+            if self.status is not BackfillStatus.RUNNING:
+                raise InvalidTransitionError(
+                    f"backfill plan {self.plan_id} is {self.status.value}; start() it before "
+                    "marking partitions"
+                ).with_context(plan_id=self.plan_id, status=self.status.value)
+            row = d.query_one(
+                f"SELECT status FROM {_PARTS} WHERE plan_id = {d.ph(0)} AND partition_key = {d.ph(1)}",
+                (self.plan_id, pk),
+            )
+            if row is None:
+                raise NotFoundError(
+                    f"partition {pk!r} is not part of backfill plan {self.plan_id}"
+                ).with_context(plan_id=self.plan_id, partition_key=pk)
+            d.rowcount(
+                f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = {d.ph(1)}, updated_at = {d.ph(2)} "
+                f"WHERE plan_id = {d.ph(3)} AND partition_key = {d.ph(4)}",
+                (status.value, error, d.encode_ts(utc_now()), self.plan_id, pk),
+            )
+            progress = self._progress_uncommitted()
+            if progress.pending == 0:
+                self._transition(
+                    BackfillStatus.FAILED if progress.failed else BackfillStatus.COMPLETED
+                )
+            d.commit()
+        except BaseException:
+            d.rollback()
+            raise
+
+    def mark_partition_done(self, key: str | Mapping[str, Any]) -> None:
+        """Mark a partition DONE (idempotent); completes the plan when none is pending.
+
+        Raises:
+            InvalidTransitionError: the plan is not RUNNING.
+            NotFoundError: the key is not in the plan.
+        """
+        self._mark(key, BackfillPartitionStatus.DONE, None)
+
+    def mark_partition_failed(self, key: str | Mapping[str, Any], error: str) -> None:
+        """Mark a partition FAILED with its error; the plan becomes FAILED once nothing is
+        pending and something failed."""
+        self._mark(key, BackfillPartitionStatus.FAILED, str(error))
+
+    # -- reads -------------------------------------------------------------------------------
+    def _progress_uncommitted(self) -> BackfillProgress:
+        d = self._db
+        rows = d.query(
+            f"SELECT status, COUNT(*) AS n FROM {_PARTS} WHERE plan_id = {d.ph()} GROUP BY status",
+            (self.plan_id,),
+        )
+        counts = {str(r["status"]): int(r["n"]) for r in rows}
+        done = counts.get(BackfillPartitionStatus.DONE.value, 0)
+        failed = counts.get(BackfillPartitionStatus.FAILED.value, 0)
+        pending = counts.get(BackfillPartitionStatus.PENDING.value, 0)
+        return BackfillProgress(done + failed + pending, done, failed, pending)
+
+    def progress(self) -> BackfillProgress:
+        """Counts of done / failed / pending partitions."""
+        return self._progress_uncommitted()
+
+    def _keys(self, status: BackfillPartitionStatus | None) -> list[str]:
+        d = self._db
+        sql = f"SELECT partition_key FROM {_PARTS} WHERE plan_id = {d.ph(0)}"
+        params: list[Any] = [self.plan_id]
+        if status is not None:
+            sql += f" AND status = {d.ph(1)}"
+            params.append(status.value)
+        sql += " ORDER BY position"
+        return [str(r["partition_key"]) for r in d.query(sql, params)]
+
+    def remaining_keys(self) -> list[str]:
+        """PENDING partitions, in plan order: what a resumed run still has to do."""
+        return self._keys(BackfillPartitionStatus.PENDING)
+
+    def failed_partitions(self) -> dict[str, str | None]:
+        """``{partition_key: error}`` of FAILED partitions, in plan order."""
+        d = self._db
+        rows = d.query(
+            f"SELECT partition_key, error FROM {_PARTS} WHERE plan_id = {d.ph(0)} "
+            f"AND status = {d.ph(1)} ORDER BY position",
+            (self.plan_id, BackfillPartitionStatus.FAILED.value),
+        )
+        return {str(r["partition_key"]): read_text(r["error"]) for r in rows}
+
+    def partition_keys(self) -> list[str]:
+        """All partitions, in plan order."""
+        return self._keys(None)
+
+    def preview(self) -> BackfillPreview:
+        """What running (or resuming) this plan would process now: its PENDING partitions."""
+        return BackfillPreview(
+            self.domain, self.source, tuple(self.remaining_keys()), self.reason, self.metadata
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"BackfillPlan({self.plan_id!r}, {self.domain}/{self.source}, "
+            f"{self.status.value}, {self.partition_count} partitions)"
+        )

@@ -1,0 +1,249 @@
+"""Reject sink: bad records are kept with a reason, never silently dropped.
+
+A :class:`Reject` says where (stage), why (machine ``reason_code`` + human detail) and what
+(the raw record, its source file and line). :class:`RejectSink` writes them to
+``core_rejects``; :meth:`RejectSink.write_batch` writes a whole batch in **one** round trip
+(``executemany`` / ``COPY``). :meth:`RejectSink.summary` counts rejects by reason code per
+partition for reports.
+
+Example:
+    >>> from spine.db.testing import memory_connection
+    >>> sink = RejectSink(memory_connection(), domain="otc", execution_id="exec-1")
+    >>> _ = sink.write(Reject(
+    ...     stage="NORMALIZE", reason_code="INVALID_SYMBOL",
+    ...     reason_detail="Symbol 'BAD$YM' contains $", raw_data={"symbol": "BAD$YM"},
+    ...     source_locator="file://data/raw.csv", line_number=42,
+    ... ), partition_key={"week_ending": "2025-12-26"})
+    >>> sink.write_batch([Reject("NORMALIZE", "NEGATIVE_VOLUME")] * 2, {"week_ending": "2025-12-26"})
+    2
+    >>> sink.count, sink.counts_by_reason()
+    (3, {'INVALID_SYMBOL': 1, 'NEGATIVE_VOLUME': 2})
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from spine.types import Connection, ValidationError, generate_ulid, utc_now
+
+from spine.ops import _json
+from spine.ops._db import OpsDb, read_text
+from spine.ops._partition import decode_partition_key, partition_key_and_hash
+
+__all__ = ["Reject", "RejectCount", "RejectSink", "StoredReject"]
+
+_TABLE = "core_rejects"
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A rejected record.
+
+    Attributes:
+        stage: Where it was rejected (``"INGEST"``, ``"NORMALIZE"``).
+        reason_code: Machine-readable code (``"INVALID_SYMBOL"``), <= 100 chars.
+        reason_detail: Human-readable explanation.
+        raw_data: The original record (stored as JSON; unknown types by ``repr``).
+        source_locator: File path or URL of the source (<= 1000 chars).
+        line_number: Line in the source file.
+    """
+
+    stage: str
+    reason_code: str
+    reason_detail: str | None = None
+    raw_data: Any = None
+    source_locator: str | None = None
+    line_number: int | None = None
+
+    def __post_init__(self) -> None:
+        for name, value, limit in (
+            ("stage", self.stage, 100),
+            ("reason_code", self.reason_code, 100),
+        ):
+            if not isinstance(value, str) or not value or len(value) > limit:
+                raise ValidationError(f"reject {name} must be a str of 1..{limit} chars")
+        if self.source_locator is not None and len(self.source_locator) > 1000:
+            raise ValidationError("source_locator is limited to 1000 chars")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReject:
+    """A reject read back from ``core_rejects``."""
+
+    id: str
+    partition_key: Mapping[str, Any]
+    reject: Reject
+    execution_id: str | None
+    batch_id: str | None
+    created_at: _dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RejectCount:
+    """Rejects of one reason code in one partition."""
+
+    partition_key: Mapping[str, Any] = field(hash=False)
+    reason_code: str
+    count: int
+
+
+class RejectSink:
+    """Writes rejects of one domain (and optionally one execution/batch) to ``core_rejects``.
+
+    Args:
+        conn: A spine connection.
+        domain: Domain name.
+        execution_id: Execution correlation for every reject written.
+        batch_id: Batch correlation.
+
+    Each write commits. ``count`` counts rejects written through this sink.
+    """
+
+    table = _TABLE
+
+    def __init__(
+        self,
+        conn: Connection,
+        domain: str,
+        execution_id: str | None = None,
+        batch_id: str | None = None,
+    ) -> None:
+        if not isinstance(domain, str) or not domain or len(domain) > 100:
+            raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
+        self.conn = conn
+        self.domain = domain
+        self.execution_id = execution_id
+        self.batch_id = batch_id
+        self._db = OpsDb(conn)
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        """Rejects written through this sink."""
+        return self._count
+
+    def _row(self, reject: Reject, pk_text: str, pk_hash: str, now: Any) -> dict[str, Any]:
+        if not isinstance(reject, Reject):
+            raise ValidationError(f"expected Reject, got {type(reject).__name__}")
+        return {
+            "id": generate_ulid(),
+            "domain": self.domain,
+            "partition_key": pk_text,
+            "partition_hash": pk_hash,
+            "stage": reject.stage,
+            "reason_code": reject.reason_code,
+            "reason_detail": reject.reason_detail,
+            "raw_json": _json.dumps(reject.raw_data),
+            "source_locator": reject.source_locator,
+            "line_number": reject.line_number,
+            "execution_id": self.execution_id,
+            "batch_id": self.batch_id,
+            "created_at": now,
+        }
+
+    def write(self, reject: Reject, partition_key: Mapping[str, Any]) -> str:
+        """Write one reject; returns its id (ULID)."""
+        pk_text, pk_hash = partition_key_and_hash(partition_key)
+        row = self._row(reject, pk_text, pk_hash, self._db.encode_ts(utc_now()))
+        try:
+            self._db.insert_many(_TABLE, [row])
+            self._db.commit()
+        except BaseException:
+            self._db.rollback()
+            raise
+        self._count += 1
+        return str(row["id"])
+
+    def write_batch(self, rejects: Iterable[Reject], partition_key: Mapping[str, Any]) -> int:
+        """Write many rejects in one round trip; returns how many were written."""
+        pk_text, pk_hash = partition_key_and_hash(partition_key)
+        now = self._db.encode_ts(utc_now())
+        rows = [self._row(r, pk_text, pk_hash, now) for r in rejects]
+        if not rows:
+            return 0
+        try:
+            self._db.insert_many(_TABLE, rows)
+            self._db.commit()
+        except BaseException:
+            self._db.rollback()
+            raise
+        self._count += len(rows)
+        return len(rows)
+
+    def summary(self, partition_key: Mapping[str, Any] | None = None) -> list[RejectCount]:
+        """Reject counts by reason code per partition of the domain (one partition if given),
+        ordered by partition then count (highest first)."""
+        d = self._db
+        sql = (
+            f"SELECT partition_hash, partition_key, reason_code, COUNT(*) AS n FROM {_TABLE} "
+            f"WHERE domain = {d.ph(0)}"
+        )
+        params: list[Any] = [self.domain]
+        if partition_key is not None:
+            params.append(partition_key_and_hash(partition_key)[1])
+            sql += f" AND partition_hash = {d.ph(1)}"
+        sql += " GROUP BY partition_hash, partition_key, reason_code"
+        rows = d.query(sql, params)
+        out = [
+            RejectCount(decode_partition_key(r["partition_key"]), str(r["reason_code"]), int(r["n"]))
+            for r in rows
+        ]
+        return sorted(out, key=lambda c: (str(sorted(c.partition_key.items())), -c.count, c.reason_code))
+
+    def counts_by_reason(self, partition_key: Mapping[str, Any] | None = None) -> dict[str, int]:
+        """``{reason_code: count}`` over the domain (or one partition)."""
+        totals: dict[str, int] = {}
+        for c in self.summary(partition_key):
+            totals[c.reason_code] = totals.get(c.reason_code, 0) + c.count
+        return dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def fetch(
+        self,
+        partition_key: Mapping[str, Any] | None = None,
+        *,
+        reason_code: str | None = None,
+        execution_id: str | None = None,
+        limit: int = 100,
+    ) -> list[StoredReject]:
+        """Stored rejects of the domain, oldest first, filtered and limited."""
+        d = self._db
+        clauses = [f"domain = {d.ph(0)}"]
+        params: list[Any] = [self.domain]
+        if partition_key is not None:
+            clauses.append(f"partition_hash = {d.ph(len(params))}")
+            params.append(partition_key_and_hash(partition_key)[1])
+        if reason_code is not None:
+            clauses.append(f"reason_code = {d.ph(len(params))}")
+            params.append(reason_code)
+        if execution_id is not None:
+            clauses.append(f"execution_id = {d.ph(len(params))}")
+            params.append(execution_id)
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValidationError(f"limit must be an int >= 1, got {limit!r}")
+        sql = (
+            "SELECT id, partition_key, stage, reason_code, reason_detail, raw_json, "
+            "source_locator, line_number, execution_id, batch_id, created_at "
+            f"FROM {_TABLE} WHERE {' AND '.join(clauses)} ORDER BY created_at, id "
+            f"{d.dialect.limit_offset(limit)}"
+        )
+        return [
+            StoredReject(
+                id=str(r["id"]),
+                partition_key=decode_partition_key(r["partition_key"]),
+                reject=Reject(
+                    stage=str(r["stage"]),
+                    reason_code=str(r["reason_code"]),
+                    reason_detail=read_text(r["reason_detail"]),
+                    raw_data=_json.loads(r["raw_json"]),
+                    source_locator=r["source_locator"],
+                    line_number=None if r["line_number"] is None else int(r["line_number"]),
+                ),
+                execution_id=r["execution_id"],
+                batch_id=r["batch_id"],
+                created_at=d.decode_ts(r["created_at"]),
+            )
+            for r in d.query(sql, params)
+        ]

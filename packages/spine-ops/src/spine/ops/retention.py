@@ -1,0 +1,360 @@
+"""Retention: purge old rows of the core tables in bounded, separately committed batches.
+
+:func:`purge_table` deletes rows older than N days **batch by batch** (``batch_size`` rows per
+``DELETE``, each committed), so purging millions of rows never holds one giant transaction or
+lock, and an interrupted purge leaves a consistent table: the oldest rows are gone, the rest
+intact, and a re-run finishes the job. Per dialect: ``DELETE ... WHERE id IN (SELECT id ...
+ORDER BY ts LIMIT n)`` (SQLite, PostgreSQL; ``FETCH FIRST`` on Oracle/DB2) or ``DELETE ...
+ORDER BY ts LIMIT n`` (MySQL/MariaDB, which cannot ``LIMIT`` inside ``IN``).
+
+Only known tables can be purged (:data:`RETENTION_TARGETS`), each with its timestamp column
+and a safety filter: executions and work items that are still active are kept; anomalies and
+dead letters are purged only once resolved. Domain tables can be purged by passing a
+:class:`RetentionTarget` (its identifiers are validated).
+
+:func:`purge_all` applies a :class:`RetentionConfig` (days per table; defaults from the spec:
+executions 90, rejects 30, quality 90, anomalies 180, work items 30) and returns a
+:class:`RetentionReport`; a failing table is reported, the others still run.
+
+Example:
+    >>> from spine.db.testing import memory_connection
+    >>> conn = memory_connection()
+    >>> purge_table(conn, "core_rejects", older_than_days=30).deleted
+    0
+    >>> report = purge_all(conn, RetentionConfig(rejects=7))
+    >>> [(r.table, r.deleted) for r in report.results][:2]
+    [('core_executions', 0), ('core_rejects', 0)]
+    >>> purge_table(conn, "users; DROP TABLE x", 30)
+    Traceback (most recent call last):
+    ...
+    spine.types.errors.ValidationError: no retention target 'users; DROP TABLE x'; known: ...
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from spine.types import Connection, ValidationError, utc_now
+
+from spine.ops._db import OpsDb, ident
+
+__all__ = [
+    "RETENTION_TARGETS",
+    "PurgeResult",
+    "RetentionConfig",
+    "RetentionReport",
+    "RetentionTarget",
+    "purge_all",
+    "purge_table",
+]
+
+_ACTIVE_STATUSES = ("PENDING", "QUEUED", "RUNNING", "SCHEDULED", "RETRYING")
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionTarget:
+    """A purgeable table.
+
+    Attributes:
+        table: Table name.
+        ts_column: Timestamp column compared with the cutoff.
+        id_column: Unique row id used to delete a batch.
+        keep_statuses: Rows whose ``status_column`` is one of these (any case) are kept.
+        status_column: Column holding the status (when ``keep_statuses``).
+        require_not_null: Rows are purged only when this column is set (``resolved_at``).
+    """
+
+    table: str
+    ts_column: str
+    id_column: str = "id"
+    keep_statuses: tuple[str, ...] = ()
+    status_column: str = "status"
+    require_not_null: str | None = None
+
+    def __post_init__(self) -> None:
+        ident(self.table)
+        ident(self.ts_column)
+        ident(self.id_column)
+        ident(self.status_column)
+        if self.require_not_null is not None:
+            ident(self.require_not_null)
+
+
+RETENTION_TARGETS: Mapping[str, RetentionTarget] = {
+    "executions": RetentionTarget("core_executions", "created_at", keep_statuses=_ACTIVE_STATUSES),
+    "execution_events": RetentionTarget("core_execution_events", "occurred_at"),
+    "rejects": RetentionTarget("core_rejects", "created_at"),
+    "quality": RetentionTarget("core_quality", "created_at"),
+    "anomalies": RetentionTarget("core_anomalies", "created_at", require_not_null="resolved_at"),
+    "work_items": RetentionTarget(
+        "core_work_items", "created_at", keep_statuses=_ACTIVE_STATUSES
+    ),
+    "dead_letters": RetentionTarget(
+        "core_dead_letters", "created_at", require_not_null="resolved_at"
+    ),
+    "asset_materializations": RetentionTarget("core_asset_materializations", "created_at"),
+    "asset_observations": RetentionTarget("core_asset_observations", "created_at"),
+}
+"""Known purge targets by short name (``"rejects"``); full table names are accepted too."""
+
+
+def _target(table: str | RetentionTarget, ts_column: str | None) -> RetentionTarget:
+    if isinstance(table, RetentionTarget):
+        target = table
+    else:
+        target = RETENTION_TARGETS.get(table) if isinstance(table, str) else None
+        if target is None:
+            target = next((t for t in RETENTION_TARGETS.values() if t.table == table), None)
+        if target is None:
+            raise ValidationError(
+                f"no retention target {table!r}; known: "
+                f"{', '.join(sorted(RETENTION_TARGETS))} (or pass a RetentionTarget)"
+            )
+    if ts_column is not None and ts_column != target.ts_column:
+        target = replace(target, ts_column=ident(ts_column))
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    """Outcome of purging one table.
+
+    Attributes:
+        table: Table name.
+        deleted: Rows deleted (committed).
+        batches: Batches committed.
+        duration: Seconds spent.
+        error: Error text when the purge stopped on an error (rows of committed batches stay
+            deleted).
+        completed: ``True`` when no eligible row is left.
+        cutoff: Rows older than this were eligible.
+    """
+
+    table: str
+    deleted: int
+    batches: int
+    duration: float
+    error: str | None = None
+    completed: bool = True
+    cutoff: _dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    """Results of :func:`purge_all`, one per purged table."""
+
+    results: tuple[PurgeResult, ...]
+    started_at: _dt.datetime
+    finished_at: _dt.datetime
+
+    @property
+    def total_deleted(self) -> int:
+        """Rows deleted over all tables."""
+        return sum(r.deleted for r in self.results)
+
+    @property
+    def failed(self) -> list[PurgeResult]:
+        """Tables that stopped on an error."""
+        return [r for r in self.results if r.error is not None]
+
+    @property
+    def ok(self) -> bool:
+        """True when no table failed."""
+        return not self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionConfig:
+    """Days to keep per table (``None``: never purge). Names are :data:`RETENTION_TARGETS`.
+
+    Example:
+        >>> RetentionConfig().rejects, RetentionConfig.from_dict({"core_rejects": 7}).rejects
+        (30, 7)
+    """
+
+    executions: int | None = 90
+    rejects: int | None = 30
+    quality: int | None = 90
+    anomalies: int | None = 180
+    work_items: int | None = 30
+    execution_events: int | None = None
+    dead_letters: int | None = None
+    asset_materializations: int | None = None
+    asset_observations: int | None = None
+    extra: tuple[tuple[RetentionTarget, int], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if f.name == "extra":
+                continue
+            _check_days(getattr(self, f.name), f.name)
+        for target, days in self.extra:
+            if not isinstance(target, RetentionTarget):
+                raise ValidationError("extra entries must be (RetentionTarget, days)")
+            _check_days(days, target.table)
+
+    @classmethod
+    def from_dict(cls, days: Mapping[str, int | None]) -> RetentionConfig:
+        """Defaults overridden by ``{"rejects": 7, "core_quality": None, ...}``.
+
+        Raises:
+            ValidationError: unknown table name.
+        """
+        return cls().with_overrides(days)
+
+    def with_overrides(self, days: Mapping[str, int | None]) -> RetentionConfig:
+        """A copy with some tables' days changed (short or full table names)."""
+        changes: dict[str, Any] = {}
+        for name, value in days.items():
+            short = name if name in RETENTION_TARGETS else next(
+                (k for k, t in RETENTION_TARGETS.items() if t.table == name), None
+            )
+            if short is None:
+                raise ValidationError(
+                    f"unknown retention table {name!r}; known: {', '.join(sorted(RETENTION_TARGETS))}"
+                )
+            changes[short] = value
+        return replace(self, **changes)
+
+    def items(self) -> list[tuple[RetentionTarget, int]]:
+        """``(target, days)`` for every table that is purged."""
+        out = [
+            (RETENTION_TARGETS[f.name], getattr(self, f.name))
+            for f in fields(self)
+            if f.name != "extra" and getattr(self, f.name) is not None
+        ]
+        out.extend(self.extra)
+        return out
+
+
+def _check_days(days: object, name: str) -> None:
+    if days is None:
+        return
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ValidationError(f"retention days for {name} must be an int >= 0 or None: {days!r}")
+
+
+def _delete_sql(db: OpsDb, t: RetentionTarget, batch_size: int) -> tuple[str, list[Any]]:
+    d = db.dialect
+    table, ts, idc = t.table, t.ts_column, t.id_column
+    where = [f"{ts} < {db.ph(0)}"]
+    params: list[Any] = []
+    if t.keep_statuses:
+        keep = sorted({s.upper() for s in t.keep_statuses} | {s.lower() for s in t.keep_statuses})
+        where.append(f"{t.status_column} NOT IN ({db.phs(len(keep), 1)})")
+        params.extend(keep)
+    if t.require_not_null:
+        where.append(f"{t.require_not_null} IS NOT NULL")
+    cond = " AND ".join(where)
+    if db.name == "mysql":
+        return f"DELETE FROM {table} WHERE {cond} ORDER BY {ts} {d.limit_offset(batch_size)}", params
+    return (
+        f"DELETE FROM {table} WHERE {idc} IN (SELECT {idc} FROM {table} WHERE {cond} "
+        f"ORDER BY {ts} {d.limit_offset(batch_size)})",
+        params,
+    )
+
+
+def purge_table(
+    conn: Connection,
+    table: str | RetentionTarget,
+    older_than_days: int,
+    *,
+    batch_size: int = 10_000,
+    ts_column: str | None = None,
+    max_batches: int | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
+    now: _dt.datetime | None = None,
+    raise_errors: bool = True,
+) -> PurgeResult:
+    """Delete rows of ``table`` older than ``older_than_days``, ``batch_size`` rows at a time.
+
+    Args:
+        conn: A spine connection.
+        table: A short name (``"rejects"``), a core table name, or a :class:`RetentionTarget`.
+        older_than_days: Rows whose timestamp is before ``now - days`` are eligible.
+        batch_size: Rows per ``DELETE`` (each batch commits).
+        ts_column: Override the target's timestamp column (validated identifier).
+        max_batches: Stop after this many batches (``completed=False`` if rows remain).
+        on_batch: Called as ``on_batch(batch_number, deleted_in_batch)`` after each commit;
+            if it raises, the purge stops there and the error propagates (committed batches
+            stay deleted).
+        now: Reference time (default :func:`~spine.types.utc_now`).
+        raise_errors: ``False`` reports a database error in ``PurgeResult.error`` (with the
+            counts of the batches committed before it) instead of raising.
+
+    Raises:
+        ValidationError: unknown table, bad identifiers, bad days/batch size.
+    """
+    target = _target(table, ts_column)
+    _check_days(older_than_days, target.table)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValidationError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    db = OpsDb(conn)
+    cutoff = (now or utc_now()) - _dt.timedelta(days=older_than_days)
+    sql, extra = _delete_sql(db, target, batch_size)
+    params = [db.encode_ts(cutoff), *extra]
+    started = time.perf_counter()
+    deleted = batches = 0
+    completed = False
+    error: str | None = None
+    while max_batches is None or batches < max_batches:
+        try:
+            n = db.rowcount(sql, params)
+            db.commit()
+        except Exception as exc:
+            db.rollback()
+            if raise_errors:
+                raise
+            error = f"{type(exc).__name__}: {exc}"
+            break
+        except BaseException:
+            db.rollback()
+            raise
+        if n <= 0:
+            completed = True
+            break
+        batches += 1
+        deleted += n
+        if on_batch is not None:
+            on_batch(batches, n)
+        if n < batch_size:
+            completed = True
+            break
+    return PurgeResult(
+        target.table, deleted, batches, time.perf_counter() - started, error, completed, cutoff
+    )
+
+
+def purge_all(
+    conn: Connection,
+    config: RetentionConfig | None = None,
+    *,
+    batch_size: int = 10_000,
+    now: _dt.datetime | None = None,
+    tables: Sequence[str] | None = None,
+) -> RetentionReport:
+    """Purge every table of ``config`` (defaults: the spec's days); errors are reported per
+    table and do not stop the other tables.
+
+    ``tables`` restricts the run to some short names.
+    """
+    cfg = config or RetentionConfig()
+    reference = now or utc_now()
+    started_at = utc_now()
+    results: list[PurgeResult] = []
+    wanted = set(tables) if tables is not None else None
+    for target, days in cfg.items():
+        short = next((k for k, t in RETENTION_TARGETS.items() if t == target), target.table)
+        if wanted is not None and short not in wanted and target.table not in wanted:
+            continue
+        results.append(
+            purge_table(
+                conn, target, days, batch_size=batch_size, now=reference, raise_errors=False
+            )
+        )
+    return RetentionReport(tuple(results), started_at, utc_now())
