@@ -1,7 +1,8 @@
 """``Result[T]``: explicit success/failure values (``Ok`` / ``Err``) instead of exceptions.
 
-``Ok(value)`` holds a success, ``Err(error)`` holds an ``Exception``. Both are frozen,
-slot-based dataclasses that support structural pattern matching.
+``Ok(value)`` holds a success, ``Err(error)`` holds an ``Exception``. Both are frozen
+dataclasses that support structural pattern matching. (They are deliberately not
+``slots=True``: on Python 3.11 that breaks ``Err[int](exc)``-style construction.)
 
 Example:
     >>> def parse_volume(raw: str) -> Result[int]:
@@ -44,7 +45,7 @@ class UnwrapError(SpineError):
     wrong way (category INTERNAL)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ok(Generic[T]):
     """A successful result holding ``value``.
 
@@ -118,7 +119,7 @@ class Ok(Generic[T]):
         return self
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Err(Generic[T]):
     """A failed result holding ``error`` (an ``Exception`` instance).
 

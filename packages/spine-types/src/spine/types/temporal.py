@@ -285,8 +285,13 @@ class DateRange:
     end: date
 
     def __post_init__(self) -> None:
-        _parse_date(self.start, "DateRange start")
-        _parse_date(self.end, "DateRange end")
+        for name, value in (("start", self.start), ("end", self.end)):
+            if isinstance(value, str):
+                raise ValidationError(
+                    f"DateRange {name} must be a date, got str {value!r}; "
+                    "use DateRange.parse() for ISO strings"
+                )
+            _parse_date(value, f"DateRange {name}")
         if self.start > self.end:
             raise ValidationError(
                 f"DateRange start {self.start.isoformat()} is after end {self.end.isoformat()}"

@@ -71,7 +71,7 @@ def _in(start: datetime, end: datetime | None, t: datetime) -> bool:
     return start <= t and (end is None or t < end)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class TemporalEnvelope(Generic[T]):
     """A payload with its four timestamps (all aware, stored in UTC).
 
@@ -122,7 +122,7 @@ class TemporalEnvelope(Generic[T]):
         return dataclasses.replace(self, payload=payload)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class BiTemporalRecord(Generic[T]):
     """One version of ``entity_key`` on the business and system time axes.
 
