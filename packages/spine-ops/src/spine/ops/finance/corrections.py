@@ -133,6 +133,7 @@ class CorrectionRecord:
         metadata: Mapping[str, Any] | None = None,
     ) -> CorrectionRecord:
         """New record with a fresh ULID and ``corrected_at = utc_now()``."""
+        canonical_partition_key(partition_key)  # a typed error for non-dict keys
         return cls(
             generate_ulid(), entity, field, dict(partition_key), reason, old_value, new_value,
             utc_now(), corrected_by, note, source_ref, dict(metadata or {}),
