@@ -40,7 +40,7 @@ def test_public_names_come_from_spine_types_modules() -> None:
 
 def test_unknown_attribute_raises_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        _ = st.Nope  # type: ignore[attr-defined]
+        _ = st.Nope
 
 
 def test_timeout_error_is_importable_but_not_star_exported() -> None:

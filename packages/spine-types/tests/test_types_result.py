@@ -146,7 +146,8 @@ def test_try_result_does_not_swallow_keyboard_interrupt() -> None:
 def test_collect_results_returns_all_values_or_first_error() -> None:
     assert collect_results([Ok(1), Ok(2)]) == Ok([1, 2])
     assert collect_results([]) == Ok([])
-    first = collect_results([Ok(1), Err(BOOM), Err(OTHER)])
+    mixed: list[Result[int]] = [Ok(1), Err(BOOM), Err(OTHER)]
+    first = collect_results(mixed)
     assert first.err() is BOOM
 
 
@@ -163,7 +164,8 @@ def test_collect_results_stops_consuming_at_first_error() -> None:
 
 
 def test_partition_results_splits_values_and_errors_in_order() -> None:
-    oks, errs = partition_results([Ok(1), Err(BOOM), Ok(3), Err(OTHER)])
+    items: list[Result[int]] = [Ok(1), Err(BOOM), Ok(3), Err(OTHER)]
+    oks, errs = partition_results(items)
     assert oks == [1, 3]
     assert errs == [BOOM, OTHER]
 
@@ -185,7 +187,9 @@ def test_from_optional() -> None:
 # --- laws -----------------------------------------------------------------------------------
 
 ERRORS = [ValueError("a"), KeyError("b"), SpineError("c")]
-results = st.one_of(st.integers().map(Ok), st.sampled_from(ERRORS).map(Err))
+results: st.SearchStrategy[Result[int]] = st.one_of(
+    st.integers().map(Ok), st.sampled_from(ERRORS).map(Err)
+)
 plain_fns: list[Callable[[int], int]] = [lambda x: x + 1, lambda x: x * 2, lambda x: -x, abs]
 plain_functions = st.sampled_from(plain_fns)
 ERR_FN_ERROR = ValueError("from fn")

@@ -70,7 +70,7 @@ def test_wrong_types_raise_validation_error_naming_the_type(bad: object) -> None
 
 def test_datetime_is_rejected_with_hint_to_use_date() -> None:
     with pytest.raises(ValidationError, match=r"value\.date\(\)"):
-        WeekEnding(datetime(2025, 12, 26, tzinfo=UTC))  # type: ignore[arg-type]
+        WeekEnding(datetime(2025, 12, 26, tzinfo=UTC))
 
 
 def test_from_any_date_snaps_forward_to_the_weeks_friday() -> None:
@@ -134,7 +134,7 @@ def test_equality_hashing_and_ordering() -> None:
 def test_is_immutable() -> None:
     w = WeekEnding("2025-12-26")
     with pytest.raises(AttributeError, match="immutable"):
-        w._date = date(2025, 12, 19)  # type: ignore[misc]
+        w._date = date(2025, 12, 19)
 
 
 def test_pickle_and_copy_round_trip() -> None:

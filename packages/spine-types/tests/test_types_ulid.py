@@ -79,7 +79,7 @@ def isolated_sequence(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("isolated_sequence")
 def test_ulids_within_one_millisecond_are_monotonic(monkeypatch: pytest.MonkeyPatch) -> None:
     frozen_ns = 4_000_000_000_000 * 1_000_000  # a millisecond in the future
-    monkeypatch.setattr(ulid_module.time, "time_ns", lambda: frozen_ns)
+    monkeypatch.setattr("spine.types.ulid.time.time_ns", lambda: frozen_ns)
     ids = [generate_ulid() for _ in range(5000)]
     assert ids == sorted(ids)
     assert len(set(ids)) == 5000
@@ -89,7 +89,7 @@ def test_ulids_within_one_millisecond_are_monotonic(monkeypatch: pytest.MonkeyPa
 @pytest.mark.usefixtures("isolated_sequence")
 def test_clock_going_backwards_keeps_order(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter([5_000_000_000_000, 4_999_999_999_000, 4_999_999_999_500])
-    monkeypatch.setattr(ulid_module.time, "time_ns", lambda: next(clock) * 1_000_000)
+    monkeypatch.setattr("spine.types.ulid.time.time_ns", lambda: next(clock) * 1_000_000)
     ids = [generate_ulid() for _ in range(3)]
     assert ids == sorted(ids)
     assert len({ulid_timestamp(i) for i in ids}) == 1
@@ -100,7 +100,7 @@ def test_random_part_overflow_rolls_into_next_millisecond(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ms = 6_000_000_000_000
-    monkeypatch.setattr(ulid_module.time, "time_ns", lambda: ms * 1_000_000)
+    monkeypatch.setattr("spine.types.ulid.time.time_ns", lambda: ms * 1_000_000)
     monkeypatch.setattr(ulid_module, "_last_ms", ms)
     monkeypatch.setattr(ulid_module, "_last_rand", (1 << 80) - 1)
     value = generate_ulid()

@@ -64,12 +64,13 @@ class Ok(Generic[T]):
         """Always ``False``."""
         return False
 
-    def ok(self) -> T:
+    def ok(self) -> T | None:
         """The value (``None`` on :class:`Err`)."""
         return self.value
 
-    def err(self) -> None:
+    def err(self) -> Exception | None:
         """``None`` (the exception on :class:`Err`)."""
+        return None
 
     def unwrap(self) -> T:
         """Return the value."""
@@ -148,11 +149,12 @@ class Err(Generic[T]):
         """Always ``True``."""
         return True
 
-    def ok(self) -> None:
-        """``None``."""
+    def ok(self) -> T | None:
+        """``None`` (the value on :class:`Ok`)."""
+        return None
 
-    def err(self) -> Exception:
-        """The contained exception."""
+    def err(self) -> Exception | None:
+        """The contained exception (``None`` on :class:`Ok`)."""
         return self.error
 
     def unwrap(self) -> NoReturn:

@@ -285,7 +285,8 @@ class DateRange:
     end: date
 
     def __post_init__(self) -> None:
-        for name, value in (("start", self.start), ("end", self.end)):
+        bounds: tuple[tuple[str, object], ...] = (("start", self.start), ("end", self.end))
+        for name, value in bounds:
             if isinstance(value, str):
                 raise ValidationError(
                     f"DateRange {name} must be a date, got str {value!r}; "
