@@ -388,6 +388,11 @@ class BackfillPlan:
         return cls.create(conn, domain, source, weeks, why, metadata=meta)
 
     # -- state -------------------------------------------------------------------------------
+    def _fresh(self) -> None:
+        """End any open transaction first so reads see other workers' commits (a MySQL
+        REPEATABLE READ snapshot would otherwise hide them). State changes commit anyway."""
+        self._db.commit()
+
     def _transition(self, new: BackfillStatus) -> None:
         self.refresh()
         if new not in _TRANSITIONS[self.status]:
@@ -429,6 +434,7 @@ class BackfillPlan:
 
     def start(self) -> None:
         """PLANNED (or FAILED, to resume) -> RUNNING."""
+        self._fresh()
         try:
             self._transition(BackfillStatus.RUNNING)
             self._db.commit()
@@ -438,6 +444,7 @@ class BackfillPlan:
 
     def cancel(self) -> None:
         """PLANNED/RUNNING/FAILED -> CANCELLED (pending partitions stay PENDING)."""
+        self._fresh()
         try:
             self._transition(BackfillStatus.CANCELLED)
             self._db.commit()
@@ -448,7 +455,14 @@ class BackfillPlan:
     def retry_failed(self) -> int:
         """FAILED -> RUNNING with the failed partitions back to PENDING; returns how many."""
         d = self._db
+        self._fresh()
         try:
+            self.refresh()
+            if self.status is not BackfillStatus.FAILED:
+                raise InvalidTransitionError(
+                    f"backfill plan {self.plan_id} is {self.status.value}; only a FAILED plan "
+                    "can retry its failed partitions"
+                ).with_context(plan_id=self.plan_id, status=self.status.value)
             self._transition(BackfillStatus.RUNNING)
             n = d.rowcount(
                 f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = NULL, updated_at = {d.ph(1)} "
@@ -465,6 +479,7 @@ class BackfillPlan:
     def _mark(self, key: str | Mapping[str, Any], status: BackfillPartitionStatus, error: str | None) -> None:
         pk = _key_text(key)
         d = self._db
+        self._fresh()
         try:
             # Lock the plan row first: concurrent marks of one plan serialise here, so the
             # last one sees every other partition settled and completes the plan.

@@ -474,6 +474,8 @@ class IdempotencyHelper:
                     f"LEFT JOIN {table} t ON t.{hash_column} = s.{hash_column} "
                     f"WHERE t.{hash_column} IS NULL"
                 )
+                if unique:  # a concurrent ingest inserted the same hash: no-op, not an error
+                    sql += f" ON DUPLICATE KEY UPDATE {table}.{hash_column} = {table}.{hash_column}"
             else:
                 sql = (
                     f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "

@@ -1,0 +1,105 @@
+"""Contract: QualityRunner persists results and gates on every backend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from spine.types import SpineError, ValidationError
+
+from spine.ops import (
+    QualityCategory,
+    QualityCheck,
+    QualityGateError,
+    QualityResult,
+    QualityRunner,
+    QualityStatus,
+    null_rate_check,
+    row_count_check,
+    run_gate,
+    sum_to_check,
+    uniqueness_check,
+)
+
+WEEK = {"week_ending": "2025-12-26"}
+ROWS = [
+    {"symbol": "AAPL", "share": 60.0, "venue": "X"},
+    {"symbol": "MSFT", "share": 40.0, "venue": None},
+]
+
+
+def _stored(db: Any) -> list[tuple[Any, ...]]:
+    return [
+        tuple(r)
+        for r in db.execute(
+            "SELECT check_name, category, status, message, actual_json, details_json, "
+            "execution_id, partition_key FROM core_quality ORDER BY check_name"
+        ).fetchall()
+    ]
+
+
+def _boom(_: Mapping[str, Any]) -> QualityResult:
+    raise RuntimeError("lookup table missing")
+
+
+def test_results_are_persisted_with_partition_and_execution(ops_db: Any) -> None:
+    runner = QualityRunner(ops_db, "otc", execution_id="exec-1")
+    runner.add(uniqueness_check(["symbol"])).add(sum_to_check("share", 100.0, 0.01))
+    results = runner.run_all({"rows": ROWS}, WEEK)
+    assert {n: r.status for n, r in results.items()} == {
+        "unique:symbol": QualityStatus.PASS,
+        "sum_to:share": QualityStatus.PASS,
+    }
+    stored = _stored(ops_db)
+    assert [(s[0], s[1], s[2]) for s in stored] == [
+        ("sum_to:share", "BUSINESS_RULE", "PASS"),
+        ("unique:symbol", "INTEGRITY", "PASS"),
+    ]
+    assert all(s[6] == "exec-1" for s in stored)
+    assert all(json.loads(s[7]) == WEEK for s in stored)
+    assert json.loads(stored[0][4]) == pytest.approx(100.0)
+
+
+def test_raising_check_is_a_fail_and_others_still_run(ops_db: Any) -> None:
+    runner = QualityRunner(ops_db, "otc", exec_id="exec-2")
+    runner.add(QualityCheck("broken", QualityCategory.CONSISTENCY, _boom))
+    runner.add(null_rate_check("venue", max_rate=0.6))
+    runner.add(row_count_check(min_rows=5))
+    results = runner.run_all({"rows": ROWS}, WEEK)
+    assert results["broken"].status is QualityStatus.FAIL
+    assert "RuntimeError" in results["broken"].message
+    assert results["null_rate:venue"].status is QualityStatus.PASS
+    assert results["row_count"].status is QualityStatus.FAIL
+    assert runner.failures() == ["broken", "row_count"]
+    stored = {s[0]: s for s in _stored(ops_db)}
+    assert stored["broken"][2] == "FAIL"
+    assert json.loads(stored["broken"][5])["error_type"] == "RuntimeError"
+    assert stored["broken"][6] == "exec-2"
+    with pytest.raises(QualityGateError) as err:
+        runner.gate()
+    assert err.value.failures == ("broken", "row_count")
+    assert isinstance(err.value, SpineError)
+
+
+def test_gate_passes_warnings_unless_asked(ops_db: Any) -> None:
+    runner = QualityRunner(ops_db, "otc")
+    runner.add(null_rate_check("venue", max_rate=0.9, warn_rate=0.1))
+    runner.run_gate({"rows": ROWS}, WEEK)  # a WARN does not block
+    assert runner.warnings() == ["null_rate:venue"]
+    with pytest.raises(QualityGateError):
+        runner.gate(fail_on_warn=True)
+
+
+def test_run_gate_function_blocks_and_persists(ops_db: Any) -> None:
+    with pytest.raises(QualityGateError):
+        run_gate(ops_db, "otc", [row_count_check(min_rows=1)], {"rows": []}, WEEK)
+    assert [s[2] for s in _stored(ops_db)] == ["FAIL"]
+
+
+def test_bad_partition_key_runs_nothing(ops_db: Any) -> None:
+    runner = QualityRunner(ops_db, "otc").add(row_count_check(min_rows=0))
+    with pytest.raises(ValidationError):
+        runner.run_all({"rows": []}, "week=1")  # type: ignore[arg-type]
+    assert _stored(ops_db) == []
