@@ -22,8 +22,7 @@ out of ``__all__`` so that ``from spine.types import *`` never shadows the built
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import sys
 
 from spine.types.errors import (
     AuthenticationError,
@@ -64,7 +63,11 @@ from spine.types.errors import (
     TimeoutError as TimeoutError,  # not in __all__: see module docstring
 )
 
+# Keep ``import spine.types`` free of ``typing``: type checkers treat this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from spine.types.enums import (
         EventType,
         ExecutionStatus,
@@ -323,7 +326,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'spine.types' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    __import__(module)
+    value = getattr(sys.modules[module], name)
     globals()[name] = value
     return value
 

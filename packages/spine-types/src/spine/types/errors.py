@@ -24,10 +24,13 @@ Note:
 from __future__ import annotations
 
 import builtins
-import dataclasses
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+
+# ``typing`` and ``dataclasses`` are deliberately not imported at runtime: this module is
+# loaded by ``import spine.types`` and must stay cheap (see the package docstring).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Self
 
 __all__ = [
     "AuthError",
@@ -106,11 +109,25 @@ _CONTEXT_FIELDS: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+_CONTEXT_FIELD_ORDER: tuple[str, ...] = (
+    "workflow",
+    "step",
+    "run_id",
+    "execution_id",
+    "source_name",
+    "source_type",
+    "url",
+    "http_status",
+)
+
+
 class ErrorContext:
     """Where an error happened: execution, source and request details plus free metadata.
 
-    Immutable; :meth:`with_` and :meth:`merge` return new contexts.
+    An immutable value object with dataclass-style behaviour (keyword construction,
+    equality, ``repr``, pattern matching); :meth:`with_`, :meth:`merge` and :meth:`replace`
+    return new contexts. (It is hand-written rather than a ``dataclass`` so that importing
+    ``spine.types`` does not import ``dataclasses``.)
 
     Example:
         >>> ctx = ErrorContext(workflow="ingest", step="fetch")
@@ -118,15 +135,60 @@ class ErrorContext:
         {'workflow': 'ingest', 'step': 'fetch', 'http_status': 503, 'metadata': {'attempt': 2}}
     """
 
-    workflow: str | None = None
-    step: str | None = None
-    run_id: str | None = None
-    execution_id: str | None = None
-    source_name: str | None = None
-    source_type: str | None = None
-    url: str | None = None
-    http_status: int | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    __slots__ = (*_CONTEXT_FIELD_ORDER, "metadata")
+    __match_args__ = (
+        "workflow",
+        "step",
+        "run_id",
+        "execution_id",
+        "source_name",
+        "source_type",
+        "url",
+        "http_status",
+        "metadata",
+    )
+
+    workflow: str | None
+    step: str | None
+    run_id: str | None
+    execution_id: str | None
+    source_name: str | None
+    source_type: str | None
+    url: str | None
+    http_status: int | None
+    metadata: dict[str, Any]
+
+    def __init__(
+        self,
+        workflow: str | None = None,
+        step: str | None = None,
+        run_id: str | None = None,
+        execution_id: str | None = None,
+        source_name: str | None = None,
+        source_type: str | None = None,
+        url: str | None = None,
+        http_status: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "workflow", workflow)
+        set_(self, "step", step)
+        set_(self, "run_id", run_id)
+        set_(self, "execution_id", execution_id)
+        set_(self, "source_name", source_name)
+        set_(self, "source_type", source_type)
+        set_(self, "url", url)
+        set_(self, "http_status", http_status)
+        set_(self, "metadata", dict(metadata) if metadata else {})
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def replace(self, **changes: Any) -> ErrorContext:
+        """A copy with the given fields replaced (unknown names raise ``TypeError``)."""
+        values = dict(zip(self.__slots__, self._values(), strict=True))
+        values.update(changes)
+        return ErrorContext(**values)
 
     def with_(self, **kwargs: Any) -> ErrorContext:
         """Return a copy with known fields replaced; unknown keys are added to ``metadata``.
@@ -143,27 +205,47 @@ class ErrorContext:
                     extra.update(value)
             else:
                 extra[key] = value
-        metadata = {**self.metadata, **extra} if extra else dict(self.metadata)
-        return dataclasses.replace(self, metadata=metadata, **known)
+        return self.replace(metadata={**self.metadata, **extra}, **known)
 
     def merge(self, other: ErrorContext) -> ErrorContext:
         """Return a context where ``other``'s non-None fields win; metadata dicts are merged."""
         known = {
             name: getattr(other, name)
-            for name in _CONTEXT_FIELDS
+            for name in _CONTEXT_FIELD_ORDER
             if getattr(other, name) is not None
         }
-        return dataclasses.replace(self, metadata={**self.metadata, **other.metadata}, **known)
+        return self.replace(metadata={**self.metadata, **other.metadata}, **known)
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise to a dict, dropping ``None`` fields and empty metadata."""
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if value is None or (f.name == "metadata" and not value):
-                continue
-            out[f.name] = dict(value) if f.name == "metadata" else value
+        out: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in _CONTEXT_FIELD_ORDER
+            if getattr(self, name) is not None
+        }
+        if self.metadata:
+            out["metadata"] = dict(self.metadata)
         return out
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ErrorContext is immutable; use with_() (tried to set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("ErrorContext is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not ErrorContext:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # metadata is a dict: unhashable, like a dataclass
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items())
+        return f"ErrorContext({fields})"
+
+    def __reduce__(self) -> tuple[type[ErrorContext], tuple[Any, ...]]:
+        return (ErrorContext, self._values())
 
 
 class SpineError(Exception):

@@ -1,0 +1,168 @@
+"""Benchmarks for spine-types: package import times, ULID generation, compute_hash.
+
+Usage::
+
+    uv run python scripts/bench_types.py            # full run
+    uv run python scripts/bench_types.py --quick    # fewer repetitions
+    uv run python scripts/bench_types.py --json     # machine-readable
+
+Import times are measured in fresh subprocesses, ``--runs`` times each, reporting the median
+of two measures:
+
+* ``importtime``: the cumulative microseconds ``python -X importtime`` attributes to the
+  package's own import (everything it pulls in, nothing the interpreter loads at startup);
+* ``wall``: wall-clock of ``python -c "import pkg"`` minus wall-clock of ``python -c "pass"``.
+
+Throughput figures are the best of ``--repeat`` timed loops, each against its peer:
+``generate_ulid()`` vs ``uuid.uuid4()``, and ``compute_hash(*row)`` vs the naive
+``hashlib.sha256(repr(row).encode()).hexdigest()`` (which is neither type-stable nor
+collision-safe, but is the cheapest thing people write).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+PACKAGES = [
+    "spine.types",
+    "spine.db",
+    "spine.ops",
+    "spine.execution",
+    "spine.orchestration",
+    "spine.deploy",
+    "spine.changelog",
+]
+
+ROW = ("2025-12-26", "NMS_TIER_1", "AAPL", "NITE", 1_234_567)
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False)
+
+
+def _importtime_us(module: str) -> int | None:
+    proc = _run(["-X", "importtime", "-c", f"import {module}"])
+    if proc.returncode != 0:
+        return None
+    for line in proc.stderr.splitlines():
+        # "import time: self [us] | cumulative | imported package"
+        parts = line.split("|")
+        if len(parts) == 3 and parts[2].strip() == module:
+            return int(parts[1].strip())
+    return None
+
+
+def _wall_ms(code: str) -> float | None:
+    start = time.perf_counter()
+    proc = _run(["-c", code])
+    elapsed = (time.perf_counter() - start) * 1000
+    return elapsed if proc.returncode == 0 else None
+
+
+def measure_imports(runs: int) -> list[dict[str, Any]]:
+    baseline = statistics.median(
+        w for w in (_wall_ms("pass") for _ in range(runs)) if w is not None
+    )
+    results: list[dict[str, Any]] = []
+    for module in PACKAGES:
+        probe = _run(["-c", f"import {module}"])
+        if probe.returncode != 0:
+            last = (probe.stderr.strip().splitlines() or ["?"])[-1]
+            results.append({"module": module, "error": last})
+            continue
+        cumulative = [c for c in (_importtime_us(module) for _ in range(runs)) if c is not None]
+        walls = [w for w in (_wall_ms(f"import {module}") for _ in range(runs)) if w is not None]
+        results.append(
+            {
+                "module": module,
+                "importtime_ms": statistics.median(cumulative) / 1000 if cumulative else None,
+                "wall_ms": max(statistics.median(walls) - baseline, 0.0) if walls else None,
+            }
+        )
+    return [{"module": "(bare interpreter)", "wall_total_ms": baseline}, *results]
+
+
+def rate(fn: Callable[[], object], n: int, repeat: int) -> float:
+    """Best calls/second over ``repeat`` loops of ``n`` calls."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        best = min(best, time.perf_counter() - start)
+    return n / best
+
+
+def measure_throughput(n: int, repeat: int) -> dict[str, float]:
+    from spine.types import compute_hash, generate_ulid
+
+    row = ROW
+    ulid = rate(generate_ulid, n, repeat)
+    uuid4 = rate(uuid.uuid4, n, repeat)
+    ours = rate(lambda: compute_hash(*row), n, repeat)
+    naive = rate(lambda: hashlib.sha256(repr(row).encode()).hexdigest(), n, repeat)
+    return {
+        "ulid_per_s": ulid,
+        "uuid4_per_s": uuid4,
+        "ulid_vs_uuid4": ulid / uuid4,
+        "compute_hash_per_s": ours,
+        "naive_sha256_repr_per_s": naive,
+        "compute_hash_vs_naive": ours / naive,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9, help="subprocesses per import figure")
+    parser.add_argument("--n", type=int, default=200_000, help="calls per throughput loop")
+    parser.add_argument("--repeat", type=int, default=5, help="throughput loops (best kept)")
+    parser.add_argument("--quick", action="store_true", help="--runs 3 --n 50000 --repeat 3")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.n, args.repeat = 3, 50_000, 3
+
+    imports = measure_imports(args.runs)
+    throughput = measure_throughput(args.n, args.repeat)
+    if args.json:
+        print(json.dumps({"imports": imports, "throughput": throughput}, indent=2))
+        return 0
+
+    print(f"Python {platform.python_version()} on {platform.machine()} ({platform.system()})")
+    print(f"\nImport time (median of {args.runs} fresh processes)")
+    print(f"{'package':<22}{'-X importtime':>16}{'wall - bare':>14}")
+    for row in imports:
+        if "wall_total_ms" in row:
+            print(f"{row['module']:<22}{'':>16}{row['wall_total_ms']:>11.1f} ms  (total)")
+        elif "error" in row:
+            print(f"{row['module']:<22}  import failed: {row['error']}")
+        else:
+            it = row["importtime_ms"]
+            wall = row["wall_ms"]
+            it_s = f"{it:.1f} ms" if it is not None else "n/a"
+            wall_s = f"{wall:.1f} ms" if wall is not None else "n/a"
+            print(f"{row['module']:<22}{it_s:>16}{wall_s:>14}")
+
+    t = throughput
+    print(f"\nThroughput (best of {args.repeat} x {args.n:,} calls)")
+    print(f"{'generate_ulid()':<34}{t['ulid_per_s']:>14,.0f} /s")
+    print(f"{'uuid.uuid4()  (peer)':<34}{t['uuid4_per_s']:>14,.0f} /s")
+    print(f"{'  ratio ulid / uuid4':<34}{t['ulid_vs_uuid4']:>14.2f} x")
+    print(f"{'compute_hash(5 values)':<34}{t['compute_hash_per_s']:>14,.0f} /s")
+    print(f"{'sha256(repr(values))  (peer)':<34}{t['naive_sha256_repr_per_s']:>14,.0f} /s")
+    print(f"{'  ratio compute_hash / naive':<34}{t['compute_hash_vs_naive']:>14.2f} x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
