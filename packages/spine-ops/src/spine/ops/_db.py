@@ -1,9 +1,20 @@
 """Thin internal facade over spine-db used by every persistent primitive.
 
 One place that knows how spine-ops talks to a connection: dialect look-up, placeholders,
-timestamp/JSON encoding, identifier validation, ``query -> list[dict]`` and bulk inserts. All
-values are bound as parameters; every caller-supplied identifier passes through
-:func:`ident` (spine-db's ``validate_identifier``).
+timestamp encoding, identifier validation, ``query -> list[dict]``, bulk inserts and
+transaction scoping. All values are bound as parameters; every caller-supplied identifier
+passes through :func:`ident` (spine-db's ``validate_identifier``) or ``dialect.quote``.
+
+Transactions:
+
+- Writes run in :meth:`OpsDb.write` = ``spine.db.transaction(conn)``: committed when the
+  primitive is called on its own, a **savepoint** when the caller already runs a
+  ``transaction(conn)`` block (the caller's commit then decides, and a failing primitive
+  rolls back only its own work).
+- Reads end the transaction they implicitly opened (when the connection was idle before and
+  no block is active), so a long-lived connection never sits "idle in transaction" on
+  PostgreSQL and never reads from a stale REPEATABLE READ snapshot on MySQL/MariaDB
+  (a poller of ``manifest.is_at_least`` sees other workers' progress).
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from spine.db import BaseRepository, Dialect, get_dialect, transaction, validate_identifier
+from spine.db import BaseRepository, Dialect, SpineConnection, transaction, validate_identifier
 from spine.types import Connection
 
 __all__ = ["OpsDb", "ident", "read_text"]
@@ -46,11 +57,11 @@ class OpsDb:
 
     __slots__ = ("conn", "dialect", "name", "repo")
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.dialect: Dialect = get_dialect(conn)
+    def __init__(self, conn: Connection | SpineConnection) -> None:
+        self.repo = BaseRepository(conn)
+        self.conn: SpineConnection = self.repo.conn
+        self.dialect: Dialect = self.repo.dialect
         self.name: str = self.dialect.name
-        self.repo = BaseRepository(conn, self.dialect)
 
     # -- SQL rendering -------------------------------------------------------------------
     def ph(self, index: int = 0) -> str:
@@ -59,36 +70,66 @@ class OpsDb:
     def phs(self, n: int, start: int = 0) -> str:
         return self.dialect.placeholders(n, start)
 
+    def q(self, name: str) -> str:
+        """Validate and render a caller-supplied identifier (quoted if reserved)."""
+        return self.dialect.quote(name)
+
+    # -- transaction scoping -------------------------------------------------------------
+    def _idle(self) -> bool:
+        """Whether the connection has no open transaction (False when unknown)."""
+        if self.conn.in_transaction_block:
+            return False
+        raw = self.conn.raw
+        try:
+            if self.name in ("sqlite", "mysql"):
+                return not bool(raw.in_transaction)
+            if self.name == "postgresql":
+                return int(raw.info.transaction_status) == 0
+        except Exception:  # an unusual raw connection: keep the transaction as it is
+            return False
+        return False
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Scope of reads: ends the implicit transaction they opened on an idle connection."""
+        idle = self._idle()
+        yield
+        if idle:
+            self.conn.commit()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """``spine.db.transaction``: commit / rollback, or a savepoint inside a caller block."""
+        with transaction(self.conn):
+            yield
+
+    def release(self) -> None:
+        """End the current implicit transaction unless a caller's block is active."""
+        if not self.conn.in_transaction_block:
+            self.conn.commit()
+
     # -- execution -----------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(sql, tuple(params))
 
     def rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = self.conn.execute(sql, tuple(params))
-        n = getattr(cur, "rowcount", -1)
+        n = cur.rowcount
+        cur.close()
         return int(n) if n is not None and n >= 0 else 0
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return self.repo.query(sql, tuple(params))
+        with self.reading():
+            return self.repo.query(sql, tuple(params))
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
-        return self.repo.query_one(sql, tuple(params))
+        with self.reading():
+            return self.repo.query_one(sql, tuple(params))
 
     def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
         if not rows:
             return 0
-        return self.repo.insert_many(table, list(rows))
-
-    def commit(self) -> None:
-        self.conn.commit()
-
-    def rollback(self) -> None:
-        self.conn.rollback()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        with transaction(self.conn):
-            yield
+        return self.repo.insert_many(table, rows)
 
     # -- encoding ------------------------------------------------------------------------
     def encode_ts(self, value: _dt.datetime) -> Any:

@@ -151,9 +151,9 @@ class AnomalyRecorder:
     def __init__(self, conn: Connection, domain: str) -> None:
         if not isinstance(domain, str) or not domain or len(domain) > 100:
             raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
-        self.conn = conn
         self.domain = domain
         self._db = OpsDb(conn)
+        self.conn = self._db.conn
 
     def record(
         self,
@@ -198,12 +198,8 @@ class AnomalyRecorder:
             "resolved_at": None,
             "resolution_note": None,
         }
-        try:
+        with self._db.write():
             self._db.insert_many(_TABLE, [row])
-            self._db.commit()
-        except BaseException:
-            self._db.rollback()
-            raise
         return anomaly_id
 
     def get(self, anomaly_id: str) -> Anomaly | None:
@@ -231,16 +227,12 @@ class AnomalyRecorder:
         if current.is_resolved:
             return False
         d = self._db
-        try:
+        with d.write():
             n = d.rowcount(
                 f"UPDATE {_TABLE} SET resolved_at = {d.ph(0)}, resolution_note = {d.ph(1)} "
                 f"WHERE id = {d.ph(2)} AND domain = {d.ph(3)} AND resolved_at IS NULL",
                 (d.encode_ts(utc_now()), note, anomaly_id, self.domain),
             )
-            d.commit()
-        except BaseException:
-            d.rollback()
-            raise
         return n > 0
 
     def list_unresolved(

@@ -153,14 +153,14 @@ class AssetStore:
     """Records materializations/observations and answers freshness questions. Writes commit."""
 
     def __init__(self, conn: Connection) -> None:
-        self.conn = conn
         self._db = OpsDb(conn)
+        self.conn = self._db.conn
 
     def _record(self, table: str, event: AssetMaterialization | AssetObservation) -> str:
         event_id = event.id or generate_ulid()
         created = event.created_at or utc_now()
         d = self._db
-        try:
+        with d.write():
             d.insert_many(table, [{
                 "id": event_id,
                 "asset_key": event.asset_key.to_string(),
@@ -169,10 +169,6 @@ class AssetStore:
                 "metadata_json": _json.dumps(dict(event.metadata)) if event.metadata else None,
                 "created_at": d.encode_ts(created),
             }])
-            d.commit()
-        except BaseException:
-            d.rollback()
-            raise
         return event_id
 
     def record_materialization(self, materialization: AssetMaterialization) -> str:

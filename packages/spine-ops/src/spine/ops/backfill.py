@@ -174,7 +174,10 @@ def _check(domain: str, source: str) -> None:
 class BackfillPlan:
     """A persisted backfill plan. Build with :meth:`create` / :meth:`load` / ``from_*``.
 
-    Every method that changes state commits immediately.
+    Every method that changes state commits immediately (a savepoint inside a caller's
+    ``spine.db.transaction`` block). Refresh-then-update transitions are compare-and-set, and
+    partition marks lock the plan row first, so concurrent workers of one plan stay
+    consistent.
     """
 
     def __init__(
@@ -191,8 +194,8 @@ class BackfillPlan:
         started_at: _dt.datetime | None = None,
         completed_at: _dt.datetime | None = None,
     ) -> None:
-        self.conn = conn
         self._db = OpsDb(conn)
+        self.conn = self._db.conn
         self.plan_id = plan_id
         self.domain = domain
         self.source = source
@@ -263,7 +266,7 @@ class BackfillPlan:
         now = utc_now()
         ts = db.encode_ts(now)
         plan_id = generate_ulid()
-        try:
+        with db.write():
             db.insert_many(_PLANS, [{
                 "plan_id": plan_id, "domain": domain, "source": source,
                 "status": BackfillStatus.PLANNED.value, "reason": reason,
@@ -275,11 +278,7 @@ class BackfillPlan:
                  "status": BackfillPartitionStatus.PENDING.value, "error": None, "updated_at": ts}
                 for i, k in enumerate(keys)
             ])
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-        return cls(conn, plan_id, domain, source, BackfillStatus.PLANNED, reason, len(keys), meta, now)
+        return cls(db.conn, plan_id, domain, source, BackfillStatus.PLANNED, reason, len(keys), meta, now)
 
     @classmethod
     def load(cls, conn: Connection, plan_id: str) -> BackfillPlan:
@@ -388,11 +387,6 @@ class BackfillPlan:
         return cls.create(conn, domain, source, weeks, why, metadata=meta)
 
     # -- state -------------------------------------------------------------------------------
-    def _fresh(self) -> None:
-        """End any open transaction first so reads see other workers' commits (a MySQL
-        REPEATABLE READ snapshot would otherwise hide them). State changes commit anyway."""
-        self._db.commit()
-
     def _transition(self, new: BackfillStatus) -> None:
         self.refresh()
         if new not in _TRANSITIONS[self.status]:
@@ -418,10 +412,8 @@ class BackfillPlan:
             params,
         )
         if n == 0:  # someone else moved it between refresh and update
-            d.rollback()
-            self.refresh()
             raise InvalidTransitionError(
-                f"backfill plan {self.plan_id} changed concurrently (now {self.status.value})"
+                f"backfill plan {self.plan_id} changed concurrently (was {self.status.value})"
             )
         self.status = new
 
@@ -434,29 +426,18 @@ class BackfillPlan:
 
     def start(self) -> None:
         """PLANNED (or FAILED, to resume) -> RUNNING."""
-        self._fresh()
-        try:
+        with self._db.write():
             self._transition(BackfillStatus.RUNNING)
-            self._db.commit()
-        except BaseException:
-            self._db.rollback()
-            raise
 
     def cancel(self) -> None:
         """PLANNED/RUNNING/FAILED -> CANCELLED (pending partitions stay PENDING)."""
-        self._fresh()
-        try:
+        with self._db.write():
             self._transition(BackfillStatus.CANCELLED)
-            self._db.commit()
-        except BaseException:
-            self._db.rollback()
-            raise
 
     def retry_failed(self) -> int:
         """FAILED -> RUNNING with the failed partitions back to PENDING; returns how many."""
         d = self._db
-        self._fresh()
-        try:
+        with d.write():
             self.refresh()
             if self.status is not BackfillStatus.FAILED:
                 raise InvalidTransitionError(
@@ -470,17 +451,12 @@ class BackfillPlan:
                 (BackfillPartitionStatus.PENDING.value, d.encode_ts(utc_now()), self.plan_id,
                  BackfillPartitionStatus.FAILED.value),
             )
-            d.commit()
-        except BaseException:
-            d.rollback()
-            raise
         return n
 
     def _mark(self, key: str | Mapping[str, Any], status: BackfillPartitionStatus, error: str | None) -> None:
         pk = _key_text(key)
         d = self._db
-        self._fresh()
-        try:
+        with d.write():
             # Lock the plan row first: concurrent marks of one plan serialise here, so the
             # last one sees every other partition settled and completes the plan.
             d.rowcount(
@@ -511,10 +487,6 @@ class BackfillPlan:
                 self._transition(
                     BackfillStatus.FAILED if progress.failed else BackfillStatus.COMPLETED
                 )
-            d.commit()
-        except BaseException:
-            d.rollback()
-            raise
 
     def mark_partition_done(self, key: str | Mapping[str, Any]) -> None:
         """Mark a partition DONE (idempotent); completes the plan when none is pending.

@@ -213,13 +213,14 @@ class IdempotencyHelper:
     Args:
         conn: A spine connection.
 
-    Methods that only read or delete (:meth:`delete_for_key`) do not commit, so they can be
-    part of the caller's transaction; :meth:`insert_new` and :meth:`replace_key` commit.
+    :meth:`delete_for_key` does not commit (pair it with your insert in one
+    ``spine.db.transaction`` block); :meth:`insert_new` and :meth:`replace_key` run in
+    ``spine.db.transaction``: committed on their own, a savepoint inside a caller's block.
     """
 
     def __init__(self, conn: Connection) -> None:
-        self.conn = conn
         self._db = OpsDb(conn)
+        self.conn = self._db.conn
         self._unique_cache: dict[tuple[str, str], bool] = {}
 
     # -- look-ups --------------------------------------------------------------------------
@@ -305,11 +306,11 @@ class IdempotencyHelper:
         base = t.split(".")[-1]
         name = ident(f"ux_{base}_{c}"[:60] if unique else f"ix_{base}_{c}"[:60])
         kind = "UNIQUE INDEX" if unique else "INDEX"
-        if self._db.name in ("sqlite", "postgresql"):
-            self._db.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {t} ({c})")
-        elif not self._has_index(t, c):
-            self._db.execute(f"CREATE {kind} {name} ON {t} ({c})")
-        self._db.commit()
+        with self._db.write():
+            if self._db.name in ("sqlite", "postgresql"):
+                self._db.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {t} ({c})")
+            elif not self._has_index(t, c):
+                self._db.execute(f"CREATE {kind} {name} ON {t} ({c})")
         self._unique_cache.pop((t, c), None)
         return name
 
@@ -367,7 +368,6 @@ class IdempotencyHelper:
         *,
         hash_column: str = "record_hash",
         natural_key: Sequence[str] | None = None,
-        commit: bool = True,
     ) -> IngestResult:
         """L2 ingest: insert the records whose natural-key hash is not stored yet.
 
@@ -377,7 +377,8 @@ class IdempotencyHelper:
             hash_column: Column holding ``compute_hash(*natural key values)``.
             natural_key: Columns forming the natural key; ``None`` means the rows already
                 carry ``hash_column``.
-            commit: Commit at the end (default). On error the batch is rolled back.
+
+        The batch is written in one transaction (all or nothing).
 
         Returns:
             :class:`IngestResult` with inserted/skipped counts.
@@ -404,13 +405,8 @@ class IdempotencyHelper:
         if not batch or columns is None:
             return IngestResult(total, 0, total, 0)
         in_batch_dupes = total - len(batch)
-        try:
+        with self._db.write():
             inserted = self._insert_new_rows(t, hc, columns, batch)
-        except BaseException:
-            self._db.rollback()
-            raise
-        if commit:
-            self._db.commit()
         return IngestResult(total, inserted, total - inserted, in_batch_dupes)
 
     @staticmethod
@@ -523,7 +519,7 @@ class IdempotencyHelper:
             prepared.append(out)
         d = self._db
         sql = f"DELETE FROM {t} WHERE {lk.where_clause(d.dialect)}"
-        with d.transaction():
+        with d.write():
             deleted = d.rowcount(sql, lk.values())
             inserted = d.insert_many(t, prepared)
         return ReplaceResult(deleted, inserted)

@@ -119,12 +119,12 @@ class WorkManifest:
                 raise ValidationError(f"stage names must be str of 1..100 chars, got {s!r}")
         if len(set(names)) != len(names):
             raise ValidationError(f"duplicate stage names in {names}")
-        self.conn = conn
         self.domain = domain
         self.stages: tuple[str, ...] = tuple(names)
         self._stage_ranks = {s: i for i, s in enumerate(names)}
         self.on_stage_change = on_stage_change
         self._db = OpsDb(conn)
+        self.conn = self._db.conn
         self._upsert_sql = self._db.dialect.upsert(
             _TABLE,
             list(_COLUMNS),
@@ -181,12 +181,8 @@ class WorkManifest:
             batch_id,
             self._db.encode_ts(now),
         )
-        try:
+        with self._db.write():
             self._db.execute(self._upsert_sql, params)
-            self._db.commit()
-        except BaseException:
-            self._db.rollback()
-            raise
         row = ManifestRow(
             stage, rank, row_count, dict(metrics or {}), execution_id, batch_id, now
         )
@@ -202,12 +198,11 @@ class WorkManifest:
         """Delete every stage row of a partition (to reprocess it from scratch); commits."""
         _, pk_hash = partition_key_and_hash(partition_key)
         d = self._db
-        n = d.rowcount(
-            f"DELETE FROM {_TABLE} WHERE domain = {d.ph(0)} AND partition_hash = {d.ph(1)}",
-            (self.domain, pk_hash),
-        )
-        d.commit()
-        return n
+        with d.write():
+            return d.rowcount(
+                f"DELETE FROM {_TABLE} WHERE domain = {d.ph(0)} AND partition_hash = {d.ph(1)}",
+                (self.domain, pk_hash),
+            )
 
     # -- reads -----------------------------------------------------------------------------
     def _rows_by_hash(self, pk_hash: str) -> list[dict[str, Any]]:

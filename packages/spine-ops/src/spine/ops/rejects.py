@@ -99,7 +99,8 @@ class RejectSink:
         execution_id: Execution correlation for every reject written.
         batch_id: Batch correlation.
 
-    Each write commits. ``count`` counts rejects written through this sink.
+    Each write commits (a savepoint inside a caller's ``spine.db.transaction`` block).
+    ``count`` counts rejects written through this sink.
     """
 
     table = _TABLE
@@ -113,11 +114,11 @@ class RejectSink:
     ) -> None:
         if not isinstance(domain, str) or not domain or len(domain) > 100:
             raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
-        self.conn = conn
         self.domain = domain
         self.execution_id = execution_id
         self.batch_id = batch_id
         self._db = OpsDb(conn)
+        self.conn = self._db.conn
         self._count = 0
 
     @property
@@ -148,12 +149,8 @@ class RejectSink:
         """Write one reject; returns its id (ULID)."""
         pk_text, pk_hash = partition_key_and_hash(partition_key)
         row = self._row(reject, pk_text, pk_hash, self._db.encode_ts(utc_now()))
-        try:
+        with self._db.write():
             self._db.insert_many(_TABLE, [row])
-            self._db.commit()
-        except BaseException:
-            self._db.rollback()
-            raise
         self._count += 1
         return str(row["id"])
 
@@ -164,12 +161,8 @@ class RejectSink:
         rows = [self._row(r, pk_text, pk_hash, now) for r in rejects]
         if not rows:
             return 0
-        try:
+        with self._db.write():
             self._db.insert_many(_TABLE, rows)
-            self._db.commit()
-        except BaseException:
-            self._db.rollback()
-            raise
         self._count += len(rows)
         return len(rows)
 

@@ -88,6 +88,10 @@ _RETRIES = 3
 _TICK = _dt.timedelta(microseconds=1)
 
 
+class _Conflict(Exception):
+    """The key changed between the read and the close: roll back and retry."""
+
+
 def bitemporal_columns(hash_column: str = ROW_HASH) -> tuple[Column, ...]:
     """The three columns a restatable table needs, as spine-db schema columns."""
     return (
@@ -190,7 +194,6 @@ def restate(
             lk.values(),
         )
         if sorted(str(r["h"]) for r in current) == new_hashes:
-            d.rollback()  # end the read transaction; nothing to write
             return RestatementResult(False, 0, 0, None)
         latest = max((ts for r in current if (ts := d.decode_ts(r["sf"])) is not None), default=None)
         when = system_time or utc_now()
@@ -203,22 +206,20 @@ def restate(
             when = latest + _TICK
         stamp = d.encode_ts(when)
         try:
-            closed = d.rowcount(
-                f"UPDATE {t} SET {SYSTEM_TO} = {d.ph(0)} WHERE "
-                f"{lk.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL",
-                (stamp, *lk.values()),
-            )
-            if closed != len(current):  # another writer restated the key meanwhile
-                d.rollback()
-                continue
-            for r in new_rows:
-                r[SYSTEM_FROM] = stamp
-                r[SYSTEM_TO] = None
-            inserted = d.insert_many(t, new_rows) if new_rows else 0
-            d.commit()
-        except BaseException:
-            d.rollback()
-            raise
+            with d.write():
+                closed = d.rowcount(
+                    f"UPDATE {t} SET {SYSTEM_TO} = {d.ph(0)} WHERE "
+                    f"{lk.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL",
+                    (stamp, *lk.values()),
+                )
+                if closed != len(current):  # another writer restated the key meanwhile
+                    raise _Conflict
+                for r in new_rows:
+                    r[SYSTEM_FROM] = stamp
+                    r[SYSTEM_TO] = None
+                inserted = d.insert_many(t, new_rows) if new_rows else 0
+        except _Conflict:
+            continue
         return RestatementResult(True, closed, inserted, when)
     raise ConstraintError(f"restatement of {lk!r} in {t} kept conflicting with other writers")
 

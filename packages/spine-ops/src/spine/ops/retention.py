@@ -304,17 +304,13 @@ def purge_table(
     error: str | None = None
     while max_batches is None or batches < max_batches:
         try:
-            n = db.rowcount(sql, params)
-            db.commit()
+            with db.write():
+                n = db.rowcount(sql, params)
         except Exception as exc:
-            db.rollback()
             if raise_errors:
                 raise
             error = f"{type(exc).__name__}: {exc}"
             break
-        except BaseException:
-            db.rollback()
-            raise
         if n <= 0:
             completed = True
             break

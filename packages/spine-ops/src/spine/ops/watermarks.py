@@ -297,15 +297,16 @@ class DBWatermarkStore:
     ``advance`` reads the current cursor, compares in Python (so the ordering rules are the
     same on every backend) and writes with a compare-and-set ``UPDATE ... WHERE high_water =
     <value read>``; a concurrent writer makes it re-read and retry, so a cursor never moves
-    backwards under concurrency. Every write commits.
+    backwards under concurrency. Every write commits (a savepoint inside a caller's
+    ``spine.db.transaction`` block).
     """
 
     table = _TABLE
     _RETRIES = 5
 
     def __init__(self, conn: Connection) -> None:
-        self.conn = conn
         self._db = OpsDb(conn)
+        self.conn = self._db.conn
 
     def _where_pk(self, start: int = 0) -> str:
         d = self._db
@@ -329,31 +330,27 @@ class DBWatermarkStore:
         meta = _json.dumps(dict(metadata)) if metadata is not None else None
         for _ in range(self._RETRIES):
             current = self.get(domain, source, pk)
+            if current is not None and not force and compare_high_water(hw, current.high_water) <= 0:
+                return False
             now = d.encode_ts(utc_now())
             try:
-                if current is None:
-                    d.insert_many(_TABLE, [{
-                        "domain": domain, "source": source, "partition_key": pk,
-                        "high_water": hw, "metadata_json": meta, "updated_at": now,
-                    }])
-                    d.commit()
-                    return True
-                if not force and compare_high_water(hw, current.high_water) <= 0:
-                    d.rollback()  # end the read transaction
-                    return False
-                n = d.rowcount(
-                    f"UPDATE {_TABLE} SET high_water = {d.ph(0)}, metadata_json = {d.ph(1)}, "
-                    f"updated_at = {d.ph(2)} WHERE {self._where_pk(3)} AND high_water = {d.ph(6)}",
-                    (hw, meta, now, domain, source, pk, current.high_water),
-                )
-                d.commit()
+                with d.write():
+                    if current is None:
+                        d.insert_many(_TABLE, [{
+                            "domain": domain, "source": source, "partition_key": pk,
+                            "high_water": hw, "metadata_json": meta, "updated_at": now,
+                        }])
+                        return True
+                    n = d.rowcount(
+                        f"UPDATE {_TABLE} SET high_water = {d.ph(0)}, metadata_json = {d.ph(1)}, "
+                        f"updated_at = {d.ph(2)} WHERE {self._where_pk(3)} "
+                        f"AND high_water = {d.ph(6)}",
+                        (hw, meta, now, domain, source, pk, current.high_water),
+                    )
                 if n > 0 or (force and current.high_water == hw):
                     return True
-            except IntegrityError:  # a concurrent writer inserted first: re-read
-                d.rollback()
-            except BaseException:
-                d.rollback()
-                raise
+            except IntegrityError:  # a concurrent writer inserted first: re-read and retry
+                continue
         raise IntegrityError(
             f"watermark {domain}/{source}/{pk} kept changing under concurrent writers"
         )
@@ -394,15 +391,11 @@ class DBWatermarkStore:
 
     def delete(self, domain: str, source: str, partition_key: str | Mapping[str, Any]) -> bool:
         d = self._db
-        try:
+        with d.write():
             n = d.rowcount(
                 f"DELETE FROM {_TABLE} WHERE {self._where_pk()}",
                 (domain, source, _partition_text(partition_key)),
             )
-            d.commit()
-        except BaseException:
-            d.rollback()
-            raise
         return n > 0
 
     def _to_watermark(self, r: Mapping[str, Any]) -> Watermark:

@@ -156,7 +156,8 @@ class QualityRunner:
         batch_id: Optional batch correlation.
         persist: ``False`` runs checks without writing (dry runs, tests).
 
-    ``run_all`` commits its insert; the results of the latest run are kept on the runner.
+    ``run_all`` writes all results in one statement and commits (a savepoint inside a caller's
+    ``spine.db.transaction`` block); the results of the latest run are kept on the runner.
     """
 
     def __init__(
@@ -172,7 +173,7 @@ class QualityRunner:
         if not domain or len(domain) > 100:
             raise ValidationError(f"domain must be 1..100 chars, got {domain!r}")
         self._db = OpsDb(conn)
-        self.conn = conn
+        self.conn = self._db.conn
         self.domain = domain
         self.execution_id = execution_id if execution_id is not None else exec_id
         self.batch_id = batch_id
@@ -230,8 +231,8 @@ class QualityRunner:
                 }
                 for name, r in results.items()
             ]
-            self._db.insert_many(self.table, rows)
-            self._db.commit()
+            with self._db.write():
+                self._db.insert_many(self.table, rows)
         return dict(results)
 
     @property
