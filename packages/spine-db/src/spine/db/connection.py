@@ -1,0 +1,485 @@
+"""``create_connection(url)``: one DB-API-shaped connection over every backend.
+
+:class:`SpineConnection` wraps a driver connection and implements the ``Connection``
+protocol (``execute``, ``executemany``, ``fetchone``, ``fetchall``, ``commit``,
+``rollback``) the same way on SQLite, PostgreSQL, MySQL/MariaDB, Oracle and Db2: rows are
+tuples, driver errors become typed spine errors (:mod:`spine.db.errors`), connecting never
+hangs past ``connect_timeout``.
+
+Placeholders are the driver's own (``?``, ``%s``, ``:1``): build SQL with
+``conn.dialect.placeholders(n)``.
+
+Example:
+    >>> from spine.db import create_connection
+    >>> conn, info = create_connection("memory")
+    >>> info.backend, info.url
+    ('sqlite', 'sqlite:///:memory:')
+    >>> _ = conn.execute("CREATE TABLE t (id INTEGER, name TEXT)")
+    >>> _ = conn.executemany(f"INSERT INTO t VALUES ({conn.dialect.placeholders(2)})",
+    ...                      [(1, "a"), (2, "b")])
+    >>> conn.commit()
+    >>> conn.execute("SELECT name FROM t ORDER BY id").fetchall()
+    [('a',), ('b',)]
+    >>> conn.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, NoReturn, Self
+
+from spine.db.dialects import Dialect, dialect_name_for, get_dialect
+from spine.db.drivers import Driver, connect_with_deadline, get_driver
+from spine.db.errors import translate_error
+from spine.db.url import DatabaseURL, parse_url
+from spine.types import DatabaseConnectionError, InvalidConfigError, QueryError
+
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "ConnectionInfo",
+    "Params",
+    "SpineConnection",
+    "SpineCursor",
+    "create_connection",
+    "wrap_connection",
+]
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a server before raising ``DatabaseConnectionError``."""
+
+Params = Sequence[Any] | Mapping[str, Any]
+"""Bound parameters: a sequence for positional placeholders, a mapping for named ones."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInfo:
+    """What a connection is connected to. ``url`` has its password masked.
+
+    Attributes:
+        backend: Canonical backend name (``"sqlite"``, ``"postgresql"``, ``"mysql"``,
+            ``"oracle"``, ``"db2"``).
+        dialect: The backend's :class:`~spine.db.dialects.Dialect`.
+        url: The URL with the password replaced by ``***``.
+        database: Database name, Oracle service name or SQLite path.
+        host: Server host (``None`` for SQLite).
+        port: Server port.
+        user: User name.
+        schema: Schema selected with the ``schema=`` option, if any.
+    """
+
+    backend: str
+    dialect: Dialect
+    url: str
+    database: str | None = None
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    schema: str | None = None
+
+    @classmethod
+    def from_url(cls, url: DatabaseURL, schema: str | None = None) -> ConnectionInfo:
+        """Build the info of a parsed URL."""
+        return cls(
+            backend=url.backend,
+            dialect=get_dialect(url.backend),
+            url=url.masked(),
+            database=url.database,
+            host=url.host,
+            port=url.port,
+            user=url.username,
+            schema=schema,
+        )
+
+
+class SpineCursor:
+    """A driver cursor whose fetches return tuples and raise translated errors.
+
+    Attributes ``description``, ``rowcount`` and ``lastrowid`` come from the driver cursor,
+    which is available as :attr:`raw`.
+    """
+
+    __slots__ = ("_conn", "_sql", "_tuples", "raw")
+
+    def __init__(self, raw: Any, conn: SpineConnection, sql: str | None = None) -> None:
+        self.raw = raw
+        self._conn = conn
+        self._sql = sql
+        self._tuples = conn._driver.rows_are_tuples
+
+    def _fail(self, exc: BaseException, action: str) -> NoReturn:
+        raise translate_error(exc, self._conn._driver, self._sql, action=action) from exc
+
+    @property
+    def description(self) -> Any:
+        """DB-API column descriptions of the last result (``None`` without a result)."""
+        return self.raw.description
+
+    @property
+    def rowcount(self) -> int:
+        """Rows affected by the last statement (``-1`` when unknown)."""
+        count = self.raw.rowcount
+        return int(count) if count is not None else -1
+
+    @property
+    def lastrowid(self) -> Any:
+        """The driver's ``lastrowid`` (SQLite, MySQL), else ``None``."""
+        return getattr(self.raw, "lastrowid", None)
+
+    @property
+    def column_names(self) -> list[str]:
+        """Lower-cased column names of the current result."""
+        desc = self.raw.description
+        return [d[0].lower() for d in desc] if desc else []
+
+    def execute(self, sql: str, params: Params = ()) -> Self:
+        """Execute ``sql`` on this cursor."""
+        self._sql = sql
+        try:
+            if params:
+                self.raw.execute(sql, params)
+            else:
+                self.raw.execute(sql)
+        except self._conn._error_types as exc:
+            self._fail(exc, "execute")
+        self._conn._last = self
+        return self
+
+    def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> Self:
+        """Execute ``sql`` once per parameter set."""
+        self._sql = sql
+        try:
+            self.raw.executemany(sql, seq_of_params)
+        except self._conn._error_types as exc:
+            self._fail(exc, "executemany")
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        """The next row as a tuple, or ``None``."""
+        try:
+            row = self.raw.fetchone()
+        except self._conn._error_types as exc:
+            self._fail(exc, "fetch")
+        if row is None or self._tuples:
+            return row  # type: ignore[no-any-return]
+        return tuple(row)
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        """Up to ``size`` rows (default ``arraysize``)."""
+        try:
+            rows = self.raw.fetchmany(size) if size is not None else self.raw.fetchmany()
+        except self._conn._error_types as exc:
+            self._fail(exc, "fetch")
+        return rows if self._tuples else [tuple(r) for r in rows]  # type: ignore[no-any-return]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        """All remaining rows as tuples."""
+        try:
+            rows = self.raw.fetchall()
+        except self._conn._error_types as exc:
+            self._fail(exc, "fetch")
+        if self._tuples:
+            return rows if isinstance(rows, list) else list(rows)  # type: ignore[no-any-return]
+        return [tuple(r) for r in rows]
+
+    def close(self) -> None:
+        """Close the driver cursor (errors while closing are ignored)."""
+        with contextlib.suppress(Exception):
+            self.raw.close()
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SpineConnection:
+    """A DB-API 2 shaped connection, uniform over every supported driver.
+
+    Implements the ``spine.types`` ``Connection`` protocol. ``execute`` returns a
+    :class:`SpineCursor` and remembers it, so ``conn.fetchone()`` / ``conn.fetchall()`` read
+    the last result (the ``sqlite3`` convenience, on every backend).
+
+    Attributes:
+        raw: The driver connection (``sqlite3.Connection``, ``psycopg.Connection``, ...).
+        dialect: The backend's :class:`~spine.db.dialects.Dialect`.
+        info: :class:`ConnectionInfo` (masked URL, database, host).
+
+    A connection is not thread-safe: use one per thread (or a lock). As a context manager it
+    closes the connection on exit, rolling back first if the block raised.
+    """
+
+    __slots__ = ("_closed", "_driver", "_error_types", "_last", "_tx_depth", "dialect", "info",
+                 "raw")
+
+    def __init__(self, raw: Any, driver: Driver, info: ConnectionInfo) -> None:
+        self.raw = raw
+        self.dialect: Dialect = info.dialect
+        self.info = info
+        self._driver = driver
+        self._error_types: tuple[type[BaseException], ...] = driver.error_types()
+        self._last: SpineCursor | None = None
+        self._closed = False
+        self._tx_depth = 0
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<SpineConnection {self.info.url} ({state})>"
+
+    @property
+    def backend(self) -> str:
+        """Canonical backend name (same as ``dialect.name``)."""
+        return self.dialect.name
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    @property
+    def in_transaction_block(self) -> bool:
+        """Whether a :func:`spine.db.transaction` block is active on this connection."""
+        return self._tx_depth > 0
+
+    def _fail(self, exc: BaseException, sql: str | None, action: str) -> NoReturn:
+        raise translate_error(exc, self._driver, sql, action=action) from exc
+
+    def cursor(self) -> SpineCursor:
+        """A new (unexecuted) :class:`SpineCursor`."""
+        try:
+            raw = self._driver.new_cursor(self.raw)
+        except self._error_types as exc:
+            self._fail(exc, None, "cursor")
+        return SpineCursor(raw, self)
+
+    def execute(self, sql: str, params: Params = ()) -> SpineCursor:
+        """Execute one statement and return its cursor (also kept for :meth:`fetchone`).
+
+        Values are always bound, never interpolated. With no parameters the statement is
+        sent as-is (so ``%`` needs no escaping on ``%s`` backends).
+        """
+        try:
+            raw = self._driver.new_cursor(self.raw)
+            if params:
+                raw.execute(sql, params)
+            else:
+                raw.execute(sql)
+        except self._error_types as exc:
+            self._fail(exc, sql, "execute")
+        cur = SpineCursor(raw, self, sql)
+        self._last = cur
+        return cur
+
+    def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> SpineCursor:
+        """Execute one statement once per parameter set (drivers batch where they can)."""
+        try:
+            raw = self._driver.new_cursor(self.raw)
+            raw.executemany(sql, seq_of_params)
+        except self._error_types as exc:
+            self._fail(exc, sql, "executemany")
+        cur = SpineCursor(raw, self, sql)
+        self._last = cur
+        return cur
+
+    def _last_cursor(self) -> SpineCursor:
+        if self._last is None:
+            raise QueryError("no statement has been executed on this connection")
+        return self._last
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        """The next row of the last statement's result."""
+        return self._last_cursor().fetchone()
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        """Up to ``size`` rows of the last statement's result."""
+        return self._last_cursor().fetchmany(size)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        """All remaining rows of the last statement's result."""
+        return self._last_cursor().fetchall()
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[tuple[Any, ...]],
+        *,
+        chunk_size: int | None = None,
+    ) -> int:
+        """Bulk-insert tuples in ``columns`` order with the backend's fastest path
+        (``COPY`` on PostgreSQL, chunked ``executemany`` elsewhere). Returns the row count.
+
+        ``table`` and ``columns`` are validated identifiers. Does not commit.
+        """
+        d = self.dialect
+        table_sql = d.quote(table)
+        columns_sql = d.quote_list(columns)
+        insert_sql = d.insert_sql(table, columns)
+        try:
+            return self._driver.bulk_insert(
+                self.raw, insert_sql, table_sql, columns_sql, rows, chunk_size
+            )
+        except self._error_types as exc:
+            self._fail(exc, insert_sql, "bulk insert")
+
+    def begin(self, *, immediate: bool = False) -> None:
+        """Open a transaction explicitly.
+
+        Server backends open transactions implicitly (this is a no-op for them). On SQLite
+        it issues ``BEGIN`` (or ``BEGIN IMMEDIATE``, taking the write lock at once) so that
+        DDL and reads join the transaction.
+        """
+        if self.dialect.name != "sqlite":
+            return
+        if self.raw.in_transaction:
+            if immediate:
+                raise QueryError(
+                    "BEGIN IMMEDIATE needs no open transaction: commit or roll back first"
+                )
+            return
+        self.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    def commit(self) -> None:
+        """Commit the current transaction."""
+        try:
+            self.raw.commit()
+        except self._error_types as exc:
+            self._fail(exc, None, "commit")
+
+    def rollback(self) -> None:
+        """Roll back the current transaction."""
+        try:
+            self.raw.rollback()
+        except self._error_types as exc:
+            self._fail(exc, None, "rollback")
+
+    def close(self) -> None:
+        """Close the connection (idempotent). Uncommitted work is discarded."""
+        if self._closed:
+            return
+        self._closed = True
+        self._last = None
+        try:
+            self.raw.close()
+        except self._error_types as exc:
+            self._fail(exc, None, "close")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None and not self._closed:
+            with contextlib.suppress(Exception):
+                self.raw.rollback()
+        self.close()
+
+
+_COMMON_QUERY_OPTIONS = ("connect_timeout", "schema")
+
+
+def _timeout(value: Any) -> float:
+    try:
+        timeout = float(value)
+    except (TypeError, ValueError):
+        raise InvalidConfigError(f"connect_timeout must be a number, got {value!r}") from None
+    if timeout <= 0:
+        raise InvalidConfigError(f"connect_timeout must be positive, got {value!r}")
+    return timeout
+
+
+def create_connection(url: str | None = None, **opts: Any) -> tuple[SpineConnection, ConnectionInfo]:
+    """Open a connection from a URL (see :mod:`spine.db.url` for the accepted forms).
+
+    Args:
+        url: ``None``/``"memory"`` for in-memory SQLite, a SQLite path or ``sqlite:///`` URL,
+            or a ``postgresql://``, ``mysql://``/``mariadb://``, ``oracle://`` or ``db2://``
+            URL.
+        **opts: ``connect_timeout`` (seconds, default 10), ``schema`` (PostgreSQL
+            ``search_path``, MySQL database, Oracle ``CURRENT_SCHEMA``, Db2 ``SET SCHEMA``),
+            plus backend options (see :mod:`spine.db.drivers`). ``connect_timeout`` and
+            ``schema`` may also be given in the URL query string.
+
+    Returns:
+        ``(connection, info)``.
+
+    Raises:
+        InvalidConfigError: unknown scheme, malformed URL or unknown option.
+        ConfigError: the backend's driver is not installed (the message names the extra).
+        DatabaseConnectionError: the server is unreachable (retryable) or refuses the
+            credentials (not retryable).
+
+    Example:
+        >>> conn, info = create_connection("memory")
+        >>> conn.execute("SELECT 1").fetchone()
+        (1,)
+    """
+    parsed = parse_url(url)
+    query = parsed.query_dict
+    options = dict(opts)
+    for key in _COMMON_QUERY_OPTIONS:
+        if key in query and key not in options:
+            options[key] = query[key]
+    timeout = _timeout(options.pop("connect_timeout", DEFAULT_CONNECT_TIMEOUT))
+    schema = options.pop("schema", None)
+    if parsed.backend == "sqlite":
+        for key in ("journal_mode", "busy_timeout"):
+            if key in query and key not in options:
+                options[key] = query[key]
+    driver = get_driver(parsed.backend)
+    driver.load()  # ConfigError naming the extra, before any network activity
+    info = ConnectionInfo.from_url(parsed, schema)
+
+    def connect() -> Any:
+        return driver.connect(parsed, timeout=timeout, schema=schema, options=options)
+
+    try:
+        if parsed.backend == "sqlite":
+            raw = connect()
+        else:
+            raw = connect_with_deadline(connect, timeout, what=parsed.backend)
+    except driver.error_types() as exc:
+        raise translate_error(exc, driver, action=f"connect to {info.url}").with_context(
+            url=info.url
+        ) from exc
+    except OSError as exc:
+        raise DatabaseConnectionError(
+            f"{parsed.backend}: cannot connect to {info.url}: {exc}", cause=exc
+        ).with_context(url=info.url) from exc
+    return SpineConnection(raw, driver, info), info
+
+
+def wrap_connection(raw: Any, dialect_name: str | None = None) -> SpineConnection:
+    """Wrap an existing DB-API connection (``sqlite3``, psycopg 3, mysql-connector, oracledb,
+    ibm_db_dbi) in a :class:`SpineConnection`. The dialect is inferred from the driver when
+    ``dialect_name`` is ``None``. The connection's session settings are left as they are:
+    spine's own connections run in UTC (see the dialect notes).
+
+    Example:
+        >>> import sqlite3
+        >>> conn = wrap_connection(sqlite3.connect(":memory:"))
+        >>> conn.dialect.name, conn.execute("SELECT 2").fetchone()
+        ('sqlite', (2,))
+    """
+    if isinstance(raw, SpineConnection):
+        return raw
+    backend = dialect_name_for(dialect_name if dialect_name is not None else raw)
+    driver = get_driver(backend)
+    info = ConnectionInfo(backend=backend, dialect=get_dialect(backend), url=f"<wrapped {backend}>")
+    return SpineConnection(raw, driver, info)
+
+
+def as_spine_connection(conn: Any) -> SpineConnection:
+    """``conn`` itself if it is a :class:`SpineConnection`, else :func:`wrap_connection`."""
+    return conn if isinstance(conn, SpineConnection) else wrap_connection(conn)

@@ -1,0 +1,460 @@
+"""The :class:`Dialect` base class: everything that differs between SQL backends.
+
+A dialect is stateless and renders SQL text; it never talks to a database. Concrete
+dialects (one module per backend) override the class attributes and the few methods whose
+SQL differs. Get one with :func:`spine.db.get_dialect`.
+
+Identifier policy (consistent on every backend):
+    Identifiers are validated (:func:`~spine.db.validate_identifier`) and emitted *unquoted*,
+    so each backend folds them its usual way (PostgreSQL to lower case, Oracle/DB2 to upper
+    case, SQLite/MySQL keep them). Only names that cannot be used bare — reserved words, and
+    on Oracle/DB2 names starting with ``_`` — are quoted, and they are quoted *already folded*
+    (``"KEY"`` on Oracle, ``"key"`` on PostgreSQL) so that quoted and unquoted references to
+    the same name always agree. Use lower-case snake_case names.
+
+Example:
+    >>> from spine.db import get_dialect
+    >>> d = get_dialect("postgresql")
+    >>> f"INSERT INTO t (a, b) VALUES ({d.placeholders(2)})"
+    'INSERT INTO t (a, b) VALUES (%s, %s)'
+    >>> get_dialect("oracle").limit_offset(10, 20)
+    'OFFSET 20 ROWS FETCH NEXT 10 ROWS ONLY'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any, ClassVar
+
+from spine.db.encoding import (
+    canonical_json,
+    decode_json_value,
+    parse_bool,
+    parse_timestamp,
+    require_aware,
+)
+from spine.db.identifiers import validate_identifier
+from spine.db.tabledef import Column, ColumnType, DefaultValue, Index, Table, TypeKind
+from spine.types import ValidationError
+
+__all__ = ["Dialect"]
+
+
+class Dialect:
+    """SQL rendering for one backend. Subclasses set the class attributes below.
+
+    Attributes:
+        name: Canonical backend name (``"sqlite"``, ``"postgresql"``, ``"mysql"``,
+            ``"oracle"``, ``"db2"``).
+        paramstyle: DB-API paramstyle of the backend's driver.
+        supports_skip_locked: Whether ``SELECT ... FOR UPDATE SKIP LOCKED`` exists. When
+            false (SQLite), claim rows inside :func:`spine.db.claim_transaction`.
+        transactional_ddl: Whether DDL can be rolled back (PostgreSQL, SQLite); MySQL,
+            Oracle and DB2 commit implicitly around DDL.
+        reserved_words: Words that cannot be used as bare identifiers on this backend
+            (upper case). :meth:`quote` quotes them.
+    """
+
+    name: ClassVar[str] = ""
+    paramstyle: ClassVar[str] = "qmark"
+    quote_char: ClassVar[str] = '"'
+    identifier_case: ClassVar[str] = "preserve"
+    reserved_words: ClassVar[frozenset[str]] = frozenset()
+    quote_words: ClassVar[frozenset[str]] = frozenset()
+    supports_skip_locked: ClassVar[bool] = True
+    supports_returning: ClassVar[bool] = False
+    transactional_ddl: ClassVar[bool] = False
+    type_map: ClassVar[Mapping[TypeKind, str]] = {}
+    table_suffix: ClassVar[str] = ""
+
+    # ------------------------------------------------------------------ identity
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Dialect) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    # ------------------------------------------------------------------ placeholders
+    def placeholder(self, index: int = 0) -> str:
+        """The bind placeholder for the parameter at 0-based ``index``.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("oracle").placeholder(0), get_dialect("sqlite").placeholder(3)
+            (':1', '?')
+        """
+        return "?"
+
+    def placeholders(self, n: int, start: int = 0) -> str:
+        """``n`` comma-separated placeholders, numbered from ``start`` where numbering exists.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("sqlite").placeholders(3)
+            '?, ?, ?'
+            >>> get_dialect("oracle").placeholders(2, start=1)
+            ':2, :3'
+        """
+        if n < 0:
+            raise ValidationError(f"placeholders() needs n >= 0, got {n}")
+        return ", ".join(self.placeholder(start + i) for i in range(n))
+
+    # ------------------------------------------------------------------ identifiers
+    def is_reserved(self, word: str) -> bool:
+        """Whether ``word`` is a reserved word on this backend (case-insensitive)."""
+        return word.upper() in self.reserved_words
+
+    def fold(self, identifier: str) -> str:
+        """How the backend stores an unquoted identifier (upper/lower/as written)."""
+        if self.identifier_case == "upper":
+            return identifier.upper()
+        if self.identifier_case == "lower":
+            return identifier.lower()
+        return identifier
+
+    def needs_quoting(self, part: str) -> bool:
+        """Whether the single identifier ``part`` must be quoted on this backend."""
+        upper = part.upper()
+        return upper in self.reserved_words or upper in self.quote_words
+
+    def quote(self, identifier: str) -> str:
+        """Validate ``identifier`` and render it for SQL (quoted only when it must be).
+
+        See the module docstring for the policy.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("postgresql").quote("user"), get_dialect("mysql").quote("key")
+            ('"user"', '`key`')
+            >>> get_dialect("oracle").quote("level"), get_dialect("oracle").quote("domain")
+            ('"LEVEL"', 'domain')
+        """
+        validate_identifier(identifier)
+        if "." not in identifier:
+            return self._quote_part(identifier)
+        return ".".join(self._quote_part(p) for p in identifier.split("."))
+
+    def _quote_part(self, part: str) -> str:
+        if not self.needs_quoting(part):
+            return part
+        q = self.quote_char
+        return f"{q}{self.fold(part)}{q}"
+
+    def quote_list(self, identifiers: Sequence[str]) -> str:
+        """Quote several identifiers and join them with ``", "``."""
+        return ", ".join(self.quote(i) for i in identifiers)
+
+    # ------------------------------------------------------------------ time
+    def now(self) -> str:
+        """SQL expression for the current UTC time, comparable with stored ``TS`` values."""
+        return "CURRENT_TIMESTAMP"
+
+    def encode_timestamp(self, dt: datetime | None) -> Any:
+        """Convert an aware datetime into the value this backend's driver should bind.
+
+        ``None`` passes through. A naive datetime raises ``ValidationError``.
+        """
+        if dt is None:
+            return None
+        return self._encode_utc(require_aware(dt))
+
+    def _encode_utc(self, dt: datetime) -> Any:
+        return dt.replace(tzinfo=None)
+
+    def decode_timestamp(self, value: Any) -> datetime | None:
+        """Read a ``TS`` column value from this backend's driver as an aware UTC datetime."""
+        return parse_timestamp(value)
+
+    # ------------------------------------------------------------------ booleans / JSON
+    def bool_literal(self, value: bool) -> str:
+        """SQL literal for a boolean (``TRUE``/``FALSE`` on PostgreSQL, ``1``/``0`` elsewhere)."""
+        return "1" if value else "0"
+
+    def encode_bool(self, value: bool | None) -> Any:
+        """The bound value for a boolean (``bool`` on PostgreSQL, ``1``/``0`` elsewhere)."""
+        if value is None:
+            return None
+        return 1 if value else 0
+
+    def decode_bool(self, value: Any) -> bool | None:
+        """Read a ``BOOL`` column value from this backend's driver."""
+        return parse_bool(value)
+
+    def encode_json(self, obj: Any) -> str:
+        """Canonical JSON text (sorted keys, compact) for a ``JSON`` column."""
+        return canonical_json(obj)
+
+    def decode_json(self, value: Any) -> Any:
+        """Parse a ``JSON`` column value (``str``, ``bytes`` or an Oracle LOB)."""
+        return decode_json_value(value)
+
+    def encode_value(self, value: Any) -> Any:
+        """Encode one Python value for binding: datetimes, booleans, dicts/lists, enums.
+
+        Other values pass through unchanged.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("sqlite").encode_value({"b": 1, "a": True})
+            '{"a":true,"b":1}'
+        """
+        if isinstance(value, bool):
+            return self.encode_bool(value)
+        if isinstance(value, datetime):
+            return self.encode_timestamp(value)
+        if isinstance(value, dict | list | tuple):
+            return self.encode_json(value)
+        if isinstance(value, Enum):
+            return value.value
+        return value
+
+    def encode_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """:meth:`encode_value` applied to every value of a mapping."""
+        return {k: self.encode_value(v) for k, v in row.items()}
+
+    # ------------------------------------------------------------------ paging / locking
+    @staticmethod
+    def _check_count(value: int, what: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValidationError(f"{what} must be a non-negative int, got {value!r}")
+        return value
+
+    def limit_offset(self, limit: int | None, offset: int = 0) -> str:
+        """Paging clause to append after ``ORDER BY``.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("postgresql").limit_offset(10, 20)
+            'LIMIT 10 OFFSET 20'
+        """
+        offset = self._check_count(offset, "offset")
+        if limit is None:
+            return f"OFFSET {offset}" if offset else ""
+        limit = self._check_count(limit, "limit")
+        return f"LIMIT {limit} OFFSET {offset}" if offset else f"LIMIT {limit}"
+
+    def for_update_skip_locked(self) -> str:
+        """Row-locking clause of a claim query (``""`` where unsupported, i.e. SQLite)."""
+        return "FOR UPDATE SKIP LOCKED"
+
+    def select_for_claim(
+        self,
+        table: str,
+        columns: Sequence[str],
+        where: str,
+        order_by: str,
+        limit: int,
+    ) -> str:
+        """Render the claim query of a work queue: the first ``limit`` rows matching
+        ``where`` in ``order_by`` order, locked so concurrent claimers skip them.
+
+        ``where`` and ``order_by`` are SQL fragments written by the caller (use
+        placeholders for values). Run it inside a transaction and update the returned rows
+        before committing. On SQLite run it inside :func:`spine.db.claim_transaction`
+        (``BEGIN IMMEDIATE``). On Oracle the row limit cannot be combined with
+        ``FOR UPDATE``: fetch at most ``limit`` rows with ``cursor.fetchmany(limit)``
+        (rows are locked as they are fetched).
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("postgresql").select_for_claim(
+            ...     "core_work_items", ["id"], "status = %s", "priority DESC", 5)
+            'SELECT id FROM core_work_items WHERE status = %s ORDER BY priority DESC LIMIT 5 FOR UPDATE SKIP LOCKED'
+        """  # noqa: E501
+        cols = self.quote_list(columns)
+        limit = self._check_count(limit, "limit")
+        parts = [f"SELECT {cols} FROM {self.quote(table)} WHERE {where} ORDER BY {order_by}"]
+        parts.append(self.limit_offset(limit))
+        lock = self.for_update_skip_locked()
+        if lock:
+            parts.append(lock)
+        return " ".join(p for p in parts if p)
+
+    # ------------------------------------------------------------------ DML helpers
+    def insert_sql(self, table: str, columns: Sequence[str]) -> str:
+        """``INSERT INTO table (cols) VALUES (placeholders)``.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("mysql").insert_sql("t", ["a", "b"])
+            'INSERT INTO t (a, b) VALUES (%s, %s)'
+        """
+        if not columns:
+            raise ValidationError(f"insert into {table!r} needs at least one column")
+        return (
+            f"INSERT INTO {self.quote(table)} ({self.quote_list(columns)}) "
+            f"VALUES ({self.placeholders(len(columns))})"
+        )
+
+    def _upsert_parts(
+        self,
+        columns: Sequence[str],
+        conflict_columns: Sequence[str],
+        update_columns: Sequence[str] | None,
+    ) -> tuple[list[str], list[str], list[str]]:
+        cols = list(columns)
+        if not cols:
+            raise ValidationError("upsert needs at least one column")
+        conflict = list(conflict_columns)
+        if not conflict:
+            raise ValidationError("upsert needs at least one conflict column")
+        lowered = {c.lower() for c in cols}
+        missing = [c for c in conflict if c.lower() not in lowered]
+        if missing:
+            raise ValidationError(f"upsert conflict columns {missing} are not inserted columns")
+        if update_columns is None:
+            conflict_lower = {c.lower() for c in conflict}
+            update = [c for c in cols if c.lower() not in conflict_lower]
+        else:
+            update = list(update_columns)
+            bad = [c for c in update if c.lower() not in lowered]
+            if bad:
+                raise ValidationError(f"upsert update columns {bad} are not inserted columns")
+        for name in [*cols, *conflict, *update]:
+            validate_identifier(name, allow_dotted=False)
+        return cols, conflict, update
+
+    def upsert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        conflict_columns: Sequence[str],
+        update_columns: Sequence[str] | None = None,
+        column_types: Mapping[str, ColumnType] | None = None,
+    ) -> str:
+        """Insert a row, or update it when a row with the same ``conflict_columns`` exists.
+
+        Bind the values of ``columns`` in order. ``update_columns=None`` updates every
+        non-conflict column; an empty sequence inserts only if absent (does nothing
+        otherwise). ``column_types`` (name -> abstract type) lets dialects that need typed
+        parameter markers (Db2) cast them; others ignore it.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("sqlite").upsert("t", ["k", "v"], ["k"])
+            'INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'
+            >>> get_dialect("sqlite").upsert("t", ["k", "v"], ["k"], update_columns=[])
+            'INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING'
+        """
+        cols, conflict, update = self._upsert_parts(columns, conflict_columns, update_columns)
+        head = self.insert_sql(table, cols)
+        target = self.quote_list(conflict)
+        if not update:
+            return f"{head} ON CONFLICT ({target}) DO NOTHING"
+        sets = ", ".join(f"{self.quote(c)} = excluded.{self.quote(c)}" for c in update)
+        return f"{head} ON CONFLICT ({target}) DO UPDATE SET {sets}"
+
+    # ------------------------------------------------------------------ DDL
+    def type_sql(self, ctype: ColumnType) -> str:
+        """Render an abstract column type (``STR(n)`` fills in the length)."""
+        if ctype.kind is TypeKind.IDENTITY:
+            raise ValidationError("IDENTITY renders through identity_column_sql()")
+        template = self.type_map[ctype.kind]
+        return template.format(n=ctype.length)
+
+    def identity_column_sql(self, name: str) -> str:
+        """Full column definition of an auto-increment 64-bit primary key column."""
+        return f"{self.quote(name)} BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+
+    def default_sql(self, value: DefaultValue) -> str:
+        """SQL literal for a column default (strings quoted with ``'`` doubled)."""
+        if isinstance(value, bool):
+            return self.bool_literal(value)
+        if isinstance(value, int | float):
+            return repr(value)
+        if isinstance(value, str):
+            return "'" + value.replace("'", "''") + "'"
+        raise ValidationError(f"unsupported default literal {value!r}")
+
+    def column_sql(self, column: Column) -> str:
+        """One column definition: ``name TYPE [DEFAULT x] [NOT NULL]``."""
+        if column.type.kind is TypeKind.IDENTITY:
+            return self.identity_column_sql(column.name)
+        parts = [self.quote(column.name), self.type_sql(column.type)]
+        if column.default is not None:
+            parts.append(f"DEFAULT {self.default_sql(column.default)}")
+        if not column.nullable:
+            parts.append("NOT NULL")
+        return " ".join(parts)
+
+    def _table_body(self, table: Table) -> list[str]:
+        lines = [self.column_sql(c) for c in table.columns]
+        if table.primary_key and table.identity_column is None:
+            lines.append(f"PRIMARY KEY ({self.quote_list(table.primary_key)})")
+        return lines
+
+    def _create_table_plain(self, table: Table, if_not_exists: bool) -> str:
+        body = ",\n    ".join(self._table_body(table))
+        ine = "IF NOT EXISTS " if if_not_exists else ""
+        return f"CREATE TABLE {ine}{self.quote(table.name)} (\n    {body}\n){self.table_suffix}"
+
+    def create_table_sql(self, table: Table, if_not_exists: bool = True) -> str:
+        """``CREATE TABLE`` for a declared table (one statement; indexes are separate).
+
+        With ``if_not_exists`` the statement is a no-op when the table exists.
+        """
+        return self._create_table_plain(table, if_not_exists)
+
+    def _create_index_plain(self, table: Table, index: Index, if_not_exists: bool) -> str:
+        unique = "UNIQUE " if index.unique else ""
+        ine = "IF NOT EXISTS " if if_not_exists else ""
+        return (
+            f"CREATE {unique}INDEX {ine}{self.quote(index.name)} "
+            f"ON {self.quote(table.name)} ({self.quote_list(index.columns)})"
+        )
+
+    def create_index_sql(self, table: Table, index: Index, if_not_exists: bool = True) -> str:
+        """``CREATE INDEX`` for one of ``table``'s indexes (a no-op when it exists)."""
+        return self._create_index_plain(table, index, if_not_exists)
+
+    def create_table_statements(self, table: Table, if_not_exists: bool = True) -> list[str]:
+        """Every statement needed to create ``table`` and its indexes, in order."""
+        return [
+            self.create_table_sql(table, if_not_exists),
+            *(self.create_index_sql(table, ix, if_not_exists) for ix in table.indexes),
+        ]
+
+    def drop_table_sql(self, name: str, if_exists: bool = True) -> str:
+        """``DROP TABLE`` (a no-op when absent if ``if_exists``)."""
+        return f"DROP TABLE {'IF EXISTS ' if if_exists else ''}{self.quote(name)}"
+
+    def table_exists_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        """A query returning a row iff table ``name`` exists, with its parameters."""
+        raise NotImplementedError
+
+    def _split_name(self, name: str) -> tuple[str | None, str]:
+        validate_identifier(name)
+        if "." in name:
+            schema, table = name.split(".", 1)
+            return schema, table
+        return None, name
+
+    # ------------------------------------------------------------------ savepoints / temp
+    def savepoint_sql(self, name: str) -> str:
+        """Statement creating savepoint ``name``."""
+        return f"SAVEPOINT {self.quote(name)}"
+
+    def rollback_to_savepoint_sql(self, name: str) -> str:
+        """Statement rolling back to savepoint ``name``."""
+        return f"ROLLBACK TO SAVEPOINT {self.quote(name)}"
+
+    def release_savepoint_sql(self, name: str) -> str | None:
+        """Statement releasing savepoint ``name`` (``None`` where not supported: Oracle)."""
+        return f"RELEASE SAVEPOINT {self.quote(name)}"
+
+    def temp_table_name(self, name: str) -> str:
+        """How to refer to the temporary table created by :meth:`create_temp_table_sql`."""
+        return self.quote(name)
+
+    def create_temp_table_sql(self, table: Table) -> str:
+        """A session-private temporary table with ``table``'s columns (rows kept on commit).
+
+        Refer to it as :meth:`temp_table_name` (Oracle and DB2 rename it).
+        """
+        body = ",\n    ".join(self._table_body(table))
+        return f"CREATE TEMPORARY TABLE {self.temp_table_name(table.name)} (\n    {body}\n)"

@@ -1,0 +1,243 @@
+"""IBM Db2 (LUW) dialect (ibm_db_dbi).
+
+* ``?`` placeholders; identifiers fold to upper case and are quoted (upper case) only when
+  reserved or starting with ``_``. Result column names come back upper case;
+  :class:`~spine.db.BaseRepository` lower-cases them.
+* Timestamps are ``TIMESTAMP(6)`` holding UTC; :meth:`DB2Dialect.now` is
+  ``CURRENT TIMESTAMP - CURRENT TIMEZONE`` (UTC whatever the server's zone).
+* Booleans are ``SMALLINT`` 0/1; JSON and TEXT are ``CLOB(1G)``.
+* ``VARCHAR(n)`` lengths count *bytes* on Db2 (UTF-8): non-ASCII text uses more of them.
+* Index keys are limited by the page size (1/4 of a page): create the database with
+  ``PAGESIZE 32768`` so that every core table and index fits.
+* Idempotent DDL is a compound statement with a ``CONTINUE HANDLER`` for SQLSTATE 42710
+  (object exists); ``DROP ... IF EXISTS`` handles 42704 (undefined object).
+* Upserts are ``MERGE INTO ... USING (VALUES (CAST(? AS type), ...)) AS src (...)``. Db2 needs
+  typed parameter markers there: pass ``column_types`` (or let :class:`BaseRepository`
+  look them up from the schema registry); untyped markers are left bare.
+* Unique indexes on nullable columns use ``EXCLUDE NULL KEYS`` (several NULLs allowed, as on
+  the other backends).
+* Claims use ``FOR UPDATE SKIP LOCKED DATA``. DDL commits implicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from spine.db.dialects.base import Dialect
+from spine.db.tabledef import ColumnType, Index, Table, TypeKind
+
+__all__ = ["DB2_RESERVED_WORDS", "DB2Dialect", "db2_ignoring"]
+
+DB2_ADVISORY_WORDS: frozenset[str] = frozenset({"SOURCE", "POSITION", "VERSION", "NAME"})
+"""On IBM's compatibility list but ordinary identifiers on Db2 LUW; spine quotes them anyway
+(upper case, so the quoted and bare spellings name the same column)."""
+
+DB2_RESERVED_WORDS: frozenset[str] = frozenset(
+    """
+    ACTIVATE ADD AFTER ALIAS ALL ALLOCATE ALLOW ALTER AND ANY AS ASENSITIVE ASSOCIATE ASUTIME
+    AT ATTRIBUTES AUDIT AUTHORIZATION AUX AUXILIARY BEFORE BEGIN BETWEEN BINARY BUFFERPOOL BY
+    CACHE CALL CALLED CAPTURE CARDINALITY CASCADED CASE CAST CCSID CHAR CHARACTER CHECK CLONE
+    CLOSE CLUSTER COLLECTION COLLID COLUMN COMMENT COMMIT CONCAT CONDITION CONNECT CONNECTION
+    CONSTRAINT CONTAINS CONTINUE COUNT COUNT_BIG CREATE CROSS CURRENT CURRENT_DATE
+    CURRENT_LC_CTYPE CURRENT_PATH CURRENT_SCHEMA CURRENT_SERVER CURRENT_TIME CURRENT_TIMESTAMP
+    CURRENT_TIMEZONE CURRENT_USER CURSOR CYCLE DATA DATABASE DATAPARTITIONNAME DATAPARTITIONNUM
+    DATE DAY DAYS DB2GENERAL DB2GENRL DB2SQL DBINFO DBPARTITIONNAME DBPARTITIONNUM DEALLOCATE
+    DECLARE DEFAULT DEFAULTS DEFINITION DELETE DENSERANK DENSE_RANK DESCRIBE DESCRIPTOR
+    DETERMINISTIC DIAGNOSTICS DISABLE DISALLOW DISCONNECT DISTINCT DO DOCUMENT DOUBLE DROP
+    DSSIZE DYNAMIC EACH EDITPROC ELSE ELSEIF ENABLE ENCODING ENCRYPTION END ENDING ERASE ESCAPE
+    EVERY EXCEPT EXCEPTION EXCLUDING EXCLUSIVE EXECUTE EXISTS EXIT EXPLAIN EXTENDED EXTERNAL
+    EXTRACT FENCED FETCH FIELDPROC FILE FINAL FOR FOREIGN FREE FROM FULL FUNCTION GENERAL
+    GENERATED GET GLOBAL GO GOTO GRANT GRAPHIC GROUP HANDLER HASH HASHED_VALUE HAVING HINT HOLD
+    HOUR HOURS IDENTITY IF IMMEDIATE IN INCLUDING INCLUSIVE INCREMENT INDEX INDICATOR INF
+    INFINITY INHERIT INNER INOUT INSENSITIVE INSERT INTEGRITY INTERSECT INTO IS ISOBID ISOLATION
+    ITERATE JAR JAVA JOIN KEEP KEY LABEL LANGUAGE LATERAL LC_CTYPE LEAVE LEFT LIKE LINKTYPE
+    LOCAL LOCALDATE LOCALE LOCALTIME LOCALTIMESTAMP LOCATOR LOCATORS LOCK LOCKMAX LOCKSIZE LONG
+    LOOP MAINTAINED MATERIALIZED MAXVALUE MICROSECOND MICROSECONDS MINUTE MINUTES MINVALUE MODE
+    MODIFIES MONTH MONTHS NAN NEW NEW_TABLE NEXTVAL NO NOCACHE NOCYCLE NODENAME NODENUMBER
+    NOMAXVALUE NOMINVALUE NONE NOORDER NORMALIZED NOT NULL NULLS NUMPARTS OBID OF OLD OLD_TABLE
+    ON OPEN OPTIMIZATION OPTIMIZE OPTION OR ORDER OUT OUTER OVER OVERRIDING PACKAGE PADDED
+    PAGESIZE PARAMETER PART PARTITION PARTITIONED PARTITIONING PARTITIONS PASSWORD PATH
+    PIECESIZE PLAN PRECISION PREPARE PREVVAL PRIMARY PRIQTY PRIVILEGES PROCEDURE PROGRAM PSID
+    PUBLIC QUERY QUERYNO RANGE RANK READ READS RECOVERY REFERENCES REFERENCING REFRESH RELEASE
+    RENAME REPEAT RESET RESIGNAL RESTART RESTRICT RESULT RESULT_SET_LOCATOR RETURN RETURNS
+    REVOKE RIGHT ROLE ROLLBACK ROUND_CEILING ROUND_DOWN ROUND_FLOOR ROUND_HALF_DOWN
+    ROUND_HALF_EVEN ROUND_HALF_UP ROUND_UP ROUTINE ROW ROWNUMBER ROWS ROWSET ROW_NUMBER RRN RUN
+    SAVEPOINT SCHEMA SCRATCHPAD SCROLL SEARCH SECOND SECONDS SECQTY SECURITY SELECT SENSITIVE
+    SEQUENCE SESSION SESSION_USER SET SIGNAL SIMPLE SNAN SOME SPECIFIC SQL SQLID STACKED
+    STANDARD START STARTING STATEMENT STATIC STATMENT STAY STOGROUP STORES STYLE SUBSTRING
+    SUMMARY SYNONYM SYSFUN SYSIBM SYSPROC SYSTEM SYSTEM_USER TABLE TABLESPACE THEN TIME
+    TIMESTAMP TO TRANSACTION TRIGGER TRIM TRUNCATE TYPE UNDO UNION UNIQUE UNTIL UPDATE USAGE
+    USER USING VALIDPROC VALUE VALUES VARIABLE VARIANT VCAT VIEW VOLATILE VOLUMES WHEN WHENEVER
+    WHERE WHILE WITH WITHOUT WLM WRITE XMLELEMENT XMLEXISTS XMLNAMESPACES YEAR YEARS
+    """.split()
+)
+"""Db2 reserved words (IBM's list, minus :data:`DB2_ADVISORY_WORDS`)."""
+
+
+def db2_ignoring(statement: str, sqlstates: Sequence[str]) -> str:
+    """Wrap a statement in a compound statement that continues on the given SQLSTATEs.
+
+    Example:
+        >>> print(db2_ignoring("DROP TABLE t", ["42704"]))
+        BEGIN
+            DECLARE CONTINUE HANDLER FOR SQLSTATE '42704' BEGIN END;
+            EXECUTE IMMEDIATE 'DROP TABLE t';
+        END
+    """
+    escaped = statement.replace("'", "''")
+    states = ", ".join(f"SQLSTATE '{s}'" for s in sqlstates)
+    return (
+        "BEGIN\n"
+        f"    DECLARE CONTINUE HANDLER FOR {states} BEGIN END;\n"
+        f"    EXECUTE IMMEDIATE '{escaped}';\n"
+        "END"
+    )
+
+
+class DB2Dialect(Dialect):
+    """Db2: ``?`` binds, ``MERGE`` upserts, compound-statement-guarded idempotent DDL.
+
+    Example:
+        >>> DB2Dialect().for_update_skip_locked()
+        'FOR UPDATE SKIP LOCKED DATA'
+        >>> DB2Dialect().limit_offset(10)
+        'OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY'
+    """
+
+    name: ClassVar[str] = "db2"
+    paramstyle: ClassVar[str] = "qmark"
+    identifier_case: ClassVar[str] = "upper"
+    reserved_words: ClassVar[frozenset[str]] = DB2_RESERVED_WORDS
+    quote_words: ClassVar[frozenset[str]] = DB2_ADVISORY_WORDS
+    type_map: ClassVar[dict[TypeKind, str]] = {
+        TypeKind.ID: "VARCHAR(64)",
+        TypeKind.STR: "VARCHAR({n})",
+        TypeKind.TEXT: "CLOB(1G)",
+        TypeKind.INT: "INTEGER",
+        TypeKind.BIGINT: "BIGINT",
+        TypeKind.FLOAT: "DOUBLE",
+        TypeKind.BOOL: "SMALLINT",
+        TypeKind.JSON: "CLOB(1G)",
+        TypeKind.TS: "TIMESTAMP(6)",
+    }
+
+    def needs_quoting(self, part: str) -> bool:
+        return part.startswith("_") or super().needs_quoting(part)
+
+    def now(self) -> str:
+        return "(CURRENT TIMESTAMP - CURRENT TIMEZONE)"
+
+    def _encode_utc(self, dt: datetime) -> Any:
+        return dt.replace(tzinfo=None)
+
+    def limit_offset(self, limit: int | None, offset: int = 0) -> str:
+        offset = self._check_count(offset, "offset")
+        if limit is None:
+            return f"OFFSET {offset} ROWS" if offset else ""
+        limit = self._check_count(limit, "limit")
+        return f"OFFSET {offset} ROWS FETCH NEXT {limit} ROWS ONLY"
+
+    def for_update_skip_locked(self) -> str:
+        return "FOR UPDATE SKIP LOCKED DATA"
+
+    def select_for_claim(
+        self,
+        table: str,
+        columns: Sequence[str],
+        where: str,
+        order_by: str,
+        limit: int,
+    ) -> str:
+        limit = self._check_count(limit, "limit")
+        return (
+            f"SELECT {self.quote_list(columns)} FROM {self.quote(table)} "  # noqa: S608
+            f"WHERE {where} ORDER BY {order_by} FETCH FIRST {limit} ROWS ONLY "
+            "FOR UPDATE SKIP LOCKED DATA"
+        )
+
+    def _marker(self, ctype: ColumnType | None) -> str:
+        if ctype is None:
+            return "?"
+        if ctype.kind is TypeKind.IDENTITY:
+            return "CAST(? AS BIGINT)"
+        return f"CAST(? AS {self.type_sql(ctype)})"
+
+    def upsert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        conflict_columns: Sequence[str],
+        update_columns: Sequence[str] | None = None,
+        column_types: Mapping[str, ColumnType] | None = None,
+    ) -> str:
+        """``MERGE INTO t AS tgt USING (VALUES (...)) AS src (cols) ON ...``.
+
+        ``column_types`` maps column names to abstract types so parameter markers are typed
+        (``CAST(? AS VARCHAR(64))``), which Db2 requires in a ``VALUES`` row.
+
+        Example:
+            >>> print(DB2Dialect().upsert("t", ["k", "v"], ["k"]))
+            MERGE INTO t AS tgt USING (VALUES (?, ?)) AS src (k, v) ON tgt.k = src.k WHEN MATCHED THEN UPDATE SET v = src.v WHEN NOT MATCHED THEN INSERT (k, v) VALUES (src.k, src.v)
+        """  # noqa: E501
+        cols, conflict, update = self._upsert_parts(columns, conflict_columns, update_columns)
+        q = self.quote
+        types = {k.lower(): v for k, v in (column_types or {}).items()}
+        markers = ", ".join(self._marker(types.get(c.lower())) for c in cols)
+        col_list = self.quote_list(cols)
+        on = " AND ".join(f"tgt.{q(c)} = src.{q(c)}" for c in conflict)
+        sql = f"MERGE INTO {q(table)} AS tgt USING (VALUES ({markers})) AS src ({col_list}) ON {on}"
+        if update:
+            sets = ", ".join(f"{q(c)} = src.{q(c)}" for c in update)
+            sql += f" WHEN MATCHED THEN UPDATE SET {sets}"
+        values = ", ".join(f"src.{q(c)}" for c in cols)
+        return f"{sql} WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({values})"
+
+    def identity_column_sql(self, name: str) -> str:
+        return f"{self.quote(name)} BIGINT NOT NULL GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+
+    def create_table_sql(self, table: Table, if_not_exists: bool = True) -> str:
+        plain = self._create_table_plain(table, if_not_exists=False)
+        return db2_ignoring(plain, ["42710"]) if if_not_exists else plain
+
+    def _create_index_plain(self, table: Table, index: Index, if_not_exists: bool) -> str:
+        sql = super()._create_index_plain(table, index, if_not_exists=False)
+        if index.unique and any(table.column(c).nullable for c in index.columns):
+            sql += " EXCLUDE NULL KEYS"
+        return sql
+
+    def create_index_sql(self, table: Table, index: Index, if_not_exists: bool = True) -> str:
+        plain = self._create_index_plain(table, index, if_not_exists=False)
+        return db2_ignoring(plain, ["42710"]) if if_not_exists else plain
+
+    def drop_table_sql(self, name: str, if_exists: bool = True) -> str:
+        plain = f"DROP TABLE {self.quote(name)}"
+        return db2_ignoring(plain, ["42704"]) if if_exists else plain
+
+    def table_exists_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        schema, table = self._split_name(name)
+        if schema is None:
+            return (
+                "SELECT 1 FROM SYSCAT.TABLES WHERE TABSCHEMA = CURRENT SCHEMA AND TABNAME = ?",
+                (table.upper(),),
+            )
+        return (
+            "SELECT 1 FROM SYSCAT.TABLES WHERE TABSCHEMA = ? AND TABNAME = ?",
+            (schema.upper(), table.upper()),
+        )
+
+    def savepoint_sql(self, name: str) -> str:
+        return f"SAVEPOINT {self.quote(name)} ON ROLLBACK RETAIN CURSORS"
+
+    def temp_table_name(self, name: str) -> str:
+        """Declared temporary tables live in the ``SESSION`` schema."""
+        return f"SESSION.{self.quote(self._split_name(name)[1])}"
+
+    def create_temp_table_sql(self, table: Table) -> str:
+        """``DECLARE GLOBAL TEMPORARY TABLE`` (needs a user temporary tablespace)."""
+        body = ",\n    ".join(self._table_body(table))
+        return (
+            f"DECLARE GLOBAL TEMPORARY TABLE {self.temp_table_name(table.name)} (\n    {body}\n)"
+            " ON COMMIT PRESERVE ROWS NOT LOGGED"
+        )

@@ -1,0 +1,199 @@
+"""Oracle dialect (python-oracledb, thin mode).
+
+* Numbered binds ``:1, :2, ...`` (:meth:`OracleDialect.placeholder` numbers from
+  ``index + 1``).
+* Identifiers are emitted unquoted and fold to upper case; reserved words and names that
+  start with ``_`` (e.g. ``_migrations``) are quoted *in upper case* (``"_MIGRATIONS"``) so
+  quoted and unquoted references agree. Result column names come back upper case;
+  :class:`~spine.db.BaseRepository` lower-cases them.
+* Timestamps are ``TIMESTAMP(6) WITH TIME ZONE``. Connections run with session time zone
+  UTC; values are bound as naive UTC datetimes and read back as such (python-oracledb drops
+  the zone), which :meth:`~OracleDialect.decode_timestamp` marks as UTC.
+  :meth:`~OracleDialect.now` is ``SYS_EXTRACT_UTC(SYSTIMESTAMP)``.
+* Booleans are ``NUMBER(1)``; JSON and TEXT are ``CLOB`` (read as ``str`` on spine
+  connections; :meth:`~OracleDialect.decode_json` also reads LOB objects).
+* The empty string is ``NULL`` on Oracle: do not rely on storing ``''``.
+* There is no ``CREATE ... IF NOT EXISTS`` before 23ai: idempotent DDL is rendered as a
+  PL/SQL block that ignores ORA-00955 (name already used) and ORA-01408 (column list
+  already indexed); ``DROP ... IF EXISTS`` ignores ORA-00942.
+* Upserts are ``MERGE ... USING (SELECT :1 AS c1, ... FROM dual)``.
+* Paging is ``OFFSET n ROWS FETCH NEXT m ROWS ONLY`` (12c+). ``FOR UPDATE SKIP LOCKED``
+  cannot be combined with a row limit (ORA-02014): claim queries fetch ``limit`` rows with
+  ``cursor.fetchmany`` instead (rows are locked as they are fetched).
+* DDL commits implicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from spine.db.dialects.base import Dialect
+from spine.db.tabledef import ColumnType, Index, Table, TypeKind
+
+__all__ = ["ORACLE_RESERVED_WORDS", "OracleDialect", "plsql_ignoring"]
+
+ORACLE_RESERVED_WORDS: frozenset[str] = frozenset(
+    """
+    ACCESS ADD ALL ALTER AND ANY AS ASC AUDIT BETWEEN BY CHAR CHECK CLUSTER COLUMN COMMENT
+    COMPRESS CONNECT CREATE CURRENT DATE DECIMAL DEFAULT DELETE DESC DISTINCT DROP ELSE
+    EXCLUSIVE EXISTS FILE FLOAT FOR FROM GRANT GROUP HAVING IDENTIFIED IMMEDIATE IN INCREMENT
+    INDEX INITIAL INSERT INTEGER INTERSECT INTO IS LEVEL LIKE LOCK LONG MAXEXTENTS MINUS
+    MLSLABEL MODE MODIFY NOAUDIT NOCOMPRESS NOT NOWAIT NULL NUMBER OF OFFLINE ON ONLINE OPTION
+    OR ORDER PCTFREE PRIOR PUBLIC RAW RENAME RESOURCE REVOKE ROW ROWID ROWNUM ROWS SELECT
+    SESSION SET SHARE SIZE SMALLINT START SUCCESSFUL SYNONYM SYSDATE TABLE THEN TO TRIGGER UID
+    UNION UNIQUE UPDATE USER VALIDATE VALUES VARCHAR VARCHAR2 VIEW WHENEVER WHERE WITH
+    """.split()
+)
+"""Oracle reserved words (``V$RESERVED_WORDS`` with ``RESERVED = 'Y'``)."""
+
+
+def plsql_ignoring(statement: str, sqlcodes: Sequence[int]) -> str:
+    """Wrap a DDL statement in a PL/SQL block that ignores the given (negative) SQLCODEs.
+
+    Example:
+        >>> print(plsql_ignoring("DROP TABLE t", [-942]))
+        BEGIN
+            EXECUTE IMMEDIATE 'DROP TABLE t';
+        EXCEPTION
+            WHEN OTHERS THEN
+                IF SQLCODE NOT IN (-942) THEN
+                    RAISE;
+                END IF;
+        END;
+    """
+    escaped = statement.replace("'", "''")
+    codes = ", ".join(str(c) for c in sqlcodes)
+    return (
+        "BEGIN\n"
+        f"    EXECUTE IMMEDIATE '{escaped}';\n"
+        "EXCEPTION\n"
+        "    WHEN OTHERS THEN\n"
+        f"        IF SQLCODE NOT IN ({codes}) THEN\n"
+        "            RAISE;\n"
+        "        END IF;\n"
+        "END;"
+    )
+
+
+class OracleDialect(Dialect):
+    """Oracle: ``:n`` binds, ``MERGE`` upserts, PL/SQL-guarded idempotent DDL.
+
+    Example:
+        >>> OracleDialect().placeholders(3)
+        ':1, :2, :3'
+        >>> OracleDialect().quote("_migrations")
+        '"_MIGRATIONS"'
+    """
+
+    name: ClassVar[str] = "oracle"
+    paramstyle: ClassVar[str] = "numeric"
+    identifier_case: ClassVar[str] = "upper"
+    reserved_words: ClassVar[frozenset[str]] = ORACLE_RESERVED_WORDS
+    type_map: ClassVar[dict[TypeKind, str]] = {
+        TypeKind.ID: "VARCHAR2(64 CHAR)",
+        TypeKind.STR: "VARCHAR2({n} CHAR)",
+        TypeKind.TEXT: "CLOB",
+        TypeKind.INT: "NUMBER(10)",
+        TypeKind.BIGINT: "NUMBER(19)",
+        TypeKind.FLOAT: "BINARY_DOUBLE",
+        TypeKind.BOOL: "NUMBER(1)",
+        TypeKind.JSON: "CLOB",
+        TypeKind.TS: "TIMESTAMP(6) WITH TIME ZONE",
+    }
+
+    def placeholder(self, index: int = 0) -> str:
+        return f":{index + 1}"
+
+    def needs_quoting(self, part: str) -> bool:
+        return part.startswith("_") or super().needs_quoting(part)
+
+    def now(self) -> str:
+        return "SYS_EXTRACT_UTC(SYSTIMESTAMP)"
+
+    def _encode_utc(self, dt: datetime) -> Any:
+        return dt.replace(tzinfo=None)
+
+    def limit_offset(self, limit: int | None, offset: int = 0) -> str:
+        offset = self._check_count(offset, "offset")
+        if limit is None:
+            return f"OFFSET {offset} ROWS" if offset else ""
+        limit = self._check_count(limit, "limit")
+        return f"OFFSET {offset} ROWS FETCH NEXT {limit} ROWS ONLY"
+
+    def select_for_claim(
+        self,
+        table: str,
+        columns: Sequence[str],
+        where: str,
+        order_by: str,
+        limit: int,
+    ) -> str:
+        """No row limit (ORA-02014): fetch ``limit`` rows with ``cursor.fetchmany(limit)``."""
+        self._check_count(limit, "limit")
+        return (
+            f"SELECT {self.quote_list(columns)} FROM {self.quote(table)} "  # noqa: S608
+            f"WHERE {where} ORDER BY {order_by} FOR UPDATE SKIP LOCKED"
+        )
+
+    def upsert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        conflict_columns: Sequence[str],
+        update_columns: Sequence[str] | None = None,
+        column_types: Mapping[str, ColumnType] | None = None,
+    ) -> str:
+        """``MERGE INTO ... USING (SELECT :1 AS a, ... FROM dual) src ON (...)``.
+
+        Example:
+            >>> print(OracleDialect().upsert("t", ["k", "v"], ["k"]))
+            MERGE INTO t tgt USING (SELECT :1 AS k, :2 AS v FROM dual) src ON (tgt.k = src.k) WHEN MATCHED THEN UPDATE SET tgt.v = src.v WHEN NOT MATCHED THEN INSERT (k, v) VALUES (src.k, src.v)
+        """  # noqa: E501
+        cols, conflict, update = self._upsert_parts(columns, conflict_columns, update_columns)
+        q = self.quote
+        select = ", ".join(f"{self.placeholder(i)} AS {q(c)}" for i, c in enumerate(cols))
+        on = " AND ".join(f"tgt.{q(c)} = src.{q(c)}" for c in conflict)
+        sql = f"MERGE INTO {q(table)} tgt USING (SELECT {select} FROM dual) src ON ({on})"
+        if update:
+            sets = ", ".join(f"tgt.{q(c)} = src.{q(c)}" for c in update)
+            sql += f" WHEN MATCHED THEN UPDATE SET {sets}"
+        values = ", ".join(f"src.{q(c)}" for c in cols)
+        return f"{sql} WHEN NOT MATCHED THEN INSERT ({self.quote_list(cols)}) VALUES ({values})"
+
+    def identity_column_sql(self, name: str) -> str:
+        return f"{self.quote(name)} NUMBER(19) GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+
+    def create_table_sql(self, table: Table, if_not_exists: bool = True) -> str:
+        plain = self._create_table_plain(table, if_not_exists=False)
+        return plsql_ignoring(plain, [-955]) if if_not_exists else plain
+
+    def create_index_sql(self, table: Table, index: Index, if_not_exists: bool = True) -> str:
+        plain = self._create_index_plain(table, index, if_not_exists=False)
+        return plsql_ignoring(plain, [-955, -1408]) if if_not_exists else plain
+
+    def drop_table_sql(self, name: str, if_exists: bool = True) -> str:
+        plain = f"DROP TABLE {self.quote(name)} CASCADE CONSTRAINTS PURGE"
+        return plsql_ignoring(plain, [-942]) if if_exists else plain
+
+    def table_exists_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        schema, table = self._split_name(name)
+        owner = ":2" if schema else "SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')"
+        params: tuple[Any, ...] = (table.upper(), schema.upper()) if schema else (table.upper(),)
+        return f"SELECT 1 FROM all_tables WHERE table_name = :1 AND owner = {owner}", params
+
+    def release_savepoint_sql(self, name: str) -> str | None:
+        """Oracle has no ``RELEASE SAVEPOINT`` (savepoints end with the transaction)."""
+        return None
+
+    def temp_table_name(self, name: str) -> str:
+        """Private temporary tables must be named ``ORA$PTT_...`` (Oracle 18c+)."""
+        return f"ORA$PTT_{self._split_name(name)[1].upper()}"
+
+    def create_temp_table_sql(self, table: Table) -> str:
+        body = ",\n    ".join(self._table_body(table))
+        return (
+            f"CREATE PRIVATE TEMPORARY TABLE {self.temp_table_name(table.name)} (\n    {body}\n)"
+            " ON COMMIT PRESERVE DEFINITION"
+        )

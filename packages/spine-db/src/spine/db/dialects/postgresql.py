@@ -1,0 +1,87 @@
+"""PostgreSQL dialect (psycopg 3).
+
+``%s`` placeholders (write a literal ``%`` as ``%%`` in statements that take parameters),
+``TIMESTAMPTZ`` timestamps, native booleans, ``ON CONFLICT`` upserts,
+``FOR UPDATE SKIP LOCKED`` claims and transactional DDL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from spine.db.dialects.base import Dialect
+from spine.db.tabledef import TypeKind
+
+__all__ = ["POSTGRESQL_RESERVED_WORDS", "PostgreSQLDialect"]
+
+POSTGRESQL_RESERVED_WORDS: frozenset[str] = frozenset(
+    """
+    ALL ANALYSE ANALYZE AND ANY ARRAY AS ASC ASYMMETRIC AUTHORIZATION BINARY BOTH CASE CAST
+    CHECK COLLATE COLLATION COLUMN CONCURRENTLY CONSTRAINT CREATE CROSS CURRENT_CATALOG
+    CURRENT_DATE CURRENT_ROLE CURRENT_SCHEMA CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER DEFAULT
+    DEFERRABLE DESC DISTINCT DO ELSE END EXCEPT FALSE FETCH FOR FOREIGN FREEZE FROM FULL GRANT
+    GROUP HAVING ILIKE IN INITIALLY INNER INTERSECT INTO IS ISNULL JOIN LATERAL LEADING LEFT
+    LIKE LIMIT LOCALTIME LOCALTIMESTAMP NATURAL NOT NOTNULL NULL OFFSET ON ONLY OR ORDER OUTER
+    OVERLAPS PLACING PRIMARY REFERENCES RETURNING RIGHT SELECT SESSION_USER SIMILAR SOME
+    SYMMETRIC SYSTEM_USER TABLE TABLESAMPLE THEN TO TRAILING TRUE UNION UNIQUE USER USING
+    VARIADIC VERBOSE WHEN WHERE WINDOW WITH
+    """.split()
+)
+"""PostgreSQL reserved key words (appendix C, "reserved" and "reserved, can be function")."""
+
+
+class PostgreSQLDialect(Dialect):
+    """PostgreSQL: ``%s`` placeholders, ``TIMESTAMPTZ``, ``ON CONFLICT``, ``SKIP LOCKED``.
+
+    Example:
+        >>> PostgreSQLDialect().upsert("t", ["k", "v"], ["k"])
+        'INSERT INTO t (k, v) VALUES (%s, %s) ON CONFLICT (k) DO UPDATE SET v = excluded.v'
+    """
+
+    name: ClassVar[str] = "postgresql"
+    paramstyle: ClassVar[str] = "format"
+    identifier_case: ClassVar[str] = "lower"
+    reserved_words: ClassVar[frozenset[str]] = POSTGRESQL_RESERVED_WORDS
+    supports_returning: ClassVar[bool] = True
+    transactional_ddl: ClassVar[bool] = True
+    type_map: ClassVar[dict[TypeKind, str]] = {
+        TypeKind.ID: "VARCHAR(64)",
+        TypeKind.STR: "VARCHAR({n})",
+        TypeKind.TEXT: "TEXT",
+        TypeKind.INT: "INTEGER",
+        TypeKind.BIGINT: "BIGINT",
+        TypeKind.FLOAT: "DOUBLE PRECISION",
+        TypeKind.BOOL: "BOOLEAN",
+        TypeKind.JSON: "TEXT",
+        TypeKind.TS: "TIMESTAMPTZ",
+    }
+
+    def placeholder(self, index: int = 0) -> str:
+        return "%s"
+
+    def now(self) -> str:
+        """``NOW()``: the start time of the current transaction (``TIMESTAMPTZ``)."""
+        return "NOW()"
+
+    def _encode_utc(self, dt: datetime) -> Any:
+        return dt
+
+    def bool_literal(self, value: bool) -> str:
+        return "TRUE" if value else "FALSE"
+
+    def encode_bool(self, value: bool | None) -> Any:
+        return value
+
+    def table_exists_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        schema, table = self._split_name(name)
+        if schema is None:
+            return (
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = %s",
+                (self.fold(table),),
+            )
+        return (
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (self.fold(schema), self.fold(table)),
+        )

@@ -1,0 +1,168 @@
+"""The :class:`Driver` interface: what spine needs from each DB-API driver.
+
+A driver module knows how to import its library lazily (naming the extra to install when it
+is missing), open a connection from a :class:`~spine.db.url.DatabaseURL` within a deadline,
+classify the library's exceptions into an :class:`ErrorKind`, and bulk-insert rows fast.
+Nothing in here imports a database library at module import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from enum import Enum
+from itertools import islice
+from types import ModuleType
+from typing import Any, ClassVar, TypeVar
+
+from spine.db.url import DatabaseURL
+from spine.types import ConfigError, DatabaseConnectionError, InvalidConfigError
+
+__all__ = ["ConnectOptions", "Driver", "ErrorKind", "chunked", "connect_with_deadline"]
+
+T = TypeVar("T")
+
+ConnectOptions = Mapping[str, Any]
+"""Options accepted by ``create_connection(url, **opts)`` after common ones are parsed."""
+
+
+class ErrorKind(Enum):
+    """How a driver exception is translated (see :mod:`spine.db.errors`)."""
+
+    CONNECTION = "connection"  # refused, lost, closed: DatabaseConnectionError (retryable)
+    AUTH = "auth"  # bad credentials / unknown database: DatabaseConnectionError, not retryable
+    INTEGRITY = "integrity"  # unique, primary key, foreign key, not null, check
+    QUERY = "query"  # syntax, undefined table/column, bad parameters, bad data
+    TRANSIENT = "transient"  # deadlock, lock timeout, serialization failure: retryable
+    OTHER = "other"
+
+
+def chunked(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Split ``rows`` into lists of at most ``size`` items."""
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def connect_with_deadline(fn: Callable[[], T], timeout: float, *, what: str) -> T:
+    """Run a blocking driver ``connect`` with a hard deadline.
+
+    Drivers have their own connect timeouts; this guard makes "never a hang" hold even when
+    one of them does not (DNS, TLS or a half-open socket). The call runs in a daemon thread;
+    past ``timeout`` plus a grace period a retryable ``DatabaseConnectionError`` is raised and a
+    connection that arrives later is closed.
+    """
+    result: list[T] = []
+    error: list[BaseException] = []
+    done = threading.Event()
+    abandoned = threading.Event()
+
+    def run() -> None:
+        try:
+            conn = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            error.append(exc)
+        else:
+            if abandoned.is_set():
+                try:
+                    conn.close()  # type: ignore[attr-defined]
+                except Exception:  # noqa: BLE001, S110 - best effort on an abandoned connection
+                    pass
+            else:
+                result.append(conn)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run, name=f"spine-db-connect-{what}", daemon=True)
+    thread.start()
+    if not done.wait(timeout + 2.0):
+        abandoned.set()
+        if not done.is_set():
+            raise DatabaseConnectionError(
+                f"{what}: connection not established within {timeout:g}s"
+            ).with_context(backend=what, connect_timeout=timeout)
+    if error:
+        raise error[0]
+    return result[0]
+
+
+class Driver:
+    """Base of the per-backend driver glue. Subclasses override the hooks."""
+
+    name: ClassVar[str] = ""
+    """Canonical backend name (same as the dialect name)."""
+    module_name: ClassVar[str] = ""
+    """Import name of the DB-API library."""
+    extra: ClassVar[str] = ""
+    """The ``spine-db`` extra that installs the library."""
+    rows_are_tuples: ClassVar[bool] = True
+    """Whether the library's cursors return plain tuples (no conversion needed)."""
+    option_names: ClassVar[frozenset[str]] = frozenset()
+    """Backend-specific ``create_connection`` options this driver accepts."""
+    default_chunk_size: ClassVar[int] = 10_000
+
+    def load(self) -> ModuleType:
+        """Import the driver library, or raise ``ConfigError`` naming the extra to install."""
+        try:
+            return importlib.import_module(self.module_name)
+        except ImportError as exc:
+            raise ConfigError(
+                f"the {self.name} backend needs the {self.module_name!r} driver: "
+                f'pip install "spine-db[{self.extra}]"',
+                cause=exc,
+            ).with_context(backend=self.name, extra=self.extra) from exc
+
+    def check_options(self, options: ConnectOptions) -> None:
+        """Reject options this driver does not understand."""
+        unknown = sorted(set(options) - self.option_names)
+        if unknown:
+            raise InvalidConfigError(
+                f"unknown option(s) for {self.name}: {', '.join(unknown)}; "
+                f"accepted: {', '.join(sorted(self.option_names)) or 'none'}"
+            )
+
+    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
+                options: ConnectOptions) -> Any:
+        """Open and prepare a raw connection (autocommit off, UTC session)."""
+        raise NotImplementedError
+
+    def error_types(self) -> tuple[type[BaseException], ...]:
+        """The library's exception base classes (caught and translated at the boundary)."""
+        return (self.load().Error,)
+
+    def classify(self, exc: BaseException) -> ErrorKind:
+        """Map one of the library's exceptions to an :class:`ErrorKind`."""
+        return ErrorKind.OTHER
+
+    def sqlstate(self, exc: BaseException) -> str | None:
+        """The SQLSTATE (or native error code) of ``exc`` when the library exposes one."""
+        return None
+
+    def new_cursor(self, raw: Any) -> Any:
+        """A new cursor on ``raw`` (drivers may ask for buffered or tuple cursors)."""
+        return raw.cursor()
+
+    def bulk_insert(
+        self,
+        raw: Any,
+        insert_sql: str,
+        table_sql: str,
+        columns_sql: str,
+        rows: Iterable[tuple[Any, ...]],
+        chunk_size: int | None,
+    ) -> int:
+        """Insert ``rows`` (tuples in column order); returns how many were sent.
+
+        The default is ``executemany`` in chunks; PostgreSQL overrides it with ``COPY``.
+        """
+        size = chunk_size or self.default_chunk_size
+        cur = self.new_cursor(raw)
+        count = 0
+        try:
+            for chunk in chunked(rows, size):
+                cur.executemany(insert_sql, chunk)
+                count += len(chunk)
+        finally:
+            cur.close()
+        return count

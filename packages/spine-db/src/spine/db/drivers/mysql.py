@@ -1,0 +1,116 @@
+"""MySQL / MariaDB driver glue (mysql-connector-python; extra ``mysql``).
+
+Connections use the C extension when it is importable (faster) and the pure-Python protocol
+otherwise, ``autocommit=False``, ``utf8mb4`` with the binary collation, session
+``time_zone = '+00:00'`` and buffered cursors (a result never blocks the next statement).
+``executemany`` of an ``INSERT`` is rewritten by the driver into multi-row ``VALUES``;
+:meth:`MySQLDriver.bulk_insert` keeps that fast path, in chunks that stay well under
+``max_allowed_packet``.
+
+Options: ``use_pure`` (force the pure-Python protocol), ``ssl_disabled``.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+from typing import Any, ClassVar
+
+from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
+from spine.db.identifiers import validate_identifier
+from spine.db.url import DatabaseURL
+
+__all__ = ["MySQLDriver"]
+
+_INTEGRITY = {1022, 1048, 1062, 1169, 1216, 1217, 1364, 1451, 1452, 1557, 1586, 3819, 4025}
+_QUERY = {
+    1054, 1050, 1051, 1060, 1061, 1064, 1091, 1109, 1110, 1146, 1149,
+    1166, 1176, 1222, 1241, 1264, 1265, 1292, 1366, 1367, 1406, 1411, 1525, 3140, 4078,
+}
+_TRANSIENT = {1205, 1213, 1614, 3572}
+_CONNECTION = {1040, 1042, 1043, 1047, 1053, 1077, 1152, 1153, 1154, 1158, 1159, 1160, 1161,
+               1927, 2002, 2003, 2005, 2006, 2013, 2026, 2055, 4031}
+_AUTH = {1044, 1045, 1049, 1698, 1227, 1251}
+
+
+class MySQLDriver(Driver):
+    """Glue for mysql-connector-python."""
+
+    name: ClassVar[str] = "mysql"
+    module_name: ClassVar[str] = "mysql.connector"
+    extra: ClassVar[str] = "mysql"
+    option_names: ClassVar[frozenset[str]] = frozenset({"use_pure", "ssl_disabled"})
+    default_chunk_size: ClassVar[int] = 5_000
+
+    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
+                options: ConnectOptions) -> Any:
+        self.check_options(options)
+        connector = self.load()
+        query = url.query_dict
+        query.pop("connect_timeout", None)
+        query.pop("schema", None)
+        database = validate_identifier(schema, allow_dotted=False) if schema else url.database
+        use_pure = bool(options.get("use_pure", not getattr(connector, "HAVE_CEXT", False)))
+        kwargs: dict[str, Any] = {
+            "host": url.host or "127.0.0.1",
+            "port": url.port or 3306,
+            "user": url.username or "root",
+            "password": url.password or "",
+            "connection_timeout": max(1, ceil(timeout)),
+            "autocommit": False,
+            "use_pure": use_pure,
+            "charset": "utf8mb4",
+            "collation": "utf8mb4_bin",
+            "time_zone": "+00:00",
+            "get_warnings": False,
+            "raise_on_warnings": False,
+        }
+        if database:
+            kwargs["database"] = database
+        if "ssl_disabled" in options:
+            kwargs["ssl_disabled"] = bool(options["ssl_disabled"])
+        return connector.connect(**kwargs)
+
+    def new_cursor(self, raw: Any) -> Any:
+        return raw.cursor(buffered=True)
+
+    def sqlstate(self, exc: BaseException) -> str | None:
+        errno = getattr(exc, "errno", None)
+        state = getattr(exc, "sqlstate", None)
+        if isinstance(state, str) and state:
+            return state
+        return str(errno) if isinstance(errno, int) and errno > 0 else None
+
+    def classify(self, exc: BaseException) -> ErrorKind:
+        errno = getattr(exc, "errno", None)
+        if isinstance(errno, int) and errno > 0:
+            for codes, kind in (
+                (_INTEGRITY, ErrorKind.INTEGRITY),
+                (_AUTH, ErrorKind.AUTH),
+                (_CONNECTION, ErrorKind.CONNECTION),
+                (_TRANSIENT, ErrorKind.TRANSIENT),
+                (_QUERY, ErrorKind.QUERY),
+            ):
+                if errno in codes:
+                    return kind
+        state = getattr(exc, "sqlstate", None) or ""
+        if state.startswith("23"):
+            return ErrorKind.INTEGRITY
+        if state.startswith("08"):
+            return ErrorKind.CONNECTION
+        if state.startswith("28"):
+            return ErrorKind.AUTH
+        if state.startswith(("42", "22")):
+            return ErrorKind.QUERY
+        if state.startswith("40"):
+            return ErrorKind.TRANSIENT
+        kind_by_class = {
+            "IntegrityError": ErrorKind.INTEGRITY,
+            "ProgrammingError": ErrorKind.QUERY,
+            "DataError": ErrorKind.QUERY,
+            "InterfaceError": ErrorKind.CONNECTION,
+            "OperationalError": ErrorKind.CONNECTION,
+        }
+        for cls in type(exc).__mro__:
+            if cls.__name__ in kind_by_class:
+                return kind_by_class[cls.__name__]
+        return ErrorKind.OTHER

@@ -1,0 +1,131 @@
+"""PostgreSQL driver glue (psycopg 3; extra ``postgres``).
+
+Connections are opened with ``autocommit=False``, ``TimeZone=UTC`` and, with the
+``schema=`` option, ``search_path`` set to that schema. :meth:`PostgreSQLDriver.bulk_insert`
+streams rows with ``COPY ... FROM STDIN``.
+
+Options: ``application_name``, ``sslmode`` and any other libpq keyword may be given in the
+URL query string; ``prepare_threshold`` is passed to psycopg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
+from spine.db.identifiers import validate_identifier
+from spine.db.url import DatabaseURL
+
+__all__ = ["PostgreSQLDriver"]
+
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+_TRANSIENT_STATES = ("40001", "40P01", "55P03", "57014", "53")
+
+
+class PostgreSQLDriver(Driver):
+    """Glue for psycopg 3."""
+
+    name: ClassVar[str] = "postgresql"
+    module_name: ClassVar[str] = "psycopg"
+    extra: ClassVar[str] = "postgres"
+    option_names: ClassVar[frozenset[str]] = frozenset({"prepare_threshold", "application_name"})
+
+    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
+                options: ConnectOptions) -> Any:
+        self.check_options(options)
+        psycopg = self.load()
+        query = url.query_dict
+        settings = [query.pop("options", "").strip(), "-c TimeZone=UTC"]
+        if schema is not None:
+            settings.append(f"-c search_path={validate_identifier(schema, allow_dotted=False)}")
+        kwargs: dict[str, Any] = {
+            key: value for key, value in query.items() if key not in ("connect_timeout",)
+        }
+        if url.host is not None:
+            kwargs["host"] = url.host
+        if url.port is not None:
+            kwargs["port"] = url.port
+        if url.database is not None:
+            kwargs["dbname"] = url.database
+        if url.username is not None:
+            kwargs["user"] = url.username
+        if url.password is not None:
+            kwargs["password"] = url.password
+        if "application_name" in options:
+            kwargs["application_name"] = str(options["application_name"])
+        kwargs.setdefault("application_name", "spine")
+        conn = psycopg.connect(
+            "",
+            autocommit=False,
+            connect_timeout=max(1, round(timeout)),
+            options=" ".join(s for s in settings if s),
+            **kwargs,
+        )
+        if "prepare_threshold" in options:
+            conn.prepare_threshold = options["prepare_threshold"]
+        return conn
+
+    def new_cursor(self, raw: Any) -> Any:
+        if raw.row_factory is not self._tuple_row():
+            return raw.cursor(row_factory=self._tuple_row())
+        return raw.cursor()
+
+    _tuple_row_fn: Any = None
+
+    def _tuple_row(self) -> Any:
+        if self._tuple_row_fn is None:
+            from psycopg.rows import tuple_row
+
+            PostgreSQLDriver._tuple_row_fn = tuple_row
+        return self._tuple_row_fn
+
+    def sqlstate(self, exc: BaseException) -> str | None:
+        state = getattr(exc, "sqlstate", None)
+        return state if isinstance(state, str) else None
+
+    def classify(self, exc: BaseException) -> ErrorKind:
+        psycopg = self.load()
+        state = self.sqlstate(exc)
+        if state:
+            if state.startswith("23"):
+                return ErrorKind.INTEGRITY
+            if state.startswith("28") or state in ("3D000",):
+                return ErrorKind.AUTH
+            if state.startswith(_CONNECTION_STATES):
+                return ErrorKind.CONNECTION
+            if state.startswith(_TRANSIENT_STATES):
+                return ErrorKind.TRANSIENT
+            if state.startswith(("42", "22", "0A", "21", "2B", "44")):
+                return ErrorKind.QUERY
+            return ErrorKind.OTHER
+        message = str(exc).lower()
+        if "authentication failed" in message or (
+            "does not exist" in message and ("database" in message or "role" in message)
+        ):
+            return ErrorKind.AUTH
+        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            return ErrorKind.CONNECTION
+        if isinstance(exc, psycopg.ProgrammingError | psycopg.DataError):
+            return ErrorKind.QUERY
+        if isinstance(exc, psycopg.IntegrityError):
+            return ErrorKind.INTEGRITY
+        return ErrorKind.OTHER
+
+    def bulk_insert(
+        self,
+        raw: Any,
+        insert_sql: str,
+        table_sql: str,
+        columns_sql: str,
+        rows: Iterable[tuple[Any, ...]],
+        chunk_size: int | None,
+    ) -> int:
+        """``COPY table (cols) FROM STDIN`` with ``write_row`` (psycopg adapts each value)."""
+        count = 0
+        with raw.cursor() as cur, cur.copy(f"COPY {table_sql} ({columns_sql}) FROM STDIN") as cp:
+            write = cp.write_row
+            for row in rows:
+                write(row)
+                count += 1
+        return count

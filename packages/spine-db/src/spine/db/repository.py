@@ -1,0 +1,199 @@
+"""``BaseRepository``: dialect-aware helpers that domain repositories build on.
+
+Table and column names are validated identifiers; values are always bound parameters.
+``query`` returns dicts whose keys are lower-case column names on every backend (Oracle and
+Db2 report upper-case names).
+
+Example:
+    >>> from spine.db import BaseRepository, create_connection
+    >>> conn, _ = create_connection("memory")
+    >>> repo = BaseRepository(conn)
+    >>> _ = repo.execute("CREATE TABLE trades (id INTEGER, symbol TEXT)")
+    >>> repo.insert_many("trades", [{"id": 1, "symbol": "AAPL"}, {"id": 2, "symbol": "MSFT"}])
+    2
+    >>> repo.query(f"SELECT id, symbol FROM trades WHERE symbol = {repo.ph()}", ("MSFT",))
+    [{'id': 2, 'symbol': 'MSFT'}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+from spine.db.connection import Params, SpineConnection, SpineCursor, wrap_connection
+from spine.db.dialects import Dialect, get_dialect
+from spine.db.schema.registry import CORE_TABLES
+from spine.db.tabledef import ColumnType
+from spine.db.transaction import transaction
+from spine.types import ValidationError
+
+__all__ = ["BaseRepository"]
+
+
+def _rows_to_dicts(cur: SpineCursor, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    keys = cur.column_names
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+class BaseRepository:
+    """Base class of repositories: SQL helpers over a connection and its dialect.
+
+    Args:
+        conn: A :class:`~spine.db.SpineConnection` or a raw DB-API connection (wrapped).
+        dialect: The dialect; inferred from ``conn`` when ``None``.
+
+    Attributes:
+        conn: The :class:`~spine.db.SpineConnection`.
+        dialect: Its :class:`~spine.db.dialects.Dialect`.
+    """
+
+    def __init__(self, conn: Any, dialect: Dialect | str | None = None) -> None:
+        if isinstance(conn, SpineConnection):
+            self.conn = conn
+        else:
+            self.conn = wrap_connection(conn, None if dialect is None else get_dialect(dialect).name)
+        self.dialect: Dialect = get_dialect(dialect) if dialect is not None else self.conn.dialect
+
+    # ------------------------------------------------------------------ placeholders
+    def ph(self, n: int = 1, start: int = 0) -> str:
+        """``n`` placeholders joined by ``", "`` (one placeholder by default).
+
+        ``start`` is the 0-based index of the first one (matters on Oracle's ``:n``).
+        """
+        return self.dialect.placeholders(n, start)
+
+    def ph_list(self, n: int, start: int = 0) -> list[str]:
+        """``n`` placeholders as a list."""
+        return [self.dialect.placeholder(start + i) for i in range(n)]
+
+    def q(self, identifier: str) -> str:
+        """Validate and quote an identifier for this dialect."""
+        return self.dialect.quote(identifier)
+
+    # ------------------------------------------------------------------ statements
+    def execute(self, sql: str, params: Params = ()) -> SpineCursor:
+        """Execute a statement; returns the cursor."""
+        return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        """Run a query and return every row as a dict keyed by lower-case column names."""
+        cur = self.conn.execute(sql, params)
+        rows = cur.fetchall()
+        result = _rows_to_dicts(cur, rows)
+        cur.close()
+        return result
+
+    def query_one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
+        """The first row of a query as a dict, or ``None``."""
+        cur = self.conn.execute(sql, params)
+        row = cur.fetchone()
+        result = None if row is None else dict(zip(cur.column_names, row, strict=True))
+        cur.close()
+        return result
+
+    def query_value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or ``None`` when there is no row."""
+        cur = self.conn.execute(sql, params)
+        row = cur.fetchone()
+        cur.close()
+        return None if row is None else row[0]
+
+    def insert(self, table: str, data: Mapping[str, Any]) -> SpineCursor:
+        """Insert one row given as ``{column: value}``; returns the cursor.
+
+        Example:
+            >>> from spine.db import create_connection
+            >>> repo = BaseRepository(create_connection()[0])
+            >>> _ = repo.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+            >>> repo.insert("t", {"a": 1, "b": "x"}).rowcount
+            1
+        """
+        if not data:
+            raise ValidationError(f"insert into {table!r} needs at least one column")
+        columns = list(data)
+        return self.conn.execute(self.dialect.insert_sql(table, columns), list(data.values()))
+
+    def insert_many(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        chunk_size: int | None = None,
+    ) -> int:
+        """Insert many rows fast; returns how many were inserted.
+
+        The columns are those of the first row; every row must have them (extra keys in later
+        rows are ignored). Uses ``COPY`` on PostgreSQL and batched ``executemany`` elsewhere
+        (MySQL's driver rewrites it into multi-row ``VALUES``). Does not commit: wrap it in
+        :func:`spine.db.transaction` for all-or-nothing loads.
+        """
+        iterator: Iterator[Mapping[str, Any]] = iter(rows)
+        first = next(iterator, None)
+        if first is None:
+            return 0
+        columns = tuple(first)
+        if not columns:
+            raise ValidationError(f"insert_many into {table!r}: rows have no columns")
+        if len(columns) == 1:
+            only = columns[0]
+            tuples: Iterable[tuple[Any, ...]] = ((r[only],) for r in chain((first,), iterator))
+        else:
+            tuples = map(itemgetter(*columns), chain((first,), iterator))
+        try:
+            return self.conn.insert_rows(table, columns, tuples, chunk_size=chunk_size)
+        except KeyError as exc:
+            raise ValidationError(
+                f"insert_many into {table!r}: a row lacks column {exc.args[0]!r} "
+                f"(columns come from the first row: {', '.join(columns)})"
+            ) from exc
+
+    def upsert(
+        self,
+        table: str,
+        data: Mapping[str, Any],
+        conflict_columns: Sequence[str],
+        update_columns: Sequence[str] | None = None,
+    ) -> SpineCursor:
+        """Insert ``data`` or update the row with the same ``conflict_columns``.
+
+        ``update_columns=None`` updates every other column; ``[]`` inserts only if absent.
+        Column types of registered core tables are passed to the dialect (Db2 needs them).
+
+        Example:
+            >>> from spine.db import create_connection
+            >>> repo = BaseRepository(create_connection()[0])
+            >>> _ = repo.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)")
+            >>> _ = repo.upsert("kv", {"k": "a", "v": "1"}, ["k"])
+            >>> _ = repo.upsert("kv", {"k": "a", "v": "2"}, ["k"])
+            >>> repo.query("SELECT v FROM kv")
+            [{'v': '2'}]
+        """
+        columns = list(data)
+        sql = self.dialect.upsert(
+            table, columns, conflict_columns, update_columns, column_types=self._types(table)
+        )
+        return self.conn.execute(sql, list(data.values()))
+
+    @staticmethod
+    def _types(table: str) -> dict[str, ColumnType] | None:
+        if table not in CORE_TABLES:
+            return None
+        return {c.name: c.type for c in CORE_TABLES[table].columns}
+
+    # ------------------------------------------------------------------ transactions
+    def commit(self) -> None:
+        """Commit the connection's transaction."""
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        """Roll back the connection's transaction."""
+        self.conn.rollback()
+
+    @contextmanager
+    def transaction(self) -> Iterator[SpineConnection]:
+        """:func:`spine.db.transaction` on this repository's connection."""
+        with transaction(self.conn) as sc:
+            yield sc

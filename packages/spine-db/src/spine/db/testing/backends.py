@@ -1,0 +1,107 @@
+"""Which test backends exist, where they are (environment variables) and whether they answer.
+
+==========  ===========================  ==============================================
+backend     URL variable                 default
+==========  ===========================  ==============================================
+sqlite      (none)                       a temporary file
+postgres    ``SPINE_TEST_POSTGRES_URL``  ``postgresql://postgres@127.0.0.1:5432/test``
+mysql       ``SPINE_TEST_MYSQL_URL``     ``mysql://root@127.0.0.1:3306/test``
+oracle      ``SPINE_TEST_ORACLE_URL``    none: skipped unless set
+db2         ``SPINE_TEST_DB2_URL``       none: skipped unless set
+==========  ===========================  ==============================================
+
+``SPINE_REQUIRE_BACKENDS`` (comma list, e.g. ``sqlite,postgres,mysql``) turns "skip because
+unreachable" into a failure for the backends it names (CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from spine.db.connection import create_connection
+from spine.db.dialects import dialect_name_for
+from spine.types import SpineError
+
+__all__ = [
+    "BACKENDS",
+    "BACKEND_ENV",
+    "DEFAULT_URLS",
+    "BackendStatus",
+    "backend_url",
+    "probe_backend",
+    "required_backends",
+]
+
+BACKENDS: tuple[str, ...] = ("sqlite", "postgres", "mysql", "oracle", "db2")
+"""Backend names used by the test fixtures (``postgres`` is the ``postgresql`` dialect)."""
+
+BACKEND_ENV: dict[str, str] = {
+    "postgres": "SPINE_TEST_POSTGRES_URL",
+    "mysql": "SPINE_TEST_MYSQL_URL",
+    "oracle": "SPINE_TEST_ORACLE_URL",
+    "db2": "SPINE_TEST_DB2_URL",
+}
+"""Environment variable holding each server backend's test URL."""
+
+DEFAULT_URLS: dict[str, str] = {
+    "postgres": "postgresql://postgres@127.0.0.1:5432/test",
+    "mysql": "mysql://root@127.0.0.1:3306/test",
+}
+"""Default test URLs (local services); Oracle and Db2 have none."""
+
+PROBE_TIMEOUT = 3.0
+
+
+def _canonical(name: str) -> str:
+    return {"postgresql": "postgres"}.get(dialect_name_for(name), dialect_name_for(name))
+
+
+def backend_url(name: str) -> str | None:
+    """The test URL of backend ``name`` (``None`` for sqlite, or when unset with no default)."""
+    key = _canonical(name)
+    if key == "sqlite":
+        return None
+    value = os.environ.get(BACKEND_ENV[key], "").strip()
+    return value or DEFAULT_URLS.get(key)
+
+
+def required_backends() -> frozenset[str]:
+    """Backends named in ``SPINE_REQUIRE_BACKENDS`` (canonical test names)."""
+    raw = os.environ.get("SPINE_REQUIRE_BACKENDS", "")
+    return frozenset(_canonical(n) for n in raw.replace(" ", "").split(",") if n)
+
+
+@dataclass(frozen=True, slots=True)
+class BackendStatus:
+    """Whether a test backend can be used, and why not."""
+
+    name: str
+    available: bool
+    reason: str = ""
+    url: str | None = None
+
+    @property
+    def required(self) -> bool:
+        """Whether ``SPINE_REQUIRE_BACKENDS`` names this backend."""
+        return self.name in required_backends()
+
+
+@cache
+def probe_backend(name: str) -> BackendStatus:
+    """Connect once (3 s timeout) to see whether backend ``name`` is usable (cached)."""
+    key = _canonical(name)
+    if key == "sqlite":
+        return BackendStatus(key, True)
+    url = backend_url(key)
+    if url is None:
+        return BackendStatus(key, False, f"{key}: {BACKEND_ENV[key]} is not set")
+    try:
+        conn, info = create_connection(url, connect_timeout=PROBE_TIMEOUT)
+    except SpineError as exc:
+        from spine.db.url import mask_url
+
+        return BackendStatus(key, False, f"{key} unavailable at {mask_url(url)}: {exc}", url)
+    conn.close()
+    return BackendStatus(key, True, "", url)

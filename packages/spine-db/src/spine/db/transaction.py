@@ -1,0 +1,113 @@
+"""Transactions: ``transaction(conn)`` commits on success and rolls back on error.
+
+Nested ``transaction`` blocks use savepoints, so an inner failure can be caught without
+losing the outer work (on PostgreSQL this is also how a statement error is recovered from
+inside a transaction).
+
+What is atomic where: PostgreSQL and SQLite run DDL inside the transaction (a failed
+migration leaves nothing behind). MySQL/MariaDB, Oracle and Db2 commit implicitly before and
+after each DDL statement: only the data changes of a block are atomic there.
+
+Example:
+    >>> from spine.db import create_connection, transaction
+    >>> conn, _ = create_connection("memory")
+    >>> with transaction(conn):
+    ...     _ = conn.execute("CREATE TABLE t (id INTEGER)")
+    ...     _ = conn.execute("INSERT INTO t VALUES (1)")
+    >>> try:
+    ...     with transaction(conn):
+    ...         _ = conn.execute("INSERT INTO t VALUES (2)")
+    ...         raise RuntimeError("boom")
+    ... except RuntimeError:
+    ...     pass
+    >>> conn.execute("SELECT COUNT(*) FROM t").fetchone()
+    (1,)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from spine.db.connection import SpineConnection, as_spine_connection
+
+__all__ = ["claim_transaction", "transaction"]
+
+
+@contextmanager
+def transaction(conn: Any, *, immediate: bool = False) -> Iterator[SpineConnection]:
+    """Run a block in a transaction on ``conn`` (a :class:`SpineConnection` or raw DB-API
+    connection); yields the :class:`SpineConnection`.
+
+    Commits when the block succeeds; rolls back and re-raises when it raises, so nothing is
+    half-written. Inside an active block, a nested ``transaction`` becomes a savepoint.
+
+    Args:
+        conn: The connection. Do not call ``commit()``/``rollback()`` inside the block.
+        immediate: On SQLite, start with ``BEGIN IMMEDIATE`` (take the write lock now);
+            ignored elsewhere. See :func:`claim_transaction`.
+    """
+    sc = as_spine_connection(conn)
+    if sc._tx_depth > 0:
+        with _savepoint(sc):
+            yield sc
+        return
+    sc.begin(immediate=immediate)
+    sc._tx_depth = 1
+    try:
+        yield sc
+    except BaseException:
+        sc._tx_depth = 0
+        with contextlib.suppress(Exception):  # the block's error is the one that matters
+            sc.rollback()
+        raise
+    sc._tx_depth = 0
+    try:
+        sc.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sc.rollback()
+        raise
+
+
+@contextmanager
+def _savepoint(sc: SpineConnection) -> Iterator[None]:
+    name = f"spine_sp_{sc._tx_depth}"
+    d = sc.dialect
+    sc.execute(d.savepoint_sql(name))
+    sc._tx_depth += 1
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sc.execute(d.rollback_to_savepoint_sql(name))
+        raise
+    else:
+        release = d.release_savepoint_sql(name)
+        if release:
+            sc.execute(release)
+    finally:
+        sc._tx_depth -= 1
+
+
+@contextmanager
+def claim_transaction(conn: Any) -> Iterator[SpineConnection]:
+    """A transaction for claiming work rows (``SELECT ... FOR UPDATE SKIP LOCKED`` + update).
+
+    On SQLite, which has no row locks, it starts with ``BEGIN IMMEDIATE``: the database
+    write lock is taken before the claim query runs, so two claimers are serialised and never
+    get the same row (the second waits up to ``busy_timeout``). Elsewhere it is a plain
+    :func:`transaction`; render the claim query with ``dialect.select_for_claim(...)``.
+
+    Example:
+        >>> from spine.db import create_connection
+        >>> conn, _ = create_connection("memory")
+        >>> with claim_transaction(conn) as c:
+        ...     c.execute("SELECT 1").fetchone()
+        (1,)
+    """
+    with transaction(conn, immediate=True) as sc:
+        yield sc
+
