@@ -282,3 +282,41 @@ def test_cyclic_cause_chain_terminates() -> None:
     b.__cause__ = a
     assert is_retryable(a) is False
     assert categorize_error(a) is ErrorCategory.UNKNOWN
+
+
+def test_error_context_is_immutable_and_unhashable() -> None:
+    ctx = ErrorContext(workflow="w")
+    with pytest.raises(AttributeError, match="immutable"):
+        ctx.workflow = "x"
+    with pytest.raises(TypeError):
+        hash(ctx)
+
+
+def test_error_context_repr_equality_and_pickling() -> None:
+    ctx = ErrorContext(workflow="w", http_status=500, metadata={"k": 1})
+    assert repr(ctx) == "ErrorContext(workflow='w', http_status=500, metadata={'k': 1})"
+    assert ctx == ErrorContext(workflow="w", http_status=500, metadata={"k": 1})
+    assert ctx != ErrorContext(workflow="w")
+    assert ctx != "w"
+    assert pickle.loads(pickle.dumps(ctx)) == ctx
+
+
+def test_error_context_supports_pattern_matching() -> None:
+    match ErrorContext(workflow="ingest", step="fetch"):
+        case ErrorContext(workflow="ingest", step=step):
+            assert step == "fetch"
+        case _:  # pragma: no cover
+            pytest.fail("no match")
+
+
+def test_error_context_replace_rejects_unknown_fields() -> None:
+    assert ErrorContext().replace(url="u").url == "u"
+    with pytest.raises(TypeError):
+        ErrorContext().replace(nope=1)
+
+
+def test_error_context_copies_metadata_it_is_given() -> None:
+    meta = {"k": 1}
+    ctx = ErrorContext(metadata=meta)
+    meta["k"] = 2
+    assert ctx.metadata == {"k": 1}
