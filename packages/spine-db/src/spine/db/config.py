@@ -86,9 +86,10 @@ class DatabaseConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> DatabaseConfig:
-        if self.type in (DatabaseType.ORACLE, DatabaseType.DB2):
-            if not self.host or not self.database:
-                raise ValueError(f"{self.type.value} needs host and database")
+        if self.type in (DatabaseType.ORACLE, DatabaseType.DB2) and not (
+            self.host and self.database
+        ):
+            raise ValueError(f"{self.type.value} needs host and database")
         if self.type is not DatabaseType.SQLITE and self.path is not None:
             raise ValueError("path is only used by sqlite")
         return self

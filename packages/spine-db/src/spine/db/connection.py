@@ -172,7 +172,7 @@ class SpineCursor:
             rows = self.raw.fetchmany(size) if size is not None else self.raw.fetchmany()
         except self._conn._error_types as exc:
             self._fail(exc, "fetch")
-        return rows if self._tuples else [tuple(r) for r in rows]  # type: ignore[no-any-return]
+        return rows if self._tuples else [tuple(r) for r in rows]
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         """All remaining rows as tuples."""
@@ -181,7 +181,7 @@ class SpineCursor:
         except self._conn._error_types as exc:
             self._fail(exc, "fetch")
         if self._tuples:
-            return rows if isinstance(rows, list) else list(rows)  # type: ignore[no-any-return]
+            return rows if isinstance(rows, list) else list(rows)
         return [tuple(r) for r in rows]
 
     def close(self) -> None:
@@ -216,8 +216,16 @@ class SpineConnection:
     closes the connection on exit, rolling back first if the block raised.
     """
 
-    __slots__ = ("_closed", "_driver", "_error_types", "_last", "_tx_depth", "dialect", "info",
-                 "raw")
+    __slots__ = (
+        "_closed",
+        "_driver",
+        "_error_types",
+        "_last",
+        "_tx_depth",
+        "dialect",
+        "info",
+        "raw",
+    )
 
     def __init__(self, raw: Any, driver: Driver, info: ConnectionInfo) -> None:
         self.raw = raw
@@ -399,7 +407,9 @@ def _timeout(value: Any) -> float:
     return timeout
 
 
-def create_connection(url: str | None = None, **opts: Any) -> tuple[SpineConnection, ConnectionInfo]:
+def create_connection(
+    url: str | None = None, **opts: Any
+) -> tuple[SpineConnection, ConnectionInfo]:
     """Open a connection from a URL (see :mod:`spine.db.url` for the accepted forms).
 
     Args:

@@ -42,6 +42,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -192,10 +193,7 @@ _PLSQL_START = re.compile(
 
 
 def _meaningful(statement: str) -> bool:
-    for m in _TOKEN.finditer(statement):
-        if m.lastgroup not in ("ws", "line", "block"):
-            return True
-    return False
+    return any(m.lastgroup not in ("ws", "line", "block") for m in _TOKEN.finditer(statement))
 
 
 def split_statements(sql: str) -> list[str]:
@@ -230,7 +228,9 @@ def split_statements(sql: str) -> list[str]:
     return [s.strip() for s in statements if _meaningful(s)]
 
 
-_FILE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9_\-]+?)(?:\.(?P<dialect>[a-z0-9_]+))?\.sql$")
+_FILE = re.compile(
+    r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9_\-]+?)(?:\.(?P<dialect>[a-z0-9_]+))?\.sql$"
+)
 
 
 def load_migrations(directory: str | Path) -> list[Migration]:
@@ -279,12 +279,13 @@ class MigrationRunner:
         table: The tracking table (default ``_migrations``).
     """
 
-    def __init__(self, conn: Any, migrations: Iterable[Migration] = (), *,
-                 table: Table = MIGRATIONS_TABLE) -> None:
+    def __init__(
+        self, conn: Any, migrations: Iterable[Migration] = (), *, table: Table = MIGRATIONS_TABLE
+    ) -> None:
         self.conn = as_spine_connection(conn)
         self.table = table
         ordered = sorted(migrations, key=lambda m: m.version)
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in pairwise(ordered):
             if a.version == b.version:
                 raise InvalidConfigError(f"duplicate migration version {a.version}")
         self.migrations: tuple[Migration, ...] = tuple(ordered)
@@ -389,9 +390,9 @@ class MigrationRunner:
         except MigrationError:
             raise
         except Exception as exc:
-            note = "" if d.transactional_ddl else (
-                f"; {d.name} commits DDL implicitly, so statements before the failure stay applied"
-            )
+            note = ""
+            if not d.transactional_ddl:
+                note = f"; {d.name} commits DDL implicitly: earlier statements stay applied"
             raise MigrationError(
                 f"migration {mig.version} ({mig.name}) failed: {exc}{note}", cause=exc
             ).with_context(version=mig.version, migration=mig.name, backend=d.name) from exc
@@ -401,7 +402,7 @@ class MigrationRunner:
         sql = mig.sql_for(self._dialect)
         if sql is None:
             fn = mig.sql_or_callable
-            assert callable(fn)  # noqa: S101 - sql_for returns None only for callables
+            assert callable(fn)
             fn(self.conn)
             return
         for statement in split_statements(sql):

@@ -36,7 +36,8 @@ def _pool_module() -> Any:
         from spine.db import _pg_pool
     except ImportError as exc:
         raise ConfigError(
-            'the async PostgreSQL pool needs psycopg and psycopg_pool: pip install "spine-db[postgres]"',
+            "the async PostgreSQL pool needs psycopg and psycopg_pool: "
+            'pip install "spine-db[postgres]"',
             cause=exc,
         ).with_context(extra="postgres") from exc
     return _pg_pool
@@ -72,12 +73,18 @@ async def create_pool(
     if parsed.backend != "postgresql":
         raise InvalidConfigError(f"create_pool needs a PostgreSQL URL, got {parsed.masked()!r}")
     if not 0 <= min_size <= max_size or max_size < 1:
-        raise InvalidConfigError(f"pool sizes must satisfy 0 <= min_size <= max_size: "
-                                 f"{min_size}, {max_size}")
+        raise InvalidConfigError(
+            f"pool sizes must satisfy 0 <= min_size <= max_size: {min_size}, {max_size}"
+        )
     mod = _pool_module()
     pool: SpinePool = mod.make_pool(
-        parsed, min_size, max_size, timeout=timeout, connect_timeout=connect_timeout,
-        schema=schema, **pool_kwargs,
+        parsed,
+        min_size,
+        max_size,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        schema=schema,
+        **pool_kwargs,
     )
     try:
         await pool.open(wait=True, timeout=connect_timeout)

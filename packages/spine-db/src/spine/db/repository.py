@@ -54,7 +54,9 @@ class BaseRepository:
         if isinstance(conn, SpineConnection):
             self.conn = conn
         else:
-            self.conn = wrap_connection(conn, None if dialect is None else get_dialect(dialect).name)
+            self.conn = wrap_connection(
+                conn, None if dialect is None else get_dialect(dialect).name
+            )
         self.dialect: Dialect = get_dialect(dialect) if dialect is not None else self.conn.dialect
 
     # ------------------------------------------------------------------ placeholders

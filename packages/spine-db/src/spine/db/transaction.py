@@ -110,4 +110,3 @@ def claim_transaction(conn: Any) -> Iterator[SpineConnection]:
     """
     with transaction(conn, immediate=True) as sc:
         yield sc
-

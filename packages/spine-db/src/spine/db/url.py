@@ -109,11 +109,9 @@ def _bad(url: str, why: str) -> InvalidConfigError:
     shown = url
     try:
         shown = _mask_raw(url)
-    except Exception:  # noqa: BLE001 - never let masking hide the real error
+    except Exception:
         shown = "<unparseable url>"
-    return InvalidConfigError(f"invalid database URL {shown!r}: {why}").with_context(
-        url=shown
-    )
+    return InvalidConfigError(f"invalid database URL {shown!r}: {why}").with_context(url=shown)
 
 
 def _mask_raw(url: str) -> str:

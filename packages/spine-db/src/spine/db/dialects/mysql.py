@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from spine.db.dialects.base import Dialect
+from spine.db.dialects.base import Dialect, reserved_words_from
 from spine.db.tabledef import ID_LENGTH, ColumnType, Index, Table, TypeKind
 from spine.types import ValidationError
 
 __all__ = ["MYSQL_RESERVED_WORDS", "MySQLDialect"]
 
-MYSQL_RESERVED_WORDS: frozenset[str] = frozenset(
+MYSQL_RESERVED_WORDS: frozenset[str] = reserved_words_from(
     """
     ACCESSIBLE ADD ALL ALTER ANALYZE AND AS ASC ASENSITIVE BEFORE BETWEEN BIGINT BINARY BLOB
     BOTH BY CALL CASCADE CASE CHANGE CHAR CHARACTER CHECK COLLATE COLUMN CONDITION CONSTRAINT
@@ -56,7 +56,7 @@ MYSQL_RESERVED_WORDS: frozenset[str] = frozenset(
     TINYTEXT TO TRAILING TRIGGER TRUE UNDO UNION UNIQUE UNLOCK UNSIGNED UPDATE USAGE USE USING
     UTC_DATE UTC_TIME UTC_TIMESTAMP VALUES VARBINARY VARCHAR VARCHARACTER VARYING VIRTUAL WHEN
     WHERE WHILE WINDOW WITH WRITE XOR YEAR_MONTH ZEROFILL
-    """.split()
+    """
 )
 """Reserved words of MySQL 8.0 and MariaDB 10.x/11.x (union)."""
 
@@ -193,7 +193,8 @@ class MySQLDialect(Dialect):
         unique = "UNIQUE " if index.unique else ""
         ine = "IF NOT EXISTS " if if_not_exists else ""
         cols = self._key_parts(table, index.columns, index.unique, f"index {index.name}")
-        return f"CREATE {unique}INDEX {ine}{self.quote(index.name)} ON {self.quote(table.name)} ({cols})"
+        name, table_sql = self.quote(index.name), self.quote(table.name)
+        return f"CREATE {unique}INDEX {ine}{name} ON {table_sql} ({cols})"
 
     def create_table_statements(self, table: Table, if_not_exists: bool = True) -> list[str]:
         """One statement: indexes are declared inside ``CREATE TABLE`` on MySQL."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from spine.db.dialects.base import Dialect
+from spine.db.dialects.base import Dialect, reserved_words_from
 from spine.db.tabledef import TypeKind
 
 __all__ = ["POSTGRESQL_RESERVED_WORDS", "PostgreSQLDialect"]
 
-POSTGRESQL_RESERVED_WORDS: frozenset[str] = frozenset(
+POSTGRESQL_RESERVED_WORDS: frozenset[str] = reserved_words_from(
     """
     ALL ANALYSE ANALYZE AND ANY ARRAY AS ASC ASYMMETRIC AUTHORIZATION BINARY BOTH CASE CAST
     CHECK COLLATE COLLATION COLUMN CONCURRENTLY CONSTRAINT CREATE CROSS CURRENT_CATALOG
@@ -26,7 +26,7 @@ POSTGRESQL_RESERVED_WORDS: frozenset[str] = frozenset(
     OVERLAPS PLACING PRIMARY REFERENCES RETURNING RIGHT SELECT SESSION_USER SIMILAR SOME
     SYMMETRIC SYSTEM_USER TABLE TABLESAMPLE THEN TO TRAILING TRUE UNION UNIQUE USER USING
     VARIADIC VERBOSE WHEN WHERE WINDOW WITH
-    """.split()
+    """
 )
 """PostgreSQL reserved key words (appendix C, "reserved" and "reserved, can be function")."""
 

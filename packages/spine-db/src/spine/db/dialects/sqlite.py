@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from spine.db.dialects.base import Dialect
+from spine.db.dialects.base import Dialect, reserved_words_from
 from spine.db.tabledef import TypeKind
 
 __all__ = ["SQLITE_RESERVED_WORDS", "SQLiteDialect"]
 
-SQLITE_RESERVED_WORDS: frozenset[str] = frozenset(
+SQLITE_RESERVED_WORDS: frozenset[str] = reserved_words_from(
     """
     ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE
     BEGIN BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN COMMIT CONFLICT CONSTRAINT CREATE
@@ -31,7 +31,7 @@ SQLITE_RESERVED_WORDS: frozenset[str] = frozenset(
     RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP TEMPORARY THEN TIES TO TRANSACTION
     TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM VALUES VIEW VIRTUAL WHEN WHERE WINDOW
     WITH WITHOUT
-    """.split()
+    """
 )
 """SQLite keywords (https://sqlite.org/lang_keywords.html)."""
 

@@ -8,6 +8,7 @@ Nothing in here imports a database library at module import time.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -61,14 +62,12 @@ def connect_with_deadline(fn: Callable[[], T], timeout: float, *, what: str) -> 
     def run() -> None:
         try:
             conn = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as exc:
             error.append(exc)
         else:
             if abandoned.is_set():
-                try:
+                with contextlib.suppress(Exception):  # best effort on an abandoned connection
                     conn.close()  # type: ignore[attr-defined]
-                except Exception:  # noqa: BLE001, S110 - best effort on an abandoned connection
-                    pass
             else:
                 result.append(conn)
         finally:
@@ -76,7 +75,7 @@ def connect_with_deadline(fn: Callable[[], T], timeout: float, *, what: str) -> 
 
     thread = threading.Thread(target=run, name=f"spine-db-connect-{what}", daemon=True)
     thread.start()
-    if not done.wait(timeout + 2.0):
+    if not done.wait(timeout + max(2.0, timeout / 2)):
         abandoned.set()
         if not done.is_set():
             raise DatabaseConnectionError(
@@ -122,8 +121,9 @@ class Driver:
                 f"accepted: {', '.join(sorted(self.option_names)) or 'none'}"
             )
 
-    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
-                options: ConnectOptions) -> Any:
+    def connect(
+        self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
+    ) -> Any:
         """Open and prepare a raw connection (autocommit off, UTC session)."""
         raise NotImplementedError
 

@@ -55,8 +55,9 @@ class DB2Driver(Driver):
     rows_are_tuples: ClassVar[bool] = False
     default_chunk_size: ClassVar[int] = 5_000
 
-    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
-                options: ConnectOptions) -> Any:
+    def connect(
+        self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
+    ) -> Any:
         self.check_options(options)
         dbi = self.load()
         conn = dbi.connect(db2_connection_string(url, timeout), "", "")

@@ -23,12 +23,57 @@ __all__ = ["MySQLDriver"]
 
 _INTEGRITY = {1022, 1048, 1062, 1169, 1216, 1217, 1364, 1451, 1452, 1557, 1586, 3819, 4025}
 _QUERY = {
-    1054, 1050, 1051, 1060, 1061, 1064, 1091, 1109, 1110, 1146, 1149,
-    1166, 1176, 1222, 1241, 1264, 1265, 1292, 1366, 1367, 1406, 1411, 1525, 3140, 4078,
+    1054,
+    1050,
+    1051,
+    1060,
+    1061,
+    1064,
+    1091,
+    1109,
+    1110,
+    1146,
+    1149,
+    1166,
+    1176,
+    1222,
+    1241,
+    1264,
+    1265,
+    1292,
+    1366,
+    1367,
+    1406,
+    1411,
+    1525,
+    3140,
+    4078,
 }
 _TRANSIENT = {1205, 1213, 1614, 3572}
-_CONNECTION = {1040, 1042, 1043, 1047, 1053, 1077, 1152, 1153, 1154, 1158, 1159, 1160, 1161,
-               1927, 2002, 2003, 2005, 2006, 2013, 2026, 2055, 4031}
+_CONNECTION = {
+    1040,
+    1042,
+    1043,
+    1047,
+    1053,
+    1077,
+    1152,
+    1153,
+    1154,
+    1158,
+    1159,
+    1160,
+    1161,
+    1927,
+    2002,
+    2003,
+    2005,
+    2006,
+    2013,
+    2026,
+    2055,
+    4031,
+}
 _AUTH = {1044, 1045, 1049, 1698, 1227, 1251}
 
 
@@ -41,8 +86,9 @@ class MySQLDriver(Driver):
     option_names: ClassVar[frozenset[str]] = frozenset({"use_pure", "ssl_disabled"})
     default_chunk_size: ClassVar[int] = 5_000
 
-    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
-                options: ConnectOptions) -> Any:
+    def connect(
+        self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
+    ) -> Any:
         self.check_options(options)
         connector = self.load()
         query = url.query_dict

@@ -20,9 +20,21 @@ _INTEGRITY = {"ORA-00001", "ORA-01400", "ORA-01407", "ORA-02290", "ORA-02291", "
 _TRANSIENT = {"ORA-00054", "ORA-00060", "ORA-08177", "ORA-30006", "ORA-00051"}
 _AUTH = {"ORA-01017", "ORA-28000", "ORA-01045", "ORA-28001", "ORA-12514", "ORA-12505"}
 _CONNECTION = {
-    "ORA-03113", "ORA-03114", "ORA-03135", "ORA-12170", "ORA-12537", "ORA-12541",
-    "ORA-12543", "ORA-12545", "ORA-01033", "ORA-01034", "ORA-01089", "ORA-01090",
-    "ORA-02396", "ORA-12528", "ORA-12519",
+    "ORA-03113",
+    "ORA-03114",
+    "ORA-03135",
+    "ORA-12170",
+    "ORA-12537",
+    "ORA-12541",
+    "ORA-12543",
+    "ORA-12545",
+    "ORA-01033",
+    "ORA-01034",
+    "ORA-01089",
+    "ORA-01090",
+    "ORA-02396",
+    "ORA-12528",
+    "ORA-12519",
 }
 _QUERY_PREFIXES = ("ORA-009", "ORA-0655", "ORA-0143", "ORA-0172", "ORA-0184", "ORA-0186")
 _QUERY = {"ORA-01722", "ORA-01438", "ORA-12899", "ORA-01008", "ORA-01036", "ORA-01461"}
@@ -36,8 +48,9 @@ class OracleDriver(Driver):
     extra: ClassVar[str] = "oracle"
     option_names: ClassVar[frozenset[str]] = frozenset({"stmtcachesize"})
 
-    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
-                options: ConnectOptions) -> Any:
+    def connect(
+        self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
+    ) -> Any:
         self.check_options(options)
         oracledb = self.load()
         kwargs: dict[str, Any] = {}
@@ -55,9 +68,8 @@ class OracleDriver(Driver):
             self.prepare(conn)
             if schema is not None:
                 cur = conn.cursor()
-                cur.execute(
-                    f"ALTER SESSION SET CURRENT_SCHEMA = {validate_identifier(schema, allow_dotted=False)}"
-                )
+                name = validate_identifier(schema, allow_dotted=False)
+                cur.execute(f"ALTER SESSION SET CURRENT_SCHEMA = {name}")
                 cur.close()
         except BaseException:
             conn.close()

@@ -23,6 +23,17 @@ _CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "53300")
 _TRANSIENT_STATES = ("40001", "40P01", "55P03", "57014", "53")
 
 
+_TUPLE_ROW: list[Any] = []
+
+
+def _tuple_row() -> Any:
+    if not _TUPLE_ROW:
+        from psycopg.rows import tuple_row
+
+        _TUPLE_ROW.append(tuple_row)
+    return _TUPLE_ROW[0]
+
+
 class PostgreSQLDriver(Driver):
     """Glue for psycopg 3."""
 
@@ -31,8 +42,9 @@ class PostgreSQLDriver(Driver):
     extra: ClassVar[str] = "postgres"
     option_names: ClassVar[frozenset[str]] = frozenset({"prepare_threshold", "application_name"})
 
-    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
-                options: ConnectOptions) -> Any:
+    def connect(
+        self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
+    ) -> Any:
         self.check_options(options)
         psycopg = self.load()
         query = url.query_dict
@@ -67,18 +79,10 @@ class PostgreSQLDriver(Driver):
         return conn
 
     def new_cursor(self, raw: Any) -> Any:
-        if raw.row_factory is not self._tuple_row():
-            return raw.cursor(row_factory=self._tuple_row())
+        tuple_row = _tuple_row()
+        if raw.row_factory is not tuple_row:
+            return raw.cursor(row_factory=tuple_row)
         return raw.cursor()
-
-    _tuple_row_fn: Any = None
-
-    def _tuple_row(self) -> Any:
-        if self._tuple_row_fn is None:
-            from psycopg.rows import tuple_row
-
-            PostgreSQLDriver._tuple_row_fn = tuple_row
-        return self._tuple_row_fn
 
     def sqlstate(self, exc: BaseException) -> str | None:
         state = getattr(exc, "sqlstate", None)

@@ -40,8 +40,9 @@ class SQLiteDriver(Driver):
     def error_types(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error,)
 
-    def connect(self, url: DatabaseURL, *, timeout: float, schema: str | None,
-                options: ConnectOptions) -> Any:
+    def connect(
+        self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
+    ) -> Any:
         self.check_options(options)
         if schema is not None:
             raise InvalidConfigError("the schema= option is not supported on SQLite")

@@ -18,6 +18,17 @@ Example:
 
 from __future__ import annotations
 
+from spine.db.schema.ops import (
+    create_core_tables,
+    create_table,
+    create_tables,
+    drop_core_tables,
+    drop_tables,
+    ensure_index,
+    index_exists,
+    table_exists,
+)
+from spine.db.schema.registry import CORE_TABLES, SchemaRegistry
 from spine.db.tabledef import (
     BIGINT,
     BOOL,
@@ -35,17 +46,6 @@ from spine.db.tabledef import (
     Table,
     TypeKind,
 )
-from spine.db.schema.ops import (
-    create_core_tables,
-    create_table,
-    create_tables,
-    drop_core_tables,
-    drop_tables,
-    ensure_index,
-    index_exists,
-    table_exists,
-)
-from spine.db.schema.registry import CORE_TABLES, SchemaRegistry
 
 __all__ = [
     "BIGINT",

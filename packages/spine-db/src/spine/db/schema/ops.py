@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from spine.db.connection import SpineConnection, as_spine_connection
-from spine.db.tabledef import Index, Table
 from spine.db.schema.registry import CORE_TABLES
+from spine.db.tabledef import Index, Table
 from spine.db.transaction import transaction
 
 __all__ = [

@@ -58,7 +58,11 @@ class SchemaRegistry(Mapping[str, Table]):
             ValidationError: if the key or the table name is already registered.
         """
         if key is None:
-            key = table.name[len(self._prefix) :] if table.name.startswith(self._prefix) else table.name
+            key = (
+                table.name[len(self._prefix) :]
+                if table.name.startswith(self._prefix)
+                else table.name
+            )
         lowered = table.name.lower()
         if key in self._tables or lowered in self._by_table_name:
             raise ValidationError(f"table {table.name!r} ({key!r}) is already registered")

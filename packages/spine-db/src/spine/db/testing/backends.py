@@ -98,7 +98,7 @@ def probe_backend(name: str) -> BackendStatus:
     if url is None:
         return BackendStatus(key, False, f"{key}: {BACKEND_ENV[key]} is not set")
     try:
-        conn, info = create_connection(url, connect_timeout=PROBE_TIMEOUT)
+        conn, _ = create_connection(url, connect_timeout=PROBE_TIMEOUT)
     except SpineError as exc:
         from spine.db.url import mask_url
 

@@ -49,9 +49,16 @@ class IsolatedDatabase:
     opened, then drops the space).
     """
 
-    def __init__(self, backend: str, url: str | None, *, schema: str | None = None,
-                 path: Path | None = None, tmpdir: tempfile.TemporaryDirectory[str] | None = None,
-                 oracle_baseline: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        backend: str,
+        url: str | None,
+        *,
+        schema: str | None = None,
+        path: Path | None = None,
+        tmpdir: tempfile.TemporaryDirectory[str] | None = None,
+        oracle_baseline: frozenset[str] | None = None,
+    ) -> None:
         self.backend = backend
         self.url = url
         self.schema = schema
@@ -61,8 +68,9 @@ class IsolatedDatabase:
         self._connections: list[SpineConnection] = []
 
     @classmethod
-    def create(cls, backend: str, url: str | None = None, *,
-               tmp_path: str | Path | None = None) -> IsolatedDatabase:
+    def create(
+        cls, backend: str, url: str | None = None, *, tmp_path: str | Path | None = None
+    ) -> IsolatedDatabase:
         """Create an isolated space on ``backend`` (``sqlite``, ``postgres``, ``mysql``,
         ``oracle``, ``db2``). ``url`` defaults to :func:`backend_url`."""
         key = _canonical(backend)
