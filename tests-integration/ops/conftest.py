@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
 from spine.db import create_core_tables, get_dialect
 from spine.db.schema import Table
 

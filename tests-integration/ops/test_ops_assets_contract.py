@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from spine.types import ValidationError
 
 from spine.ops import AssetKey, AssetMaterialization, AssetObservation, AssetStore
+from spine.types import ValidationError
 
 KEY = AssetKey("sec", "filings", "10-K")
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -18,7 +18,8 @@ def test_latest_materialization_per_partition(ops_db: Any) -> None:
     store = AssetStore(ops_db)
     store.record_materialization(AssetMaterialization(KEY, "CIK:1", "e1", {"count": 1}, T0))
     store.record_materialization(
-        AssetMaterialization(KEY, "CIK:1", "e2", {"count": 2}, T0 + dt.timedelta(hours=1)))
+        AssetMaterialization(KEY, "CIK:1", "e2", {"count": 2}, T0 + dt.timedelta(hours=1))
+    )
     store.record_materialization(AssetMaterialization(KEY, "CIK:2", "e3", {}, T0))
     store.record_materialization(AssetMaterialization(KEY, None, "e4", {}, T0))
     latest = store.latest_materialization(KEY, "CIK:1")
@@ -29,7 +30,9 @@ def test_latest_materialization_per_partition(ops_db: Any) -> None:
     assert store.latest_materialization("sec/filings/10-K", any_partition=True).execution_id == "e2"  # type: ignore[union-attr]
     assert store.latest_materialization(KEY, "CIK:9") is None
     assert {p: m.execution_id for p, m in store.latest_by_partition(KEY).items()} == {
-        "CIK:1": "e2", "CIK:2": "e3", None: "e4",
+        "CIK:1": "e2",
+        "CIK:2": "e3",
+        None: "e4",
     }
     assert [m.execution_id for m in store.materializations(KEY, "CIK:1")] == ["e2", "e1"]
     assert store.asset_keys() == [KEY]

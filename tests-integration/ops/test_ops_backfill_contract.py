@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from spine.types import ValidationError
 
 from spine.ops import (
     BackfillPlan,
@@ -16,6 +15,7 @@ from spine.ops import (
     NotFoundError,
     preview_backfill,
 )
+from spine.types import ValidationError
 
 
 def _plan_rows(db: Any) -> int:
@@ -29,7 +29,8 @@ def test_lifecycle_to_completed(ops_db: Any) -> None:
     assert plan.status is BackfillStatus.PLANNED
     assert plan.progress().pending == 3
     plan.start()
-    assert plan.status is BackfillStatus.RUNNING and plan.started_at is not None
+    assert plan.status is BackfillStatus.RUNNING
+    assert plan.started_at is not None
     plan.mark_partition_done("AAPL")
     p = plan.progress()
     assert (p.done, p.failed, p.pending, p.percent) == (1, 0, 2, 33.33)
@@ -119,10 +120,16 @@ def test_unknown_plan_and_partition(ops_db: Any) -> None:
 def test_dry_runs_write_nothing(ops_db: Any) -> None:
     preview = BackfillPlan.create(ops_db, "d", "s", ["B", "A", "B"], "why", dry_run=True)
     assert preview.partition_keys == ("B", "A")
-    weeks = BackfillPlan.from_week_range(ops_db, "otc", "finra", "2025-11-21", "2025-12-26",
-                                         dry_run=True)
+    weeks = BackfillPlan.from_week_range(
+        ops_db, "otc", "finra", "2025-11-21", "2025-12-26", dry_run=True
+    )
     assert weeks.partition_keys == (
-        "2025-11-21", "2025-11-28", "2025-12-05", "2025-12-12", "2025-12-19", "2025-12-26",
+        "2025-11-21",
+        "2025-11-28",
+        "2025-12-05",
+        "2025-12-12",
+        "2025-12-19",
+        "2025-12-26",
     )
     assert preview_backfill("d", "s", [{"b": 1, "a": 2}]).partition_keys == ('{"a":2,"b":1}',)
     assert _plan_rows(ops_db) == 0
@@ -137,7 +144,8 @@ def test_plans_from_week_range_and_watermark_gaps(ops_db: Any) -> None:
     gap_plan = BackfillPlan.from_watermark_gaps(
         ops_db, store, "equity", "polygon", ["AAPL", "MSFT", "GOOG"]
     )
-    assert gap_plan is not None and gap_plan.remaining_keys() == ["MSFT", "GOOG"]
+    assert gap_plan is not None
+    assert gap_plan.remaining_keys() == ["MSFT", "GOOG"]
     store.advance("equity", "polygon", "MSFT", "1")
     store.advance("equity", "polygon", "GOOG", "1")
     assert BackfillPlan.from_watermark_gaps(ops_db, store, "equity", "polygon", ["AAPL"]) is None

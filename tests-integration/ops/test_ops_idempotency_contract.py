@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from spine.db.schema import BIGINT, STR, Column, Index, Table
-from spine.types import SpineError, ValidationError, compute_hash
 
+from spine.db.schema import BIGINT, STR, Column, Index, Table
 from spine.ops import IdempotencyHelper, LogicalKey, ingest_l2, replace_l3
+from spine.types import SpineError, ValidationError, compute_hash
 
 
 def _bronze(name: str, *, unique: bool) -> Table:
@@ -67,7 +67,9 @@ def test_l2_inserts_only_new_natural_keys(
     assert res.duplicates_in_batch == size // 4
 
     second = _rows(size, start=size // 2)  # half already stored, half new
-    res2 = helper.insert_new(table, second, hash_column="record_hash", natural_key=["week", "symbol"])
+    res2 = helper.insert_new(
+        table, second, hash_column="record_hash", natural_key=["week", "symbol"]
+    )
     assert res2.inserted == size // 2
     assert res2.skipped == size - size // 2
     assert _count(ops_db, table) == size + size // 2
@@ -108,8 +110,11 @@ def test_existing_hashes_filtered_by_logical_key(
 ) -> None:
     table = make_table(_bronze("ops_bronze", unique=True))
     helper = IdempotencyHelper(ops_db)
-    helper.insert_new(table, _rows(3, week="2025-12-19") + _rows(2, week="2025-12-26"),
-                      natural_key=["week", "symbol"])
+    helper.insert_new(
+        table,
+        _rows(3, week="2025-12-19") + _rows(2, week="2025-12-26"),
+        natural_key=["week", "symbol"],
+    )
     assert len(helper.get_existing_hashes(table, "record_hash")) == 5
     wk = helper.get_existing_hashes(table, "record_hash", {"week": "2025-12-26"})
     assert wk == {compute_hash("2025-12-26", f"S{i:06d}") for i in range(2)}
@@ -128,7 +133,9 @@ def test_concurrent_l2_ingests_never_duplicate(
         conn = db_factory()
         try:
             results.append(
-                IdempotencyHelper(conn).insert_new(table, rows, natural_key=["week", "symbol"]).inserted
+                IdempotencyHelper(conn)
+                .insert_new(table, rows, natural_key=["week", "symbol"])
+                .inserted
             )
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -166,7 +173,9 @@ def test_l3_replaces_only_its_key(ops_db: Any, make_table: Callable[[Table], str
     replace_l3(ops_db, table, k2, [{"symbol": "A", "volume": 10}])
     res = replace_l3(ops_db, table, k1, [{"symbol": "C", "volume": 3}])
     assert (res.deleted, res.inserted) == (2, 1)
-    rows = ops_db.execute(f"SELECT tier, symbol, volume FROM {table} ORDER BY tier, symbol").fetchall()
+    rows = ops_db.execute(
+        f"SELECT tier, symbol, volume FROM {table} ORDER BY tier, symbol"
+    ).fetchall()
     assert [tuple(r) for r in rows] == [("T1", "C", 3), ("T2", "A", 10)]
 
 
@@ -175,7 +184,9 @@ def test_l3_insert_failing_midway_leaves_old_rows(
 ) -> None:
     table = make_table(SILVER)
     key = {"week": "2025-12-26", "tier": "T1"}
-    replace_l3(ops_db, table, key, [{"symbol": "OLD1", "volume": 1}, {"symbol": "OLD2", "volume": 2}])
+    replace_l3(
+        ops_db, table, key, [{"symbol": "OLD1", "volume": 1}, {"symbol": "OLD2", "volume": 2}]
+    )
     bad = [{"symbol": f"N{i}", "volume": i} for i in range(50)]
     bad[25]["volume"] = None  # NOT NULL violation in the middle of the insert
     with pytest.raises(SpineError):
@@ -201,7 +212,9 @@ def test_l3_rejects_rows_outside_the_key_before_writing(
         lambda h: h.hash_exists("ops_silver; DROP TABLE ops_silver", "h", "x"),
         lambda h: h.hash_exists("ops_silver", "h = h OR 1=1 --", "x"),
         lambda h: h.delete_for_key("ops_silver", {"week = week OR 1=1 --": "x"}),
-        lambda h: h.insert_new("ops_silver", [{"symbol) VALUES (1); --": 1}], natural_key=["symbol"]),
+        lambda h: h.insert_new(
+            "ops_silver", [{"symbol) VALUES (1); --": 1}], natural_key=["symbol"]
+        ),
         lambda h: h.replace_key("ops_silver", {"week": "w"}, [{"volume; DROP TABLE x": 1}]),
         lambda h: h.get_existing_hashes("ops_silver", "x", {"tier'": "T1"}),
     ],

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from spine.types import ValidationError
 
 from spine.ops import WorkManifest
+from spine.types import ValidationError
 
 STAGES = ["PENDING", "INGESTED", "NORMALIZED", "AGGREGATED", "PUBLISHED"]
 KEY = {"week_ending": "2025-12-26", "tier": "NMS_TIER_1"}
@@ -23,8 +23,14 @@ def _count_rows(db: Any) -> int:
 def test_advance_records_one_row_per_stage(ops_db: Any) -> None:
     m = WorkManifest(ops_db, "otc", STAGES)
     m.advance_to(KEY, "PENDING")
-    row = m.advance_to(KEY, "INGESTED", row_count=1000, metrics={"null_rate": 0.05},
-                       execution_id="exec-1", batch_id="b-1")
+    row = m.advance_to(
+        KEY,
+        "INGESTED",
+        row_count=1000,
+        metrics={"null_rate": 0.05},
+        execution_id="exec-1",
+        batch_id="b-1",
+    )
     assert row.stage_rank == 1
     rows = m.get(SAME_KEY_REORDERED)
     assert [(r.stage, r.stage_rank) for r in rows] == [("PENDING", 0), ("INGESTED", 1)]
@@ -32,7 +38,8 @@ def test_advance_records_one_row_per_stage(ops_db: Any) -> None:
     assert ingested.row_count == 1000
     assert ingested.metrics == {"null_rate": 0.05}
     assert (ingested.execution_id, ingested.batch_id) == ("exec-1", "b-1")
-    assert ingested.updated_at is not None and ingested.updated_at.tzinfo is not None
+    assert ingested.updated_at is not None
+    assert ingested.updated_at.tzinfo is not None
     assert _count_rows(ops_db) == 2
 
 
@@ -57,7 +64,8 @@ def test_stage_comparisons(ops_db: Any) -> None:
     assert m.is_before(KEY, "PUBLISHED")
     assert m.current_stage(KEY) == "NORMALIZED"
     assert m.get_latest(KEY).stage == "NORMALIZED"  # type: ignore[union-attr]
-    assert m.has_stage(KEY, "NORMALIZED") and not m.has_stage(KEY, "INGESTED")
+    assert m.has_stage(KEY, "NORMALIZED")
+    assert not m.has_stage(KEY, "INGESTED")
 
 
 def test_partitions_and_domains_are_independent(ops_db: Any) -> None:
@@ -148,5 +156,7 @@ def test_concurrent_advance_of_same_stage_never_duplicates(
     assert errors == []
     assert _count_rows(ops_db) == 1
     rows = WorkManifest(ops_db, "otc", STAGES).get(KEY)
-    assert len(rows) == 1 and rows[0].stage == "INGESTED"
-    assert rows[0].row_count is not None and rows[0].row_count % 100 == rounds - 1
+    assert len(rows) == 1
+    assert rows[0].stage == "INGESTED"
+    assert rows[0].row_count is not None
+    assert rows[0].row_count % 100 == rounds - 1

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from spine.types import SpineError, ValidationError
 
 from spine.ops import (
     QualityCategory,
@@ -22,6 +21,7 @@ from spine.ops import (
     sum_to_check,
     uniqueness_check,
 )
+from spine.types import SpineError, ValidationError
 
 WEEK = {"week_ending": "2025-12-26"}
 ROWS = [

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from spine.db.schema import BIGINT, STR, Column, Table
+from spine.ops import as_of, bitemporal_columns, current_rows, history, restate
 from spine.types import SpineError, ValidationError
 from spine.types import as_of as record_as_of
-
-from spine.ops import as_of, bitemporal_columns, current_rows, history, restate
 
 VOL = Table(
     "ops_vol",
@@ -33,14 +33,27 @@ def _shares(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 def test_corrections_become_versions(ops_db: Any, make_table: Callable[[Table], str]) -> None:
     t = make_table(VOL)
-    first = restate(ops_db, t, KEY, [{"symbol": "AAPL", "shares": 100}, {"symbol": "MSFT", "shares": 50}],
-                    system_time=T1)
+    first = restate(
+        ops_db,
+        t,
+        KEY,
+        [{"symbol": "AAPL", "shares": 100}, {"symbol": "MSFT", "shares": 50}],
+        system_time=T1,
+    )
     assert (first.changed, first.closed, first.inserted) == (True, 0, 2)
-    second = restate(ops_db, t, KEY, [{"symbol": "AAPL", "shares": 120}, {"symbol": "MSFT", "shares": 50}],
-                     system_time=T2)
+    second = restate(
+        ops_db,
+        t,
+        KEY,
+        [{"symbol": "AAPL", "shares": 120}, {"symbol": "MSFT", "shares": 50}],
+        system_time=T2,
+    )
     assert (second.changed, second.closed, second.inserted) == (True, 2, 2)
     assert _shares(as_of(ops_db, t, KEY, T1)) == {"AAPL": 100, "MSFT": 50}
-    assert _shares(as_of(ops_db, t, KEY, T2 - dt.timedelta(microseconds=1))) == {"AAPL": 100, "MSFT": 50}
+    assert _shares(as_of(ops_db, t, KEY, T2 - dt.timedelta(microseconds=1))) == {
+        "AAPL": 100,
+        "MSFT": 50,
+    }
     assert _shares(as_of(ops_db, t, KEY, T2)) == {"AAPL": 120, "MSFT": 50}  # half-open [from, to)
     assert as_of(ops_db, t, KEY, T1 - dt.timedelta(days=1)) == []
     assert _shares(current_rows(ops_db, t, KEY)) == {"AAPL": 120, "MSFT": 50}
@@ -55,7 +68,9 @@ def test_unchanged_republish_is_a_noop(ops_db: Any, make_table: Callable[[Table]
     assert int(ops_db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) == 2
 
 
-def test_history_matches_bitemporal_semantics(ops_db: Any, make_table: Callable[[Table], str]) -> None:
+def test_history_matches_bitemporal_semantics(
+    ops_db: Any, make_table: Callable[[Table], str]
+) -> None:
     t = make_table(VOL)
     restate(ops_db, t, KEY, [{"symbol": "AAPL", "shares": 100}], system_time=T1)
     restate(ops_db, t, KEY, [{"symbol": "AAPL", "shares": 120}], system_time=T2)
@@ -75,8 +90,13 @@ def test_other_keys_untouched_and_failed_write_keeps_current(
     restate(ops_db, t, other, [{"symbol": "AAPL", "shares": 1}], system_time=T1)
     restate(ops_db, t, KEY, [{"symbol": "AAPL", "shares": 100}], system_time=T1)
     with pytest.raises(SpineError):
-        restate(ops_db, t, KEY, [{"symbol": "AAPL", "shares": 5}, {"symbol": None, "shares": 1}],
-                system_time=T2)  # NOT NULL violation after the close
+        restate(
+            ops_db,
+            t,
+            KEY,
+            [{"symbol": "AAPL", "shares": 5}, {"symbol": None, "shares": 1}],
+            system_time=T2,
+        )  # NOT NULL violation after the close
     assert _shares(current_rows(ops_db, t, KEY)) == {"AAPL": 100}
     assert _shares(current_rows(ops_db, t, other)) == {"AAPL": 1}
 

@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from spine.db import get_dialect
-from spine.types import ValidationError, generate_ulid
 
+from spine.db import get_dialect
 from spine.ops import RetentionConfig, RetentionTarget, purge_all, purge_table
+from spine.types import ValidationError, generate_ulid
 
 NOW = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 
@@ -21,7 +21,9 @@ def _insert_rejects(db: Any, n: int, age_days: float) -> None:
         "INSERT INTO core_rejects (id, domain, partition_key, partition_hash, stage, reason_code, "
         f"created_at) VALUES ({d.placeholders(7)})"
     )
-    db.executemany(sql, [(generate_ulid(), "otc", "{}", "0" * 64, "INGEST", "X", ts) for _ in range(n)])
+    db.executemany(
+        sql, [(generate_ulid(), "otc", "{}", "0" * 64, "INGEST", "X", ts) for _ in range(n)]
+    )
     db.commit()
 
 
@@ -33,8 +35,9 @@ def test_purge_deletes_old_rows_in_batches(ops_db: Any) -> None:
     _insert_rejects(ops_db, 25, age_days=40)
     _insert_rejects(ops_db, 7, age_days=5)
     batches: list[int] = []
-    res = purge_table(ops_db, "rejects", 30, batch_size=10, now=NOW,
-                      on_batch=lambda _, n: batches.append(n))
+    res = purge_table(
+        ops_db, "rejects", 30, batch_size=10, now=NOW, on_batch=lambda _, n: batches.append(n)
+    )
     assert (res.deleted, res.batches, res.completed, res.error) == (25, 3, True, None)
     assert batches == [10, 10, 5]
     assert res.cutoff == NOW - dt.timedelta(days=30)

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from spine.types import ValidationError
 
 from spine.ops import DBWatermarkStore, InMemoryWatermarkStore, WatermarkStore
+from spine.types import ValidationError
 
 
 @pytest.fixture(params=["memory", "db"])
@@ -28,7 +28,8 @@ def test_advance_only_moves_forward(store: WatermarkStore) -> None:
     wm = store.get("equity", "polygon", "AAPL")
     assert wm is not None
     assert (wm.high_water, dict(wm.metadata)) == ("2026-02-15", {"rows": 10})
-    assert wm.updated_at is not None and wm.updated_at.tzinfo is not None
+    assert wm.updated_at is not None
+    assert wm.updated_at.tzinfo is not None
 
 
 def test_force_moves_backwards(store: WatermarkStore) -> None:
@@ -40,7 +41,9 @@ def test_force_moves_backwards(store: WatermarkStore) -> None:
 def test_cursor_ordering_is_typed_not_lexical(store: WatermarkStore) -> None:
     store.advance("d", "seq", "p", 9)
     assert store.advance("d", "seq", "p", 10)  # "10" < "9" as text, but 10 > 9
-    store.advance("d", "ts", "p", dt.datetime(2026, 1, 1, 23, tzinfo=dt.timezone(dt.timedelta(hours=-5))))
+    store.advance(
+        "d", "ts", "p", dt.datetime(2026, 1, 1, 23, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    )
     assert not store.advance("d", "ts", "p", dt.datetime(2026, 1, 2, 3, tzinfo=dt.UTC))  # earlier
     assert store.advance("d", "ts", "p", dt.date(2026, 1, 3))
 
@@ -51,7 +54,9 @@ def test_list_get_delete(store: WatermarkStore) -> None:
     store.advance("equity", "iex", "AAPL", "2026-02-02")
     store.advance("rates", "fred", "DGS10", "2026-02-03")
     assert [(w.source, w.partition_key) for w in store.list("equity")] == [
-        ("iex", "AAPL"), ("polygon", "AAPL"), ("polygon", "MSFT"),
+        ("iex", "AAPL"),
+        ("polygon", "AAPL"),
+        ("polygon", "MSFT"),
     ]
     assert [w.partition_key for w in store.list("equity", "polygon")] == ["AAPL", "MSFT"]
     assert store.get("equity", "polygon", "GOOG") is None
@@ -65,14 +70,20 @@ def test_list_gaps(store: WatermarkStore) -> None:
     store.advance("equity", "polygon", "GOOG", "2026-01-01")
     gaps = store.list_gaps("equity", "polygon", ["AAPL", "MSFT", "GOOG", "MSFT"])
     assert [(g.partition_key, g.is_missing) for g in gaps] == [("MSFT", True)]
-    stale = store.list_gaps("equity", "polygon", ["AAPL", "MSFT", "GOOG"], min_high_water="2026-02-01")
-    assert [(g.partition_key, g.high_water) for g in stale] == [("MSFT", None), ("GOOG", "2026-01-01")]
+    stale = store.list_gaps(
+        "equity", "polygon", ["AAPL", "MSFT", "GOOG"], min_high_water="2026-02-01"
+    )
+    assert [(g.partition_key, g.high_water) for g in stale] == [
+        ("MSFT", None),
+        ("GOOG", "2026-01-01"),
+    ]
 
 
 def test_dict_partition_keys_are_canonical(store: WatermarkStore) -> None:
     store.advance("otc", "finra", {"tier": "T1", "week": "2025-12-26"}, "2025-12-26")
     wm = store.get("otc", "finra", {"week": "2025-12-26", "tier": "T1"})
-    assert wm is not None and wm.partition_key == '{"tier":"T1","week":"2025-12-26"}'
+    assert wm is not None
+    assert wm.partition_key == '{"tier":"T1","week":"2025-12-26"}'
 
 
 @pytest.mark.parametrize(
@@ -94,9 +105,7 @@ def test_bad_input_is_rejected(store: WatermarkStore, args: tuple[Any, ...]) -> 
     assert store.list("d") == []
 
 
-def test_concurrent_advances_never_go_backwards(
-    ops_db: Any, db_factory: Callable[[], Any]
-) -> None:
+def test_concurrent_advances_never_go_backwards(ops_db: Any, db_factory: Callable[[], Any]) -> None:
     errors: list[BaseException] = []
 
     def run(values: list[int]) -> None:
@@ -110,9 +119,7 @@ def test_concurrent_advances_never_go_backwards(
         finally:
             conn.close()
 
-    threads = [
-        threading.Thread(target=run, args=(list(range(i, 200, 4)),)) for i in range(4)
-    ]
+    threads = [threading.Thread(target=run, args=(list(range(i, 200, 4)),)) for i in range(4)]
     for t in threads:
         t.start()
     for t in threads:

@@ -7,7 +7,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from spine.types import ValidationError
 
 from spine.ops import (
     Adjustment,
@@ -16,6 +15,7 @@ from spine.ops import (
     CorrectionReason,
     CorrectionRecord,
 )
+from spine.types import ValidationError
 
 D = dt.date
 
@@ -106,20 +106,32 @@ def test_correction_taxonomy() -> None:
     assert CorrectionReason.MANUAL_OVERRIDE.requires_note
     with pytest.raises(ValidationError):
         CorrectionRecord.create(
-            entity="e", field="f", partition_key={}, reason=CorrectionReason.MANUAL_OVERRIDE,
-            old_value=1, new_value=2,
+            entity="e",
+            field="f",
+            partition_key={},
+            reason=CorrectionReason.MANUAL_OVERRIDE,
+            old_value=1,
+            new_value=2,
         )
     with pytest.raises(ValidationError):
         CorrectionRecord.create(
-            entity="e", field="f", partition_key=["x"],  # type: ignore[arg-type]
-            reason=CorrectionReason.DATA_ERROR, old_value=1, new_value=2,
+            entity="e",
+            field="f",
+            partition_key=["x"],  # type: ignore[arg-type]
+            reason=CorrectionReason.DATA_ERROR,
+            old_value=1,
+            new_value=2,
         )
 
 
 def test_non_numeric_delta_is_none() -> None:
     rec = CorrectionRecord.create(
-        entity="e", field="f", partition_key={}, reason=CorrectionReason.DATA_ERROR,
-        old_value="a", new_value="b",
+        entity="e",
+        field="f",
+        partition_key={},
+        reason=CorrectionReason.DATA_ERROR,
+        old_value="a",
+        new_value="b",
     )
     assert rec.delta is None
     assert rec.pct_change is None

@@ -10,9 +10,9 @@ from enum import Enum
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from spine.types import ValidationError, WeekEnding
 
 from spine.ops import canonical_partition_key, decode_partition_key, partition_hash
+from spine.types import ValidationError, WeekEnding
 
 
 class Tier(Enum):
@@ -49,8 +49,20 @@ def test_value_types_are_normalised() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [["week"], "week=1", None, 42, ("a", 1), {1: "x"}, {"": "x"}, {"k": [1]}, {"k": {"n": 1}},
-     {"k": float("nan")}, {"k": dt.datetime(2025, 1, 1)}, {"k": "x" * 2001}],
+    [
+        ["week"],
+        "week=1",
+        None,
+        42,
+        ("a", 1),
+        {1: "x"},
+        {"": "x"},
+        {"k": [1]},
+        {"k": {"n": 1}},
+        {"k": float("nan")},
+        {"k": dt.datetime(2025, 1, 1)},
+        {"k": "x" * 2001},
+    ],
 )
 def test_bad_keys_raise_typed_error(bad: object) -> None:
     with pytest.raises(ValidationError):
@@ -67,7 +79,11 @@ def test_decode_round_trip_and_empty() -> None:
         decode_partition_key("[1, 2]")
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=8), st.one_of(st.integers(), st.text(max_size=8)), max_size=6))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=8), st.one_of(st.integers(), st.text(max_size=8)), max_size=6
+    )
+)
 def test_any_permutation_hashes_equal(key: dict[str, object]) -> None:
     reordered = dict(reversed(list(key.items())))
     assert partition_hash(key) == partition_hash(reordered)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from spine.types import ValidationError, WeekEnding
 
 from spine.ops import RollingWindow, TrendDirection, compute_trend
+from spine.types import ValidationError, WeekEnding
 
 
 def _weekly() -> RollingWindow[WeekEnding]:
@@ -45,7 +45,9 @@ def test_compute_skips_missing_periods_and_reports_incomplete() -> None:
 
 def test_compute_complete_window() -> None:
     window = RollingWindow(size=3, step_back=lambda d: d - dt.timedelta(days=1))
-    result = window.compute(dt.date(2025, 1, 3), lambda d: d.day, lambda xs: {"sum": sum(v for _, v in xs)})
+    result = window.compute(
+        dt.date(2025, 1, 3), lambda d: d.day, lambda xs: {"sum": sum(v for _, v in xs)}
+    )
     assert result.is_complete
     assert result.aggregates == {"sum": 1 + 2 + 3}
 

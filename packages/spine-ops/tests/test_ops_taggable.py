@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from spine.types import ValidationError
 
-from spine.ops import TagGroup, TagGroupSet, Taggable, TaggableContent
+from spine.ops import Taggable, TaggableContent, TagGroup, TagGroupSet
+from spine.types import ValidationError
 
 
 class Article(TaggableContent):

@@ -7,9 +7,9 @@ import datetime as dt
 import json
 
 import pytest
-from spine.types import ValidationError
 
 from spine.ops import ContentSource, ContentVersion, NotFoundError, VersionedContent
+from spine.types import ValidationError
 
 
 def _doc() -> VersionedContent:

@@ -97,7 +97,7 @@ from spine.ops.retention import (
     purge_table,
 )
 from spine.ops.rolling import RollingResult, RollingWindow, TrendDirection, compute_trend
-from spine.ops.taggable import TagGroup, TagGroupSet, Taggable, TaggableContent
+from spine.ops.taggable import Taggable, TaggableContent, TagGroup, TagGroupSet
 from spine.ops.versioned_content import ContentSource, ContentVersion, VersionedContent
 from spine.ops.watermarks import (
     DBWatermarkStore,
@@ -169,6 +169,7 @@ __all__ = [
     "Watermark",
     "WatermarkGap",
     "WatermarkStore",
+    "WorkManifest",
     "as_of",
     "bitemporal_column_defs",
     "bitemporal_columns",

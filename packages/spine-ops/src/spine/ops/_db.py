@@ -7,7 +7,8 @@ passes through :func:`ident` (spine-db's ``validate_identifier``) or ``dialect.q
 
 Transactions:
 
-- Writes run in :meth:`OpsDb.write` = ``spine.db.transaction(conn)``: committed when the
+- Writes run in :meth:`OpsDb.write` = ``spine.db.transaction(conn)`` (``BEGIN IMMEDIATE`` on
+  SQLite): committed when the
   primitive is called on its own, a **savepoint** when the caller already runs a
   ``transaction(conn)`` block (the caller's commit then decides, and a failing primitive
   rolls back only its own work).
@@ -20,12 +21,15 @@ Transactions:
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from spine.db import BaseRepository, Dialect, SpineConnection, transaction, validate_identifier
-from spine.types import Connection
+from spine.types import Connection, DatabaseConnectionError, DatabaseError
+
+T = TypeVar("T")
 
 __all__ = ["OpsDb", "ident", "read_text"]
 
@@ -99,9 +103,37 @@ class OpsDb:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """``spine.db.transaction``: commit / rollback, or a savepoint inside a caller block."""
-        with transaction(self.conn):
+        """``spine.db.transaction``: commit / rollback, or a savepoint inside a caller block.
+
+        On SQLite an outermost write starts with ``BEGIN IMMEDIATE`` (when no transaction is
+        open yet): the write lock is taken up front and a concurrent writer waits for
+        ``busy_timeout`` instead of failing on a read-to-write lock upgrade.
+        """
+        immediate = (
+            self.name == "sqlite"
+            and not self.conn.in_transaction_block
+            and not bool(getattr(self.conn.raw, "in_transaction", True))
+        )
+        with transaction(self.conn, immediate=immediate):
             yield
+
+    def write_retrying(self, fn: Callable[[], T], attempts: int = 4) -> T:
+        """Run ``fn`` in :meth:`write`; when it fails with a retryable database error
+        (deadlock, serialization failure, lock timeout) and no caller block is active, roll
+        back and run it again (``fn`` must be idempotent). Inside a caller's block the error
+        propagates: MySQL has already rolled back the caller's whole transaction."""
+        for attempt in range(1, attempts + 1):
+            outermost = not self.conn.in_transaction_block
+            try:
+                with self.write():
+                    return fn()
+            except DatabaseError as exc:
+                if not (exc.retryable and outermost) or attempt == attempts:
+                    raise
+                if isinstance(exc, DatabaseConnectionError):
+                    raise
+                time.sleep(0.005 * attempt * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def release(self) -> None:
         """End the current implicit transaction unless a caller's block is active."""

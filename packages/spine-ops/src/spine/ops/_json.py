@@ -38,7 +38,11 @@ def dumps(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default,
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=_default,
         allow_nan=True,
     )
 

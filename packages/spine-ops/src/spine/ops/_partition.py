@@ -93,9 +93,7 @@ def canonical_partition_key(key: object) -> str:
         ValidationError: ``key`` is not a mapping of str to scalars, or its JSON is longer
             than :data:`MAX_PARTITION_KEY_LENGTH`.
     """
-    text = json.dumps(
-        _normalise(key), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    text = json.dumps(_normalise(key), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if len(text) > MAX_PARTITION_KEY_LENGTH:
         raise ValidationError(
             f"partition key JSON is {len(text)} chars, limit {MAX_PARTITION_KEY_LENGTH}"

@@ -29,20 +29,19 @@ import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
-
-from spine.types import Connection, ValidationError, generate_ulid, utc_now
+from typing import Any, TypeVar
 
 from spine.ops import _json
 from spine.ops._db import OpsDb, read_text
 from spine.ops._partition import decode_partition_key, partition_key_and_hash
 from spine.ops.errors import NotFoundError
+from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = ["Anomaly", "AnomalyCategory", "AnomalyRecorder", "Severity"]
 
 _TABLE = "core_anomalies"
 _SELECT = (
-    "SELECT id, domain, partition_key, stage, workflow, severity, category, message, "
+    "SELECT id, domain, partition_key, stage, workflow, severity, category, message, "  # noqa: S608 - validated identifiers, bound values
     "details_json, execution_id, batch_id, created_at, resolved_at, resolution_note "
     f"FROM {_TABLE}"
 )
@@ -106,7 +105,10 @@ class AnomalyCategory(StrEnum):
     """Uncategorised (on-call triage)."""
 
 
-def _enum(cls: type[Severity] | type[AnomalyCategory], value: object, what: str) -> Any:
+E = TypeVar("E", Severity, AnomalyCategory)
+
+
+def _enum(cls: type[E], value: E | str, what: str) -> E:
     try:
         return cls(value)
     except ValueError:
@@ -173,8 +175,8 @@ class AnomalyRecorder:
         Raises:
             ValidationError: unknown severity/category, empty message, bad partition key.
         """
-        sev: Severity = _enum(Severity, severity, "severity")
-        cat: AnomalyCategory = _enum(AnomalyCategory, category, "category")
+        sev = _enum(Severity, severity, "severity")
+        cat = _enum(AnomalyCategory, category, "category")
         if not isinstance(message, str) or not message.strip():
             raise ValidationError("anomaly message must be a non-empty str")
         pk_text = pk_hash = None
@@ -229,7 +231,7 @@ class AnomalyRecorder:
         d = self._db
         with d.write():
             n = d.rowcount(
-                f"UPDATE {_TABLE} SET resolved_at = {d.ph(0)}, resolution_note = {d.ph(1)} "
+                f"UPDATE {_TABLE} SET resolved_at = {d.ph(0)}, resolution_note = {d.ph(1)} "  # noqa: S608 - validated identifiers, bound values
                 f"WHERE id = {d.ph(2)} AND domain = {d.ph(3)} AND resolved_at IS NULL",
                 (d.encode_ts(utc_now()), note, anomaly_id, self.domain),
             )
@@ -287,7 +289,7 @@ class AnomalyRecorder:
         d = self._db
         levels = [s.value for s in _enum(Severity, min_severity, "severity").at_least()]
         row = d.query_one(
-            f"SELECT COUNT(*) AS n FROM {_TABLE} WHERE domain = {d.ph(0)} "
+            f"SELECT COUNT(*) AS n FROM {_TABLE} WHERE domain = {d.ph(0)} "  # noqa: S608 - validated identifiers, bound values
             f"AND resolved_at IS NULL AND severity IN ({d.phs(len(levels), 1)})",
             (self.domain, *levels),
         )

@@ -29,10 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from spine.types import Connection, ValidationError, generate_ulid, utc_now
-
 from spine.ops import _json
 from spine.ops._db import OpsDb
+from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = [
     "AssetKey",
@@ -57,8 +56,6 @@ class AssetKey:
     __slots__ = ("_parts",)
 
     def __init__(self, *parts: str) -> None:
-        if len(parts) == 1 and isinstance(parts[0], list | tuple):
-            parts = tuple(parts[0])
         if not parts:
             raise ValidationError("AssetKey needs at least one path part")
         for p in parts:
@@ -112,7 +109,9 @@ class AssetKey:
 
 
 def _check_partition(partition: str | None) -> str | None:
-    if partition is not None and (not isinstance(partition, str) or not partition or len(partition) > 500):
+    if partition is not None and (
+        not isinstance(partition, str) or not partition or len(partition) > 500
+    ):
         raise ValidationError(f"asset partition must be a str of 1..500 chars, got {partition!r}")
     return partition
 
@@ -161,14 +160,21 @@ class AssetStore:
         created = event.created_at or utc_now()
         d = self._db
         with d.write():
-            d.insert_many(table, [{
-                "id": event_id,
-                "asset_key": event.asset_key.to_string(),
-                "asset_partition": event.partition,
-                "execution_id": event.execution_id,
-                "metadata_json": _json.dumps(dict(event.metadata)) if event.metadata else None,
-                "created_at": d.encode_ts(created),
-            }])
+            d.insert_many(
+                table,
+                [
+                    {
+                        "id": event_id,
+                        "asset_key": event.asset_key.to_string(),
+                        "asset_partition": event.partition,
+                        "execution_id": event.execution_id,
+                        "metadata_json": _json.dumps(dict(event.metadata))
+                        if event.metadata
+                        else None,
+                        "created_at": d.encode_ts(created),
+                    }
+                ],
+            )
         return event_id
 
     def record_materialization(self, materialization: AssetMaterialization) -> str:
@@ -189,7 +195,9 @@ class AssetStore:
     ) -> str:
         """Shorthand for :meth:`record_materialization`."""
         return self.record_materialization(
-            AssetMaterialization(AssetKey.coerce(key), partition, execution_id, dict(metadata or {}))
+            AssetMaterialization(
+                AssetKey.coerce(key), partition, execution_id, dict(metadata or {})
+            )
         )
 
     def _query(
@@ -210,7 +218,7 @@ class AssetStore:
                 clauses.append(f"asset_partition = {d.ph(1)}")
                 params.append(_check_partition(partition))
         sql = (
-            "SELECT id, asset_key, asset_partition, execution_id, metadata_json, created_at "
+            "SELECT id, asset_key, asset_partition, execution_id, metadata_json, created_at "  # noqa: S608 - validated identifiers, bound values
             f"FROM {table} WHERE {' AND '.join(clauses)} ORDER BY created_at DESC, id DESC"
         )
         if limit is not None:
@@ -220,15 +228,23 @@ class AssetStore:
     def _mat(self, r: Mapping[str, Any]) -> AssetMaterialization:
         meta = _json.loads(r["metadata_json"])
         return AssetMaterialization(
-            AssetKey.from_string(str(r["asset_key"])), r["asset_partition"], r["execution_id"],
-            meta if isinstance(meta, dict) else {}, self._db.decode_ts(r["created_at"]), str(r["id"]),
+            AssetKey.from_string(str(r["asset_key"])),
+            r["asset_partition"],
+            r["execution_id"],
+            meta if isinstance(meta, dict) else {},
+            self._db.decode_ts(r["created_at"]),
+            str(r["id"]),
         )
 
     def _obs(self, r: Mapping[str, Any]) -> AssetObservation:
         meta = _json.loads(r["metadata_json"])
         return AssetObservation(
-            AssetKey.from_string(str(r["asset_key"])), r["asset_partition"], r["execution_id"],
-            meta if isinstance(meta, dict) else {}, self._db.decode_ts(r["created_at"]), str(r["id"]),
+            AssetKey.from_string(str(r["asset_key"])),
+            r["asset_partition"],
+            r["execution_id"],
+            meta if isinstance(meta, dict) else {},
+            self._db.decode_ts(r["created_at"]),
+            str(r["id"]),
         )
 
     def latest_materialization(
@@ -240,14 +256,22 @@ class AssetStore:
         return self._mat(rows[0]) if rows else None
 
     def materializations(
-        self, key: AssetKey | str, partition: str | None = None, *, limit: int = 100,
+        self,
+        key: AssetKey | str,
+        partition: str | None = None,
+        *,
+        limit: int = 100,
         any_partition: bool = False,
     ) -> list[AssetMaterialization]:
         """Materializations, newest first."""
         return [self._mat(r) for r in self._query(_MATS, key, partition, limit, any_partition)]
 
     def observations(
-        self, key: AssetKey | str, partition: str | None = None, *, limit: int = 100,
+        self,
+        key: AssetKey | str,
+        partition: str | None = None,
+        *,
+        limit: int = 100,
         any_partition: bool = False,
     ) -> list[AssetObservation]:
         """Observations, newest first."""
@@ -286,7 +310,7 @@ class AssetStore:
 
     def asset_keys(self) -> list[AssetKey]:
         """Every asset that has at least one materialization, sorted by path."""
-        rows = self._db.query(f"SELECT DISTINCT asset_key FROM {_MATS} ORDER BY asset_key")
+        rows = self._db.query(f"SELECT DISTINCT asset_key FROM {_MATS} ORDER BY asset_key")  # noqa: S608 - validated identifiers, bound values
         return [AssetKey.from_string(str(r["asset_key"])) for r in rows]
 
 

@@ -42,13 +42,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, overload
 
-from spine.types import Connection, ValidationError, WeekEnding, generate_ulid, utc_now
-
 from spine.ops import _json
 from spine.ops._db import OpsDb, read_text
 from spine.ops._partition import canonical_partition_key
 from spine.ops.errors import InvalidTransitionError, NotFoundError
 from spine.ops.watermarks import HighWater, WatermarkStore
+from spine.types import Connection, ValidationError, WeekEnding, generate_ulid, utc_now
 
 __all__ = [
     "BackfillPartitionStatus",
@@ -97,7 +96,7 @@ _TRANSITIONS: dict[BackfillStatus, frozenset[BackfillStatus]] = {
 }
 
 
-def _key_text(key: str | Mapping[str, Any]) -> str:
+def _key_text(key: object) -> str:
     if isinstance(key, Mapping):
         text = canonical_partition_key(key)
     elif isinstance(key, str) and key:
@@ -129,7 +128,9 @@ class BackfillProgress:
     @property
     def percent(self) -> float:
         """0.0-100.0 (100.0 for an empty plan)."""
-        return 100.0 if self.total == 0 else round(100.0 * (self.done + self.failed) / self.total, 2)
+        return (
+            100.0 if self.total == 0 else round(100.0 * (self.done + self.failed) / self.total, 2)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,19 @@ def preview_backfill(
     """
     _check(domain, source)
     return BackfillPreview(domain, source, tuple(_dedupe(partition_keys)), reason)
+
+
+def _as_date(value: WeekEnding | _dt.date | str, what: str) -> _dt.date:
+    if isinstance(value, WeekEnding):
+        return value.date
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError(f"{what} is not an ISO date: {value!r}") from None
 
 
 def _check(domain: str, source: str) -> None:
@@ -267,18 +281,41 @@ class BackfillPlan:
         ts = db.encode_ts(now)
         plan_id = generate_ulid()
         with db.write():
-            db.insert_many(_PLANS, [{
-                "plan_id": plan_id, "domain": domain, "source": source,
-                "status": BackfillStatus.PLANNED.value, "reason": reason,
-                "partition_count": len(keys), "metadata_json": _json.dumps(meta) if meta else None,
-                "created_at": ts, "started_at": None, "completed_at": None, "updated_at": ts,
-            }])
-            db.insert_many(_PARTS, [
-                {"plan_id": plan_id, "partition_key": k, "position": i,
-                 "status": BackfillPartitionStatus.PENDING.value, "error": None, "updated_at": ts}
-                for i, k in enumerate(keys)
-            ])
-        return cls(db.conn, plan_id, domain, source, BackfillStatus.PLANNED, reason, len(keys), meta, now)
+            db.insert_many(
+                _PLANS,
+                [
+                    {
+                        "plan_id": plan_id,
+                        "domain": domain,
+                        "source": source,
+                        "status": BackfillStatus.PLANNED.value,
+                        "reason": reason,
+                        "partition_count": len(keys),
+                        "metadata_json": _json.dumps(meta) if meta else None,
+                        "created_at": ts,
+                        "started_at": None,
+                        "completed_at": None,
+                        "updated_at": ts,
+                    }
+                ],
+            )
+            db.insert_many(
+                _PARTS,
+                [
+                    {
+                        "plan_id": plan_id,
+                        "partition_key": k,
+                        "position": i,
+                        "status": BackfillPartitionStatus.PENDING.value,
+                        "error": None,
+                        "updated_at": ts,
+                    }
+                    for i, k in enumerate(keys)
+                ],
+            )
+        return cls(
+            db.conn, plan_id, domain, source, BackfillStatus.PLANNED, reason, len(keys), meta, now
+        )
 
     @classmethod
     def load(cls, conn: Connection, plan_id: str) -> BackfillPlan:
@@ -289,7 +326,7 @@ class BackfillPlan:
         """
         db = OpsDb(conn)
         r = db.query_one(
-            "SELECT plan_id, domain, source, status, reason, partition_count, metadata_json, "
+            "SELECT plan_id, domain, source, status, reason, partition_count, metadata_json, "  # noqa: S608 - validated identifiers, bound values
             f"created_at, started_at, completed_at FROM {_PLANS} WHERE plan_id = {db.ph()}",
             (plan_id,),
         )
@@ -297,10 +334,17 @@ class BackfillPlan:
             raise NotFoundError(f"no backfill plan {plan_id!r}").with_context(plan_id=plan_id)
         meta = _json.loads(r["metadata_json"])
         return cls(
-            conn, str(r["plan_id"]), str(r["domain"]), str(r["source"]),
-            BackfillStatus(r["status"]), read_text(r["reason"]), int(r["partition_count"]),
-            meta if isinstance(meta, dict) else {}, db.decode_ts(r["created_at"]),
-            db.decode_ts(r["started_at"]), db.decode_ts(r["completed_at"]),
+            conn,
+            str(r["plan_id"]),
+            str(r["domain"]),
+            str(r["source"]),
+            BackfillStatus(r["status"]),
+            read_text(r["reason"]),
+            int(r["partition_count"]),
+            meta if isinstance(meta, dict) else {},
+            db.decode_ts(r["created_at"]),
+            db.decode_ts(r["started_at"]),
+            db.decode_ts(r["completed_at"]),
         )
 
     @classmethod
@@ -309,7 +353,7 @@ class BackfillPlan:
     ) -> list[BackfillPlan]:
         """Plans of a domain (optionally in one status), oldest first."""
         db = OpsDb(conn)
-        sql = f"SELECT plan_id FROM {_PLANS} WHERE domain = {db.ph(0)}"
+        sql = f"SELECT plan_id FROM {_PLANS} WHERE domain = {db.ph(0)}"  # noqa: S608 - validated identifiers, bound values
         params: list[Any] = [domain]
         if status is not None:
             sql += f" AND status = {db.ph(1)}"
@@ -320,24 +364,45 @@ class BackfillPlan:
     @overload
     @classmethod
     def from_watermark_gaps(
-        cls, conn: Connection, store: WatermarkStore, domain: str, source: str,
-        expected: Iterable[str | Mapping[str, Any]], reason: str | None = None, *,
-        min_high_water: HighWater | None = None, dry_run: Literal[False] = False,
+        cls,
+        conn: Connection,
+        store: WatermarkStore,
+        domain: str,
+        source: str,
+        expected: Iterable[str | Mapping[str, Any]],
+        reason: str | None = None,
+        *,
+        min_high_water: HighWater | None = None,
+        dry_run: Literal[False] = False,
     ) -> BackfillPlan | None: ...
 
     @overload
     @classmethod
     def from_watermark_gaps(
-        cls, conn: Connection, store: WatermarkStore, domain: str, source: str,
-        expected: Iterable[str | Mapping[str, Any]], reason: str | None = None, *,
-        min_high_water: HighWater | None = None, dry_run: Literal[True],
+        cls,
+        conn: Connection,
+        store: WatermarkStore,
+        domain: str,
+        source: str,
+        expected: Iterable[str | Mapping[str, Any]],
+        reason: str | None = None,
+        *,
+        min_high_water: HighWater | None = None,
+        dry_run: Literal[True],
     ) -> BackfillPreview: ...
 
     @classmethod
     def from_watermark_gaps(
-        cls, conn: Connection, store: WatermarkStore, domain: str, source: str,
-        expected: Iterable[str | Mapping[str, Any]], reason: str | None = None, *,
-        min_high_water: HighWater | None = None, dry_run: bool = False,
+        cls,
+        conn: Connection,
+        store: WatermarkStore,
+        domain: str,
+        source: str,
+        expected: Iterable[str | Mapping[str, Any]],
+        reason: str | None = None,
+        *,
+        min_high_water: HighWater | None = None,
+        dry_run: bool = False,
     ) -> BackfillPlan | BackfillPreview | None:
         """Plan the expected partitions that have no watermark (or lag ``min_high_water``).
 
@@ -356,28 +421,53 @@ class BackfillPlan:
     @overload
     @classmethod
     def from_week_range(
-        cls, conn: Connection, domain: str, source: str,
-        start: WeekEnding | _dt.date | str, end: WeekEnding | _dt.date | str,
-        reason: str | None = None, *, dry_run: Literal[False] = False,
+        cls,
+        conn: Connection,
+        domain: str,
+        source: str,
+        start: WeekEnding | _dt.date | str,
+        end: WeekEnding | _dt.date | str,
+        reason: str | None = None,
+        *,
+        dry_run: Literal[False] = False,
     ) -> BackfillPlan: ...
 
     @overload
     @classmethod
     def from_week_range(
-        cls, conn: Connection, domain: str, source: str,
-        start: WeekEnding | _dt.date | str, end: WeekEnding | _dt.date | str,
-        reason: str | None = None, *, dry_run: Literal[True],
+        cls,
+        conn: Connection,
+        domain: str,
+        source: str,
+        start: WeekEnding | _dt.date | str,
+        end: WeekEnding | _dt.date | str,
+        reason: str | None = None,
+        *,
+        dry_run: Literal[True],
     ) -> BackfillPreview: ...
 
     @classmethod
     def from_week_range(
-        cls, conn: Connection, domain: str, source: str,
-        start: WeekEnding | _dt.date | str, end: WeekEnding | _dt.date | str,
-        reason: str | None = None, *, dry_run: bool = False,
+        cls,
+        conn: Connection,
+        domain: str,
+        source: str,
+        start: WeekEnding | _dt.date | str,
+        end: WeekEnding | _dt.date | str,
+        reason: str | None = None,
+        *,
+        dry_run: bool = False,
     ) -> BackfillPlan | BackfillPreview:
-        """Plan every week ending (Friday) from ``start`` to ``end`` inclusive, keys
-        ``"YYYY-MM-DD"`` oldest first."""
-        weeks = [str(w) for w in WeekEnding.range(start, end)]
+        """Plan every week ending (Friday) between ``start`` and ``end`` inclusive (any dates;
+        keys ``"YYYY-MM-DD"``, oldest first).
+
+        Raises:
+            ValidationError: no Friday in the range, or unparseable dates.
+        """
+        first, last = _as_date(start, "start"), _as_date(end, "end")
+        first += _dt.timedelta(days=(4 - first.weekday()) % 7)  # first Friday on/after start
+        last -= _dt.timedelta(days=(last.weekday() - 4) % 7)  # last Friday on/before end
+        weeks = [str(w) for w in WeekEnding.range(first, last)] if first <= last else []
         if not weeks:
             raise ValidationError(f"no week endings between {start} and {end}")
         why = reason or f"weeks {weeks[0]}..{weeks[-1]}"
@@ -407,7 +497,7 @@ class BackfillPlan:
             self.completed_at = now
         params.extend([self.plan_id, self.status.value])
         n = d.rowcount(
-            f"UPDATE {_PLANS} SET {', '.join(sets)} WHERE plan_id = {d.ph(len(params) - 2)} "
+            f"UPDATE {_PLANS} SET {', '.join(sets)} WHERE plan_id = {d.ph(len(params) - 2)} "  # noqa: S608 - validated identifiers, bound values
             f"AND status = {d.ph(len(params) - 1)}",
             params,
         )
@@ -446,21 +536,27 @@ class BackfillPlan:
                 ).with_context(plan_id=self.plan_id, status=self.status.value)
             self._transition(BackfillStatus.RUNNING)
             n = d.rowcount(
-                f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = NULL, updated_at = {d.ph(1)} "
+                f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = NULL, updated_at = {d.ph(1)} "  # noqa: S608 - validated identifiers, bound values
                 f"WHERE plan_id = {d.ph(2)} AND status = {d.ph(3)}",
-                (BackfillPartitionStatus.PENDING.value, d.encode_ts(utc_now()), self.plan_id,
-                 BackfillPartitionStatus.FAILED.value),
+                (
+                    BackfillPartitionStatus.PENDING.value,
+                    d.encode_ts(utc_now()),
+                    self.plan_id,
+                    BackfillPartitionStatus.FAILED.value,
+                ),
             )
         return n
 
-    def _mark(self, key: str | Mapping[str, Any], status: BackfillPartitionStatus, error: str | None) -> None:
+    def _mark(
+        self, key: str | Mapping[str, Any], status: BackfillPartitionStatus, error: str | None
+    ) -> None:
         pk = _key_text(key)
         d = self._db
         with d.write():
             # Lock the plan row first: concurrent marks of one plan serialise here, so the
             # last one sees every other partition settled and completes the plan.
             d.rowcount(
-                f"UPDATE {_PLANS} SET updated_at = {d.ph(0)} WHERE plan_id = {d.ph(1)}",
+                f"UPDATE {_PLANS} SET updated_at = {d.ph(0)} WHERE plan_id = {d.ph(1)}",  # noqa: S608 - validated identifiers, bound values
                 (d.encode_ts(utc_now()), self.plan_id),
             )
             self.refresh()
@@ -470,7 +566,8 @@ class BackfillPlan:
                     "marking partitions"
                 ).with_context(plan_id=self.plan_id, status=self.status.value)
             row = d.query_one(
-                f"SELECT status FROM {_PARTS} WHERE plan_id = {d.ph(0)} AND partition_key = {d.ph(1)}",
+                f"SELECT status FROM {_PARTS} WHERE plan_id = {d.ph(0)} "  # noqa: S608 - validated identifiers, bound values
+                f"AND partition_key = {d.ph(1)}",
                 (self.plan_id, pk),
             )
             if row is None:
@@ -478,7 +575,8 @@ class BackfillPlan:
                     f"partition {pk!r} is not part of backfill plan {self.plan_id}"
                 ).with_context(plan_id=self.plan_id, partition_key=pk)
             d.rowcount(
-                f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = {d.ph(1)}, updated_at = {d.ph(2)} "
+                f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = {d.ph(1)}, "  # noqa: S608 - validated identifiers, bound values
+                f"updated_at = {d.ph(2)} "
                 f"WHERE plan_id = {d.ph(3)} AND partition_key = {d.ph(4)}",
                 (status.value, error, d.encode_ts(utc_now()), self.plan_id, pk),
             )
@@ -506,7 +604,7 @@ class BackfillPlan:
     def _progress_uncommitted(self) -> BackfillProgress:
         d = self._db
         rows = d.query(
-            f"SELECT status, COUNT(*) AS n FROM {_PARTS} WHERE plan_id = {d.ph()} GROUP BY status",
+            f"SELECT status, COUNT(*) AS n FROM {_PARTS} WHERE plan_id = {d.ph()} GROUP BY status",  # noqa: S608 - validated identifiers, bound values
             (self.plan_id,),
         )
         counts = {str(r["status"]): int(r["n"]) for r in rows}
@@ -521,7 +619,7 @@ class BackfillPlan:
 
     def _keys(self, status: BackfillPartitionStatus | None) -> list[str]:
         d = self._db
-        sql = f"SELECT partition_key FROM {_PARTS} WHERE plan_id = {d.ph(0)}"
+        sql = f"SELECT partition_key FROM {_PARTS} WHERE plan_id = {d.ph(0)}"  # noqa: S608 - validated identifiers, bound values
         params: list[Any] = [self.plan_id]
         if status is not None:
             sql += f" AND status = {d.ph(1)}"
@@ -537,7 +635,7 @@ class BackfillPlan:
         """``{partition_key: error}`` of FAILED partitions, in plan order."""
         d = self._db
         rows = d.query(
-            f"SELECT partition_key, error FROM {_PARTS} WHERE plan_id = {d.ph(0)} "
+            f"SELECT partition_key, error FROM {_PARTS} WHERE plan_id = {d.ph(0)} "  # noqa: S608 - validated identifiers, bound values
             f"AND status = {d.ph(1)} ORDER BY position",
             (self.plan_id, BackfillPartitionStatus.FAILED.value),
         )

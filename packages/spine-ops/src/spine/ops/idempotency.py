@@ -23,7 +23,8 @@ index): without one, the anti-join scans the table.
 Example:
     >>> from spine.db.testing import memory_connection
     >>> conn = memory_connection()
-    >>> _ = conn.execute("CREATE TABLE bronze (week TEXT, symbol TEXT, shares INT, record_hash TEXT)")
+    >>> _ = conn.execute(
+    ...     "CREATE TABLE bronze (week TEXT, symbol TEXT, shares INT, record_hash TEXT)")
     >>> helper = IdempotencyHelper(conn)
     >>> rows = [{"week": "2025-12-26", "symbol": "AAPL", "shares": 10},
     ...         {"week": "2025-12-26", "symbol": "AAPL", "shares": 10}]
@@ -38,16 +39,16 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from spine.db import Dialect
-from spine.types import Connection, ValidationError, compute_hash, generate_ulid
-
 from spine.ops._db import OpsDb, ident
 from spine.ops._partition import _scalar, canonical_partition_key
+from spine.types import Connection, ValidationError, compute_hash, generate_ulid
 
 __all__ = [
     "IdempotencyHelper",
@@ -227,7 +228,7 @@ class IdempotencyHelper:
     def hash_exists(self, table: str, hash_column: str, hash_value: str) -> bool:
         """True when ``table`` has a row with ``hash_column = hash_value``."""
         t, c = ident(table), ident(hash_column)
-        sql = f"SELECT 1 AS found FROM {t} WHERE {c} = {self._db.ph()}"
+        sql = f"SELECT 1 AS found FROM {t} WHERE {c} = {self._db.ph()}"  # noqa: S608 - validated identifiers, bound values
         return self._db.query_one(sql, (hash_value,)) is not None
 
     def get_existing_hashes(
@@ -238,7 +239,7 @@ class IdempotencyHelper:
     ) -> set[str]:
         """All stored hashes (restricted to a logical key with ``key_filter``)."""
         t, c = ident(table), ident(hash_column)
-        sql = f"SELECT {c} AS h FROM {t}"
+        sql = f"SELECT {c} AS h FROM {t}"  # noqa: S608 - validated identifiers, bound values
         params: tuple[Any, ...] = ()
         if key_filter is not None:
             key = LogicalKey.coerce(key_filter)
@@ -253,7 +254,7 @@ class IdempotencyHelper:
         found: set[str] = set()
         for i in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[i : i + _IN_CHUNK]
-            sql = f"SELECT {c} AS h FROM {t} WHERE {c} IN ({self._db.phs(len(chunk))})"
+            sql = f"SELECT {c} AS h FROM {t} WHERE {c} IN ({self._db.phs(len(chunk))})"  # noqa: S608 - validated identifiers, bound values
             found.update(str(r["h"]) for r in self._db.query(sql, chunk))
         return found
 
@@ -265,7 +266,7 @@ class IdempotencyHelper:
         """
         t = ident(table)
         lk = LogicalKey.coerce(key)
-        sql = f"DELETE FROM {t} WHERE {lk.where_clause(self._db.dialect)}"
+        sql = f"DELETE FROM {t} WHERE {lk.where_clause(self._db.dialect)}"  # noqa: S608 - validated identifiers, bound values
         return self._db.rowcount(sql, lk.values())
 
     # -- skip / force ----------------------------------------------------------------------
@@ -293,8 +294,7 @@ class IdempotencyHelper:
             return bool(done())
         if partition_key is None or stage is None:
             raise ValidationError("should_skip with a manifest needs partition_key and stage")
-        tracker: _StageTracker = done  # type: ignore[assignment]
-        return tracker.is_at_least(partition_key, stage)
+        return bool(cast(_StageTracker, done).is_at_least(partition_key, stage))
 
     # -- L2 --------------------------------------------------------------------------------
     def ensure_hash_index(self, table: str, hash_column: str, *, unique: bool = True) -> str:
@@ -330,7 +330,7 @@ class IdempotencyHelper:
                     found = True if uniq else (found or False)
         elif d.name == "postgresql":
             sql = (
-                "SELECT i.indisunique AS uniq, i.indnkeyatts AS n, "
+                "SELECT i.indisunique AS uniq, i.indnkeyatts AS n, "  # noqa: S608 - validated identifiers, bound values
                 "(i.indpred IS NULL) AS total FROM pg_index i "
                 "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
                 f"WHERE i.indrelid = to_regclass({d.ph(0)}) AND a.attname = {d.ph(1)}"
@@ -341,7 +341,7 @@ class IdempotencyHelper:
         elif d.name == "mysql":
             schema, _, name = table.rpartition(".")
             sql = (
-                "SELECT index_name AS ix, non_unique AS nu, seq_in_index AS seq, "
+                "SELECT index_name AS ix, non_unique AS nu, seq_in_index AS seq, "  # noqa: S608 - validated identifiers, bound values
                 "column_name AS col FROM information_schema.statistics "
                 f"WHERE table_schema = COALESCE({d.ph(0)}, DATABASE()) AND table_name = {d.ph(1)}"
             )
@@ -401,12 +401,13 @@ class IdempotencyHelper:
                 columns.append(hc)
             h = self._row_hash(row, hc, keys)
             if h not in batch:
-                batch[h] = tuple([row.get(c) for c in columns[:-1]]) + (h,)
+                batch[h] = (*[row.get(c) for c in columns[:-1]], h)
         if not batch or columns is None:
             return IngestResult(total, 0, total, 0)
         in_batch_dupes = total - len(batch)
-        with self._db.write():
-            inserted = self._insert_new_rows(t, hc, columns, batch)
+        if len(batch) > _SMALL_BATCH and self._db.name in ("sqlite", "postgresql", "mysql"):
+            self._hash_is_unique(t, hc)  # catalog look-up outside the write transaction
+        inserted = self._db.write_retrying(lambda: self._insert_new_rows(t, hc, columns, batch))
         return IngestResult(total, inserted, total - inserted, in_batch_dupes)
 
     @staticmethod
@@ -434,7 +435,7 @@ class IdempotencyHelper:
         col_list = ", ".join(columns)
         if d.name == "sqlite" and unique:
             sql = (
-                f"INSERT INTO {table} ({col_list}) VALUES ({d.phs(len(columns))}) "
+                f"INSERT INTO {table} ({col_list}) VALUES ({d.phs(len(columns))}) "  # noqa: S608 - validated identifiers, bound values
                 f"ON CONFLICT ({hash_column}) DO NOTHING"
             )
             cur = d.conn.executemany(sql, list(batch.values()))
@@ -445,7 +446,9 @@ class IdempotencyHelper:
         self, table: str, hash_column: str, columns: list[str], batch: dict[str, tuple[Any, ...]]
     ) -> int:
         existing = self.existing_among(table, hash_column, batch.keys())
-        new_rows = [dict(zip(columns, v, strict=True)) for h, v in batch.items() if h not in existing]
+        new_rows = [
+            dict(zip(columns, v, strict=True)) for h, v in batch.items() if h not in existing
+        ]
         return self._db.insert_many(table, new_rows)
 
     def _insert_by_staging(
@@ -460,21 +463,22 @@ class IdempotencyHelper:
         stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
         col_list = ", ".join(columns)
         temp = "TEMPORARY" if d.name == "mysql" else "TEMP"
-        d.execute(f"CREATE {temp} TABLE {stage} AS SELECT {col_list} FROM {table} WHERE 1 = 0")
+        d.execute(f"CREATE {temp} TABLE {stage} AS SELECT {col_list} FROM {table} WHERE 1 = 0")  # noqa: S608 - validated identifiers, bound values
         try:
             d.insert_many(stage, [dict(zip(columns, v, strict=True)) for v in batch.values()])
             select = ", ".join(f"s.{c}" for c in columns)
             if d.name == "mysql":
+                # ORDER BY the hash: concurrent ingests lock index entries in the same order
                 sql = (
-                    f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "
+                    f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "  # noqa: S608 - validated identifiers, bound values
                     f"LEFT JOIN {table} t ON t.{hash_column} = s.{hash_column} "
-                    f"WHERE t.{hash_column} IS NULL"
+                    f"WHERE t.{hash_column} IS NULL ORDER BY s.{hash_column}"
                 )
                 if unique:  # a concurrent ingest inserted the same hash: no-op, not an error
                     sql += f" ON DUPLICATE KEY UPDATE {table}.{hash_column} = {table}.{hash_column}"
             else:
                 sql = (
-                    f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "
+                    f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "  # noqa: S608 - validated identifiers, bound values
                     f"WHERE NOT EXISTS (SELECT 1 FROM {table} t "
                     f"WHERE t.{hash_column} = s.{hash_column})"
                 )
@@ -484,10 +488,8 @@ class IdempotencyHelper:
             return d.rowcount(sql)
         finally:
             drop = "DROP TEMPORARY TABLE" if d.name == "mysql" else "DROP TABLE"
-            try:
+            with contextlib.suppress(Exception):  # a failed transaction already dropped it
                 d.execute(f"{drop} IF EXISTS {stage}")
-            except Exception:  # noqa: S110 - a failed transaction already dropped it
-                pass
 
     # -- L3 --------------------------------------------------------------------------------
     def replace_key(
@@ -518,7 +520,7 @@ class IdempotencyHelper:
                     )
             prepared.append(out)
         d = self._db
-        sql = f"DELETE FROM {t} WHERE {lk.where_clause(d.dialect)}"
+        sql = f"DELETE FROM {t} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
         with d.write():
             deleted = d.rowcount(sql, lk.values())
             inserted = d.insert_many(t, prepared)

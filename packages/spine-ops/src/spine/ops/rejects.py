@@ -14,7 +14,7 @@ Example:
     ...     reason_detail="Symbol 'BAD$YM' contains $", raw_data={"symbol": "BAD$YM"},
     ...     source_locator="file://data/raw.csv", line_number=42,
     ... ), partition_key={"week_ending": "2025-12-26"})
-    >>> sink.write_batch([Reject("NORMALIZE", "NEGATIVE_VOLUME")] * 2, {"week_ending": "2025-12-26"})
+    >>> sink.write_batch([Reject("NORMALIZE", "NEGATIVE_VOLUME")] * 2, {"week_ending": "2025-12"})
     2
     >>> sink.count, sink.counts_by_reason()
     (3, {'INVALID_SYMBOL': 1, 'NEGATIVE_VOLUME': 2})
@@ -27,11 +27,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from spine.types import Connection, ValidationError, generate_ulid, utc_now
-
 from spine.ops import _json
 from spine.ops._db import OpsDb, read_text
 from spine.ops._partition import decode_partition_key, partition_key_and_hash
+from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = ["Reject", "RejectCount", "RejectSink", "StoredReject"]
 
@@ -171,7 +170,7 @@ class RejectSink:
         ordered by partition then count (highest first)."""
         d = self._db
         sql = (
-            f"SELECT partition_hash, partition_key, reason_code, COUNT(*) AS n FROM {_TABLE} "
+            f"SELECT partition_hash, partition_key, reason_code, COUNT(*) AS n FROM {_TABLE} "  # noqa: S608 - validated identifiers, bound values
             f"WHERE domain = {d.ph(0)}"
         )
         params: list[Any] = [self.domain]
@@ -181,10 +180,14 @@ class RejectSink:
         sql += " GROUP BY partition_hash, partition_key, reason_code"
         rows = d.query(sql, params)
         out = [
-            RejectCount(decode_partition_key(r["partition_key"]), str(r["reason_code"]), int(r["n"]))
+            RejectCount(
+                decode_partition_key(r["partition_key"]), str(r["reason_code"]), int(r["n"])
+            )
             for r in rows
         ]
-        return sorted(out, key=lambda c: (str(sorted(c.partition_key.items())), -c.count, c.reason_code))
+        return sorted(
+            out, key=lambda c: (str(sorted(c.partition_key.items())), -c.count, c.reason_code)
+        )
 
     def counts_by_reason(self, partition_key: Mapping[str, Any] | None = None) -> dict[str, int]:
         """``{reason_code: count}`` over the domain (or one partition)."""
@@ -217,7 +220,7 @@ class RejectSink:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValidationError(f"limit must be an int >= 1, got {limit!r}")
         sql = (
-            "SELECT id, partition_key, stage, reason_code, reason_detail, raw_json, "
+            "SELECT id, partition_key, stage, reason_code, reason_detail, raw_json, "  # noqa: S608 - validated identifiers, bound values
             "source_locator, line_number, execution_id, batch_id, created_at "
             f"FROM {_TABLE} WHERE {' AND '.join(clauses)} ORDER BY created_at, id "
             f"{d.dialect.limit_offset(limit)}"

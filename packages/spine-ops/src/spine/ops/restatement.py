@@ -58,6 +58,8 @@ from typing import Any
 
 from spine.db import Dialect
 from spine.db.schema import STR, TS, Column
+from spine.ops._db import OpsDb, ident
+from spine.ops.idempotency import LogicalKey
 from spine.types import (
     BiTemporalRecord,
     Connection,
@@ -66,9 +68,6 @@ from spine.types import (
     compute_hash,
     utc_now,
 )
-
-from spine.ops._db import OpsDb, ident
-from spine.ops.idempotency import LogicalKey
 
 __all__ = [
     "RestatementResult",
@@ -88,7 +87,7 @@ _RETRIES = 3
 _TICK = _dt.timedelta(microseconds=1)
 
 
-class _Conflict(Exception):
+class _ConflictError(Exception):
     """The key changed between the read and the close: roll back and retry."""
 
 
@@ -190,12 +189,14 @@ def restate(
     where = lk.where_clause(d.dialect)
     for _ in range(_RETRIES):
         current = d.query(
-            f"SELECT {hc} AS h, {SYSTEM_FROM} AS sf FROM {t} WHERE {where} AND {SYSTEM_TO} IS NULL",
+            f"SELECT {hc} AS h, {SYSTEM_FROM} AS sf FROM {t} WHERE {where} AND {SYSTEM_TO} IS NULL",  # noqa: S608 - validated identifiers, bound values
             lk.values(),
         )
         if sorted(str(r["h"]) for r in current) == new_hashes:
             return RestatementResult(False, 0, 0, None)
-        latest = max((ts for r in current if (ts := d.decode_ts(r["sf"])) is not None), default=None)
+        latest = max(
+            (ts for r in current if (ts := d.decode_ts(r["sf"])) is not None), default=None
+        )
         when = system_time or utc_now()
         if latest is not None and when <= latest:
             if system_time is not None:
@@ -208,17 +209,17 @@ def restate(
         try:
             with d.write():
                 closed = d.rowcount(
-                    f"UPDATE {t} SET {SYSTEM_TO} = {d.ph(0)} WHERE "
+                    f"UPDATE {t} SET {SYSTEM_TO} = {d.ph(0)} WHERE "  # noqa: S608 - validated identifiers, bound values
                     f"{lk.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL",
                     (stamp, *lk.values()),
                 )
                 if closed != len(current):  # another writer restated the key meanwhile
-                    raise _Conflict
+                    raise _ConflictError
                 for r in new_rows:
                     r[SYSTEM_FROM] = stamp
                     r[SYSTEM_TO] = None
                 inserted = d.insert_many(t, new_rows) if new_rows else 0
-        except _Conflict:
+        except _ConflictError:
             continue
         return RestatementResult(True, closed, inserted, when)
     raise ConstraintError(f"restatement of {lk!r} in {t} kept conflicting with other writers")
@@ -237,7 +238,7 @@ def _select(
     d = OpsDb(conn)
     cols = ", ".join(ident(c) for c in columns) if columns else "*"
     n = len(lk.values())
-    sql = f"SELECT {cols} FROM {t} WHERE {lk.where_clause(d.dialect)}"
+    sql = f"SELECT {cols} FROM {t} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
     if extra:
         sql += " AND " + extra.format(*[d.ph(n + i) for i in range(len(extra_params))])
     return d.query(sql, (*lk.values(), *extra_params))
@@ -255,9 +256,12 @@ def as_of(
     (``system_from <= t < system_to``, open ``system_to`` = still known)."""
     stamp = OpsDb(conn).encode_ts(system_time)
     return _select(
-        conn, table, key,
+        conn,
+        table,
+        key,
         f"{SYSTEM_FROM} <= {{0}} AND ({SYSTEM_TO} IS NULL OR {SYSTEM_TO} > {{1}})",
-        (stamp, stamp), columns,
+        (stamp, stamp),
+        columns,
     )
 
 

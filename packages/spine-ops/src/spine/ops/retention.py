@@ -38,9 +38,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from spine.types import Connection, ValidationError, utc_now
-
 from spine.ops._db import OpsDb, ident
+from spine.types import Connection, ValidationError, utc_now
 
 __all__ = [
     "RETENTION_TARGETS",
@@ -90,9 +89,7 @@ RETENTION_TARGETS: Mapping[str, RetentionTarget] = {
     "rejects": RetentionTarget("core_rejects", "created_at"),
     "quality": RetentionTarget("core_quality", "created_at"),
     "anomalies": RetentionTarget("core_anomalies", "created_at", require_not_null="resolved_at"),
-    "work_items": RetentionTarget(
-        "core_work_items", "created_at", keep_statuses=_ACTIVE_STATUSES
-    ),
+    "work_items": RetentionTarget("core_work_items", "created_at", keep_statuses=_ACTIVE_STATUSES),
     "dead_letters": RetentionTarget(
         "core_dead_letters", "created_at", require_not_null="resolved_at"
     ),
@@ -103,20 +100,21 @@ RETENTION_TARGETS: Mapping[str, RetentionTarget] = {
 
 
 def _target(table: str | RetentionTarget, ts_column: str | None) -> RetentionTarget:
+    found: RetentionTarget | None
     if isinstance(table, RetentionTarget):
-        target = table
+        found = table
     else:
-        target = RETENTION_TARGETS.get(table) if isinstance(table, str) else None
-        if target is None:
-            target = next((t for t in RETENTION_TARGETS.values() if t.table == table), None)
-        if target is None:
+        found = RETENTION_TARGETS.get(table) if isinstance(table, str) else None
+        if found is None:
+            found = next((t for t in RETENTION_TARGETS.values() if t.table == table), None)
+        if found is None:
             raise ValidationError(
                 f"no retention target {table!r}; known: "
                 f"{', '.join(sorted(RETENTION_TARGETS))} (or pass a RetentionTarget)"
             )
-    if ts_column is not None and ts_column != target.ts_column:
-        target = replace(target, ts_column=ident(ts_column))
-    return target
+    if ts_column is not None and ts_column != found.ts_column:
+        found = replace(found, ts_column=ident(ts_column))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,13 +208,14 @@ class RetentionConfig:
         """A copy with some tables' days changed (short or full table names)."""
         changes: dict[str, Any] = {}
         for name, value in days.items():
-            short = name if name in RETENTION_TARGETS else next(
-                (k for k, t in RETENTION_TARGETS.items() if t.table == name), None
+            short = (
+                name
+                if name in RETENTION_TARGETS
+                else next((k for k, t in RETENTION_TARGETS.items() if t.table == name), None)
             )
             if short is None:
-                raise ValidationError(
-                    f"unknown retention table {name!r}; known: {', '.join(sorted(RETENTION_TARGETS))}"
-                )
+                known = ", ".join(sorted(RETENTION_TARGETS))
+                raise ValidationError(f"unknown retention table {name!r}; known: {known}")
             changes[short] = value
         return replace(self, **changes)
 
@@ -251,9 +250,12 @@ def _delete_sql(db: OpsDb, t: RetentionTarget, batch_size: int) -> tuple[str, li
         where.append(f"{t.require_not_null} IS NOT NULL")
     cond = " AND ".join(where)
     if db.name == "mysql":
-        return f"DELETE FROM {table} WHERE {cond} ORDER BY {ts} {d.limit_offset(batch_size)}", params
+        return (
+            f"DELETE FROM {table} WHERE {cond} ORDER BY {ts} {d.limit_offset(batch_size)}",  # noqa: S608 - validated identifiers, bound values
+            params,
+        )
     return (
-        f"DELETE FROM {table} WHERE {idc} IN (SELECT {idc} FROM {table} WHERE {cond} "
+        f"DELETE FROM {table} WHERE {idc} IN (SELECT {idc} FROM {table} WHERE {cond} "  # noqa: S608 - validated identifiers, bound values
         f"ORDER BY {ts} {d.limit_offset(batch_size)})",
         params,
     )

@@ -67,9 +67,7 @@ class TagGroup:
         object.__setattr__(self, "tags", _clean_tags(self.tags))
 
     def __contains__(self, tag: object) -> bool:
-        return isinstance(tag, str) and tag.strip().casefold() in {
-            t.casefold() for t in self.tags
-        }
+        return isinstance(tag, str) and tag.strip().casefold() in {t.casefold() for t in self.tags}
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.tags)

@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from spine.types import ValidationError, generate_ulid, parse_iso, utc_now
-
 from spine.ops.errors import NotFoundError
+from spine.types import ValidationError, generate_ulid, parse_iso, utc_now
 
 __all__ = ["ContentSource", "ContentVersion", "VersionedContent"]
 
@@ -145,7 +144,12 @@ class VersionedContent:
     ) -> VersionedContent:
         """Start a history with version 1."""
         first = ContentVersion(
-            1, content, ContentSource(source), created_at or utc_now(), author, note,
+            1,
+            content,
+            ContentSource(source),
+            created_at or utc_now(),
+            author,
+            note,
             dict(metadata or {}),
         )
         return cls(content_id or generate_ulid(), [first])
@@ -164,8 +168,13 @@ class VersionedContent:
         if content == self.current.content:
             return self.current
         version = ContentVersion(
-            len(self._versions) + 1, content, ContentSource(source),
-            created_at or utc_now(), author, note, dict(metadata or {}),
+            len(self._versions) + 1,
+            content,
+            ContentSource(source),
+            created_at or utc_now(),
+            author,
+            note,
+            dict(metadata or {}),
         )
         self._versions.append(version)
         return version
@@ -198,8 +207,7 @@ class VersionedContent:
         """
         if isinstance(version, bool) or not 1 <= version <= len(self._versions):
             raise NotFoundError(
-                f"content {self.content_id} has versions 1..{len(self._versions)}, "
-                f"not {version!r}"
+                f"content {self.content_id} has versions 1..{len(self._versions)}, not {version!r}"
             )
         return self._versions[version - 1]
 

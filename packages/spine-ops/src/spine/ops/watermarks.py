@@ -41,11 +41,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, runtime_checkable
 
-from spine.types import Connection, IntegrityError, ValidationError, utc_now
-
 from spine.ops import _json
 from spine.ops._db import OpsDb
 from spine.ops._partition import canonical_partition_key
+from spine.types import Connection, IntegrityError, ValidationError, utc_now
 
 __all__ = [
     "DBWatermarkStore",
@@ -82,7 +81,9 @@ def _as_text(value: HighWater) -> str:
         if len(value) > 500:
             raise ValidationError("high_water text is limited to 500 chars")
         return value
-    raise ValidationError(f"high_water must be a non-empty str, number, date or datetime: {value!r}")
+    raise ValidationError(
+        f"high_water must be a non-empty str, number, date or datetime: {value!r}"
+    )
 
 
 def _instant(text: str) -> _dt.datetime | None:
@@ -116,7 +117,7 @@ def compare_high_water(a: str, b: str) -> int:
             x, y = ia, ib
         else:
             x, y = a, b
-    return (x > y) - (x < y)
+    return int(x > y) - int(x < y)
 
 
 def _partition_text(partition_key: str | Mapping[str, Any]) -> str:
@@ -255,7 +256,11 @@ class InMemoryWatermarkStore:
         pk, hw = _partition_text(partition_key), _as_text(high_water)
         with self._lock:
             current = self._data.get((domain, source, pk))
-            if current is not None and not force and compare_high_water(hw, current.high_water) <= 0:
+            if (
+                current is not None
+                and not force
+                and compare_high_water(hw, current.high_water) <= 0
+            ):
                 return False
             self._data[(domain, source, pk)] = Watermark(
                 domain, source, pk, hw, dict(metadata or {}), utc_now()
@@ -271,7 +276,8 @@ class InMemoryWatermarkStore:
     def list(self, domain: str, source: str | None = None) -> builtins.list[Watermark]:
         with self._lock:
             items = [
-                w for (d, s, _), w in self._data.items()
+                w
+                for (d, s, _), w in self._data.items()
                 if d == domain and (source is None or s == source)
             ]
         return sorted(items, key=lambda w: (w.source, w.partition_key))
@@ -288,7 +294,9 @@ class InMemoryWatermarkStore:
 
     def delete(self, domain: str, source: str, partition_key: str | Mapping[str, Any]) -> bool:
         with self._lock:
-            return self._data.pop((domain, source, _partition_text(partition_key)), None) is not None
+            return (
+                self._data.pop((domain, source, _partition_text(partition_key)), None) is not None
+            )
 
 
 class DBWatermarkStore:
@@ -330,19 +338,32 @@ class DBWatermarkStore:
         meta = _json.dumps(dict(metadata)) if metadata is not None else None
         for _ in range(self._RETRIES):
             current = self.get(domain, source, pk)
-            if current is not None and not force and compare_high_water(hw, current.high_water) <= 0:
+            if (
+                current is not None
+                and not force
+                and compare_high_water(hw, current.high_water) <= 0
+            ):
                 return False
             now = d.encode_ts(utc_now())
             try:
                 with d.write():
                     if current is None:
-                        d.insert_many(_TABLE, [{
-                            "domain": domain, "source": source, "partition_key": pk,
-                            "high_water": hw, "metadata_json": meta, "updated_at": now,
-                        }])
+                        d.insert_many(
+                            _TABLE,
+                            [
+                                {
+                                    "domain": domain,
+                                    "source": source,
+                                    "partition_key": pk,
+                                    "high_water": hw,
+                                    "metadata_json": meta,
+                                    "updated_at": now,
+                                }
+                            ],
+                        )
                         return True
                     n = d.rowcount(
-                        f"UPDATE {_TABLE} SET high_water = {d.ph(0)}, metadata_json = {d.ph(1)}, "
+                        f"UPDATE {_TABLE} SET high_water = {d.ph(0)}, metadata_json = {d.ph(1)}, "  # noqa: S608 - validated identifiers, bound values
                         f"updated_at = {d.ph(2)} WHERE {self._where_pk(3)} "
                         f"AND high_water = {d.ph(6)}",
                         (hw, meta, now, domain, source, pk, current.high_water),
@@ -360,7 +381,7 @@ class DBWatermarkStore:
     ) -> Watermark | None:
         d = self._db
         row = d.query_one(
-            "SELECT domain, source, partition_key, high_water, metadata_json, updated_at "
+            "SELECT domain, source, partition_key, high_water, metadata_json, updated_at "  # noqa: S608 - validated identifiers, bound values
             f"FROM {_TABLE} WHERE {self._where_pk()}",
             (domain, source, _partition_text(partition_key)),
         )
@@ -369,7 +390,7 @@ class DBWatermarkStore:
     def list(self, domain: str, source: str | None = None) -> builtins.list[Watermark]:
         d = self._db
         sql = (
-            "SELECT domain, source, partition_key, high_water, metadata_json, updated_at "
+            "SELECT domain, source, partition_key, high_water, metadata_json, updated_at "  # noqa: S608 - validated identifiers, bound values
             f"FROM {_TABLE} WHERE domain = {d.ph(0)}"
         )
         params: builtins.list[Any] = [domain]
@@ -393,7 +414,7 @@ class DBWatermarkStore:
         d = self._db
         with d.write():
             n = d.rowcount(
-                f"DELETE FROM {_TABLE} WHERE {self._where_pk()}",
+                f"DELETE FROM {_TABLE} WHERE {self._where_pk()}",  # noqa: S608 - validated identifiers, bound values
                 (domain, source, _partition_text(partition_key)),
             )
         return n > 0

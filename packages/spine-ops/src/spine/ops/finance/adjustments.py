@@ -110,15 +110,16 @@ class Adjustment:
         if ref <= 0 or amt < 0 or amt >= ref:
             raise ValidationError("need 0 <= amount < reference_price and reference_price > 0")
         return cls(
-            effective_date, (ref - amt) / ref, Decimal(1), AdjustmentType.CASH_DIVIDEND,
+            effective_date,
+            (ref - amt) / ref,
+            Decimal(1),
+            AdjustmentType.CASH_DIVIDEND,
             f"cash dividend {amt}",
         )
 
     def applies_to(self, observed_on: _dt.date, as_of: _dt.date | None = None) -> bool:
         """True when a value observed on ``observed_on`` must be adjusted, seen from ``as_of``."""
-        return observed_on < self.effective_date and (
-            as_of is None or self.effective_date <= as_of
-        )
+        return observed_on < self.effective_date and (as_of is None or self.effective_date <= as_of)
 
 
 class AdjustmentChain:

@@ -15,16 +15,16 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from spine.types import ValidationError, generate_ulid, utc_now
-
 from spine.ops._partition import canonical_partition_key, decode_partition_key
+from spine.types import ValidationError, generate_ulid, utc_now
 
 __all__ = ["CorrectionReason", "CorrectionRecord"]
 
@@ -104,7 +104,7 @@ class CorrectionRecord:
     corrected_by: str | None = None
     note: str | None = None
     source_ref: str | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.entity or not self.field:
@@ -135,8 +135,18 @@ class CorrectionRecord:
         """New record with a fresh ULID and ``corrected_at = utc_now()``."""
         canonical_partition_key(partition_key)  # a typed error for non-dict keys
         return cls(
-            generate_ulid(), entity, field, dict(partition_key), reason, old_value, new_value,
-            utc_now(), corrected_by, note, source_ref, dict(metadata or {}),
+            generate_ulid(),
+            entity,
+            field,
+            dict(partition_key),
+            reason,
+            old_value,
+            new_value,
+            utc_now(),
+            corrected_by,
+            note,
+            source_ref,
+            dict(metadata or {}),
         )
 
     @property
@@ -173,10 +183,16 @@ class CorrectionRecord:
         """Inverse of :meth:`to_dict`."""
         pk = data["partition_key"]
         return cls(
-            str(data["correction_id"]), str(data["entity"]), str(data["field"]),
+            str(data["correction_id"]),
+            str(data["entity"]),
+            str(data["field"]),
             decode_partition_key(pk) if isinstance(pk, str) else dict(pk),
-            CorrectionReason(data["reason"]), data.get("old_value"), data.get("new_value"),
+            CorrectionReason(data["reason"]),
+            data.get("old_value"),
+            data.get("new_value"),
             _dt.datetime.fromisoformat(str(data["corrected_at"])),
-            data.get("corrected_by"), data.get("note"), data.get("source_ref"),
+            data.get("corrected_by"),
+            data.get("note"),
+            data.get("source_ref"),
             dict(data.get("metadata") or {}),
         )

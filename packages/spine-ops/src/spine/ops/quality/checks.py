@@ -19,9 +19,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
-
-from spine.types import ValidationError
 
 from spine.ops.quality.framework import (
     QualityCategory,
@@ -29,6 +28,7 @@ from spine.ops.quality.framework import (
     QualityResult,
     QualityStatus,
 )
+from spine.types import ValidationError
 
 __all__ = [
     "null_rate_check",
@@ -136,7 +136,9 @@ def uniqueness_check(
             return QualityResult(
                 QualityStatus.FAIL,
                 f"{len(dupes)} duplicate keys on ({', '.join(cols)}), {extra} extra rows",
-                extra, 0, {"duplicate_keys": len(dupes), "sample": sample},
+                extra,
+                0,
+                {"duplicate_keys": len(dupes), "sample": sample},
             )
         return QualityResult(QualityStatus.PASS, f"({', '.join(cols)}) unique", 0, 0)
 
@@ -170,17 +172,13 @@ def value_range_check(
             v = r.get(column)
             if _is_null(v):
                 ok = allow_null
-            elif isinstance(v, bool) or not isinstance(v, int | float):
-                try:
-                    fv = float(v)
-                except (TypeError, ValueError):
-                    ok = False
-                else:
-                    ok = (min_value is None or fv >= min_value) and (
-                        max_value is None or fv <= max_value
-                    )
+            elif isinstance(v, bool) or not isinstance(v, int | float | Decimal):
+                ok = False  # strings, dates, booleans are not numbers
             else:
-                ok = (min_value is None or v >= min_value) and (max_value is None or v <= max_value)
+                fv = float(v)
+                ok = (min_value is None or fv >= min_value) and (
+                    max_value is None or fv <= max_value
+                )
             if not ok:
                 bad_count += 1
                 if len(bad) < _SAMPLE:
@@ -188,8 +186,11 @@ def value_range_check(
         expected = {"min": min_value, "max": max_value}
         if bad_count:
             return QualityResult(
-                QualityStatus.FAIL, f"{bad_count} {column} values out of range",
-                bad_count, expected, {"sample": bad},
+                QualityStatus.FAIL,
+                f"{bad_count} {column} values out of range",
+                bad_count,
+                expected,
+                {"sample": bad},
             )
         return QualityResult(QualityStatus.PASS, f"all {column} values in range", 0, expected)
 
@@ -216,7 +217,7 @@ def sum_to_check(
         rows = _rows(context, rows_key)
         sums: dict[tuple[Any, ...], float] = defaultdict(float)
         for r in rows:
-            v = r.get(column)
+            v: Any = r.get(column)
             sums[tuple(r.get(c) for c in groups_cols)] += 0.0 if _is_null(v) else float(v)
         if not rows:
             sums[()] = 0.0
@@ -227,7 +228,9 @@ def sum_to_check(
             return QualityResult(
                 QualityStatus.FAIL,
                 f"{len(off)} group(s) sum off {target} by more than {tolerance}",
-                worst, target, {"groups_off": len(off), "sample": sample},
+                worst,
+                target,
+                {"groups_off": len(off), "sample": sample},
             )
         actual = next(iter(sums.values())) if len(sums) == 1 else len(sums)
         return QualityResult(

@@ -16,7 +16,8 @@ Example:
     ...     return QualityResult(status, f"sum={total}", total, 100)
     >>> runner = QualityRunner(conn, domain="otc", execution_id="exec-1")
     >>> _ = runner.add(QualityCheck("share_sum", QualityCategory.BUSINESS_RULE, shares_sum))
-    >>> results = runner.run_all({"rows": [{"share": 60.0}, {"share": 40.0}]}, {"week": "2025-12-26"})
+    >>> ctx = {"rows": [{"share": 60.0}, {"share": 40.0}]}
+    >>> results = runner.run_all(ctx, {"week": "2025-12-26"})
     >>> results["share_sum"].status.value, runner.has_failures()
     ('PASS', False)
 """
@@ -29,12 +30,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from spine.types import Connection, ValidationError, generate_ulid, utc_now
-
 from spine.ops import _json
 from spine.ops._db import OpsDb
 from spine.ops._partition import partition_key_and_hash
 from spine.ops.errors import QualityGateError
+from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = [
     "QualityCategory",
@@ -129,7 +129,7 @@ class QualityCheck:
     def run(self, context: Mapping[str, Any]) -> QualityResult:
         """Run the check; an exception or a wrong return type becomes a FAIL result."""
         try:
-            result = self.check_fn(context)
+            result: object = self.check_fn(context)
         except Exception as exc:  # a broken check must not hide the others
             _log.warning("quality check %s raised %s", self.name, type(exc).__name__)
             return QualityResult(
