@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -137,7 +138,12 @@ def mask_url(url: str | None) -> str:
         return "<unparseable url>"
 
 
+_SCHEME_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:")
+
+
 def _looks_like_path(text: str) -> bool:
+    if _SCHEME_LIKE.match(text):  # "sqlite:x.db", "localhost:5432" (a drive letter "C:" passes)
+        return False
     return (
         text.startswith(("./", "../", "/", "~", ".\\"))
         or text.lower().endswith(_SQLITE_SUFFIXES)

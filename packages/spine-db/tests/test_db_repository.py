@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from spine.db import BaseRepository, create_connection, get_dialect
+from spine.db.testing import memory_connection
+from spine.types import IntegrityError, ValidationError
+
+
+@pytest.fixture
+def repo() -> BaseRepository:
+    r = BaseRepository(create_connection()[0])
+    r.execute("CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT, qty INTEGER)")
+    return r
+
+
+def test_dialect_is_inferred_or_given() -> None:
+    conn, _ = create_connection()
+    assert BaseRepository(conn).dialect.name == "sqlite"
+    raw = sqlite3.connect(":memory:")
+    assert BaseRepository(raw).conn.raw is raw
+    assert BaseRepository(raw, "sqlite").dialect is get_dialect("sqlite")
+    assert BaseRepository(raw, get_dialect("sqlite")).dialect.name == "sqlite"
+
+
+def test_placeholder_helpers() -> None:
+    repo = BaseRepository(create_connection()[0])
+    assert repo.ph() == "?"
+    assert repo.ph(3) == "?, ?, ?"
+    assert repo.ph_list(2) == ["?", "?"]
+    oracle = BaseRepository(sqlite3.connect(":memory:"), "oracle")
+    assert oracle.ph(2, start=1) == ":2, :3"
+    assert oracle.ph_list(2) == [":1", ":2"]
+    assert oracle.q("level") == '"LEVEL"'
+
+
+def test_query_returns_dicts_with_lower_case_keys(repo: BaseRepository) -> None:
+    repo.insert("trades", {"id": 1, "symbol": "AAPL", "qty": 10})
+    rows = repo.query("SELECT ID, Symbol AS SYMBOL, qty FROM trades")
+    assert rows == [{"id": 1, "symbol": "AAPL", "qty": 10}]
+    assert repo.query_one(f"SELECT symbol FROM trades WHERE id = {repo.ph()}", (1,)) == {
+        "symbol": "AAPL"
+    }
+    assert repo.query_one("SELECT symbol FROM trades WHERE id = 99") is None
+    assert repo.query_value("SELECT COUNT(*) FROM trades") == 1
+    assert repo.query_value("SELECT qty FROM trades WHERE id = 99") is None
+
+
+def test_insert_validates_names_and_binds_values(repo: BaseRepository) -> None:
+    repo.insert("trades", {"id": 1, "symbol": "x'); DROP TABLE trades; --", "qty": 1})
+    assert repo.query_value("SELECT symbol FROM trades") == "x'); DROP TABLE trades; --"
+    with pytest.raises(ValidationError):
+        repo.insert("trades; DROP TABLE trades", {"id": 2})
+    with pytest.raises(ValidationError):
+        repo.insert("trades", {"id = 1; --": 2})
+    with pytest.raises(ValidationError):
+        repo.insert("trades", {})
+
+
+def test_insert_many_uses_the_first_rows_columns(repo: BaseRepository) -> None:
+    rows = [{"id": i, "symbol": f"S{i}", "qty": i * 10} for i in range(1, 1001)]
+    assert repo.insert_many("trades", rows) == 1000
+    assert repo.insert_many("trades", []) == 0
+    assert repo.insert_many("trades", iter([{"id": 5000, "symbol": "G", "qty": 1}])) == 1
+    assert repo.insert_many("trades", [{"id": 5001}], chunk_size=1) == 1
+    assert repo.query_value("SELECT SUM(qty) FROM trades") == sum(r["qty"] for r in rows) + 1
+
+
+def test_insert_many_missing_key_is_a_validation_error(repo: BaseRepository) -> None:
+    with pytest.raises(ValidationError) as info:
+        repo.insert_many("trades", [{"id": 1, "symbol": "a"}, {"id": 2}])
+    assert "'symbol'" in str(info.value)
+
+
+def test_insert_many_duplicates_raise_integrity_error(repo: BaseRepository) -> None:
+    with pytest.raises(IntegrityError):
+        repo.insert_many("trades", [{"id": 1}, {"id": 1}])
+
+
+def test_upsert_inserts_updates_and_can_do_nothing() -> None:
+    conn = memory_connection()
+    repo = BaseRepository(conn)
+    d = repo.dialect
+    now = d.encode_timestamp(datetime(2025, 1, 1, tzinfo=UTC))
+    row = {
+        "domain": "otc",
+        "source": "finra",
+        "partition_key": "2025-01-03",
+        "high_water": "1",
+        "updated_at": now,
+    }
+    key = ["domain", "source", "partition_key"]
+    repo.upsert("core_watermarks", row, key)
+    repo.upsert("core_watermarks", {**row, "high_water": "2"}, key)
+    repo.upsert("core_watermarks", {**row, "high_water": "3"}, key, update_columns=[])
+    assert repo.query("SELECT high_water FROM core_watermarks") == [{"high_water": "2"}]
+
+
+def test_repository_transaction_and_commit(repo: BaseRepository) -> None:
+    def failing_block() -> None:
+        with repo.transaction():
+            repo.insert("trades", {"id": 1})
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        failing_block()
+    assert repo.query_value("SELECT COUNT(*) FROM trades") == 0
+    repo.insert("trades", {"id": 1})
+    repo.rollback()
+    assert repo.query_value("SELECT COUNT(*) FROM trades") == 0
+    repo.insert("trades", {"id": 1})
+    repo.commit()
+    assert repo.query_value("SELECT COUNT(*) FROM trades") == 1
