@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -126,3 +127,33 @@ def test_generation_is_thread_safe() -> None:
 
 def test_sequence_state_is_restored_after_fake_clock_tests() -> None:
     assert abs((ulid_timestamp(generate_ulid()) - datetime.now(UTC)).total_seconds()) < 5
+
+
+def _reference_encode(n: int) -> str:
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return "".join(alphabet[(n >> (5 * i)) & 31] for i in reversed(range(26)))
+
+
+@given(st.integers(min_value=0, max_value=(1 << 128) - 1))
+def test_encoding_matches_a_reference_crockford_encoder(n: int) -> None:
+    assert ulid_module._encode(n) == _reference_encode(n)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_does_not_repeat_parent_ulids() -> None:
+    generate_ulid()  # make sure the parent has buffered entropy and a sequence
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.close(read_fd)
+        os.write(write_fd, ",".join(generate_ulid() for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write_fd)
+    parent_ids = {generate_ulid() for _ in range(50)}
+    with os.fdopen(read_fd) as reader:
+        child_ids = set(reader.read().split(","))
+    os.waitpid(pid, 0)
+    assert len(child_ids) == 50
+    assert not parent_ids & child_ids
+    # The random parts differ too, not only the sequence position.
+    assert {i[10:] for i in parent_ids}.isdisjoint({i[10:] for i in child_ids})

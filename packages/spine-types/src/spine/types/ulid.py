@@ -3,7 +3,8 @@
 Layout: 48 bits of Unix time in milliseconds followed by 80 random bits. Within one
 millisecond (and if the clock steps backwards) the random part of the previous ULID is
 incremented instead of redrawn, so ULIDs from one process sort in generation order. Generation
-is thread-safe, and a forked child starts a fresh sequence.
+is thread-safe. Randomness comes from ``os.urandom`` read in small batches; a forked child
+discards the parent's buffer and sequence, so parent and child never share ULIDs.
 
 Example:
     >>> a, b = generate_ulid(), generate_ulid()
@@ -33,37 +34,70 @@ _DECODE = {c: i for i, c in enumerate(CROCKFORD_ALPHABET)} | {
 }
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LOW40 = (1 << 40) - 1
+_ENTROPY_CHUNK = 10 * 256  # random bytes fetched per os.urandom() call
+
 _lock = threading.Lock()
 _last_ms = -1
 _last_rand = 0
+_prefix_ms = -1
+_prefix = ""
+_entropy = b""
+_entropy_pos = 0
 
 
 def _reset_after_fork() -> None:
-    global _last_ms, _last_rand
+    global _last_ms, _last_rand, _entropy, _entropy_pos
     _last_ms = -1
     _last_rand = 0
+    _entropy = b""  # never share buffered randomness with the parent
+    _entropy_pos = 0
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
+def _random80() -> int:
+    """80 random bits from a buffered ``os.urandom`` (call with ``_lock`` held)."""
+    global _entropy, _entropy_pos
+    pos = _entropy_pos
+    if pos + 10 > len(_entropy):
+        _entropy = os.urandom(_ENTROPY_CHUNK)
+        pos = 0
+    _entropy_pos = pos + 10
+    return int.from_bytes(_entropy[pos : pos + 10], "big")
+
+
 def _encode(n: int) -> str:
+    """26-character Crockford base32 of a 128-bit integer."""
+    return _encode_time(n >> _RANDOM_BITS) + _encode_random(n & (_RANDOM_LIMIT - 1))
+
+
+def _encode_time(ms: int) -> str:
     p = _PAIRS
     return (
-        p[n >> 120]
-        + p[(n >> 110) & 1023]
-        + p[(n >> 100) & 1023]
-        + p[(n >> 90) & 1023]
-        + p[(n >> 80) & 1023]
-        + p[(n >> 70) & 1023]
-        + p[(n >> 60) & 1023]
-        + p[(n >> 50) & 1023]
-        + p[(n >> 40) & 1023]
-        + p[(n >> 30) & 1023]
-        + p[(n >> 20) & 1023]
-        + p[(n >> 10) & 1023]
-        + p[n & 1023]
+        p[ms >> 40]
+        + p[(ms >> 30) & 1023]
+        + p[(ms >> 20) & 1023]
+        + p[(ms >> 10) & 1023]
+        + p[ms & 1023]
+    )
+
+
+def _encode_random(rand: int) -> str:
+    p = _PAIRS
+    hi = rand >> 40
+    lo = rand & _LOW40
+    return (
+        p[hi >> 30]
+        + p[(hi >> 20) & 1023]
+        + p[(hi >> 10) & 1023]
+        + p[hi & 1023]
+        + p[lo >> 30]
+        + p[(lo >> 20) & 1023]
+        + p[(lo >> 10) & 1023]
+        + p[lo & 1023]
     )
 
 
@@ -77,24 +111,28 @@ def generate_ulid() -> str:
         >>> ids == sorted(ids) and len(set(ids)) == 1000
         True
     """
-    global _last_ms, _last_rand
+    global _last_ms, _last_rand, _prefix_ms, _prefix
     now_ms = time.time_ns() // 1_000_000
     with _lock:
         if now_ms > _last_ms:
-            rand = int.from_bytes(os.urandom(10), "big")
             ms = now_ms
+            rand = _random80()
         else:
             # Same millisecond (or the clock went back): continue the previous sequence.
             ms = _last_ms
             rand = _last_rand + 1
             if rand >= _RANDOM_LIMIT:
                 ms += 1
-                rand = int.from_bytes(os.urandom(10), "big") >> 1
+                rand = _random80() >> 1
         _last_ms = ms
         _last_rand = rand
-    if ms > _MAX_TIMESTAMP:  # pragma: no cover - year 10889
-        raise ValidationError("ULID timestamp overflow")
-    return _encode((ms << _RANDOM_BITS) | rand)
+        if ms != _prefix_ms:
+            if ms > _MAX_TIMESTAMP:  # pragma: no cover - year 10889
+                raise ValidationError("ULID timestamp overflow")
+            _prefix_ms = ms
+            _prefix = _encode_time(ms)
+        prefix = _prefix
+    return prefix + _encode_random(rand)
 
 
 def is_valid_ulid(value: object) -> bool:
