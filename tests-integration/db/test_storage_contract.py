@@ -20,6 +20,7 @@ from spine.db import (
     MigrationChecksumError,
     MigrationRunner,
     SpineConnection,
+    claim_rows,
     claim_transaction,
     create_connection,
     create_core_tables,
@@ -94,10 +95,9 @@ def fill_queue(conn: SpineConnection, n: int) -> None:
 
 def claim(conn: SpineConnection, owner: str, n: int = 1) -> list[int]:
     """Claim up to ``n`` unowned queue rows for ``owner`` (committed)."""
-    d = conn.dialect
     with claim_transaction(conn) as c:
-        sql = d.select_for_claim("spine_t_queue", ["id"], "owner IS NULL", "id", n)
-        ids = [int(r[0]) for r in c.execute(sql).fetchmany(n)]
+        rows = claim_rows(c, "spine_t_queue", ["id"], "owner IS NULL", "id", n)
+        ids = [int(r[0]) for r in rows]
         for id_ in ids:
             c.execute(
                 f"UPDATE spine_t_queue SET owner = {ph(c, 0)} WHERE id = {ph(c, 1)}", (owner, id_)
@@ -257,15 +257,12 @@ class TestStorageContract:
             pytest.skip("SQLite serialises writers (claim_transaction); covered below")
         fill_queue(db, 5)
         a, b = db_factory(), db_factory()
-        d = db.dialect
-        sql = d.select_for_claim("spine_t_queue", ["id"], "owner IS NULL", "id", 1)
+        args = ("spine_t_queue", ["id"], "owner IS NULL", "id", 1)
         a.begin()
-        held = a.execute(sql).fetchmany(1)
-        assert held == [(0,)]
+        assert claim_rows(a, *args) == [(0,)]
         start = time.monotonic()
-        other = b.execute(sql).fetchmany(1)
+        assert claim_rows(b, *args) == [(1,)]
         assert time.monotonic() - start < 5  # skipped, not waited for
-        assert other == [(1,)]
         a.rollback()
         b.rollback()
 

@@ -82,7 +82,7 @@ from spine.db.schema import (
     table_exists,
 )
 from spine.db.storage import Database, SpineStorage
-from spine.db.transaction import claim_transaction, transaction
+from spine.db.transaction import claim_rows, claim_transaction, transaction
 from spine.db.url import DatabaseURL, mask_url, parse_url
 
 __all__ = [
@@ -122,6 +122,7 @@ __all__ = [
     "acquire",
     "adapter_registry",
     "canonical_json",
+    "claim_rows",
     "claim_transaction",
     "close_pool",
     "create_connection",

@@ -27,13 +27,13 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from spine.db.connection import SpineConnection, as_spine_connection
+from spine.db.connection import Params, SpineConnection, as_spine_connection
 
-__all__ = ["claim_transaction", "transaction"]
+__all__ = ["claim_rows", "claim_transaction", "transaction"]
 
 
 @contextmanager
@@ -110,3 +110,43 @@ def claim_transaction(conn: Any) -> Iterator[SpineConnection]:
     """
     with transaction(conn, immediate=True) as sc:
         yield sc
+
+
+def claim_rows(
+    conn: SpineConnection,
+    table: str,
+    columns: Sequence[str],
+    where: str,
+    order_by: str,
+    limit: int,
+    params: Params = (),
+) -> list[tuple[Any, ...]]:
+    """Select and lock up to ``limit`` claimable rows; call inside :func:`claim_transaction`.
+
+    Renders ``dialect.select_for_claim(...)`` and fetches at most ``limit`` rows with a cursor
+    sized to ``limit`` (on Oracle, where ``FOR UPDATE SKIP LOCKED`` locks rows as they are
+    fetched, this keeps the driver from prefetching - and locking - more rows than claimed).
+    Update the returned rows before the transaction commits.
+
+    Example:
+        >>> from spine.db import create_connection
+        >>> conn, _ = create_connection()
+        >>> _ = conn.execute("CREATE TABLE q (id INTEGER, owner TEXT)")
+        >>> _ = conn.executemany("INSERT INTO q VALUES (?, NULL)", [(1,), (2,), (3,)])
+        >>> conn.commit()
+        >>> with claim_transaction(conn) as c:
+        ...     rows = claim_rows(c, "q", ["id"], "owner IS NULL", "id", 2)
+        ...     _ = c.executemany("UPDATE q SET owner = 'me' WHERE id = ?", rows)
+        >>> rows
+        [(1,), (2,)]
+    """
+    sql = conn.dialect.select_for_claim(table, columns, where, order_by, limit)
+    cur = conn.cursor()
+    raw = cur.raw
+    raw.arraysize = max(1, limit)
+    if hasattr(raw, "prefetchrows"):  # python-oracledb
+        raw.prefetchrows = max(1, limit)
+    try:
+        return cur.execute(sql, params).fetchmany(limit)
+    finally:
+        cur.close()
