@@ -13,7 +13,8 @@ is written into the source tree). The median of two measures is reported:
 
 * ``importtime``: the cumulative microseconds ``python -X importtime`` attributes to the
   package's own import (everything it pulls in, nothing the interpreter loads at startup);
-* ``wall``: wall-clock of ``python -c "import pkg"`` minus wall-clock of ``python -c "pass"``.
+* ``wall``: wall-clock of ``python -c "import pkg"`` minus wall-clock of ``python -c "pass"``
+  measured right before it (median of the paired differences; noisy on a busy machine).
 
 Throughput figures are the best of ``--repeat`` timed loops (interleaved with the peer's
 loops), each against its peer:
@@ -91,9 +92,7 @@ def _wall_ms(code: str) -> float | None:
 
 
 def measure_imports(runs: int) -> list[dict[str, Any]]:
-    baseline = statistics.median(
-        w for w in (_wall_ms("pass") for _ in range(runs)) if w is not None
-    )
+    bare_all: list[float] = []
     results: list[dict[str, Any]] = []
     for module in PACKAGES:
         probe = _run(["-c", f"import {module}"])  # also warms the bytecode cache
@@ -101,16 +100,27 @@ def measure_imports(runs: int) -> list[dict[str, Any]]:
             last = (probe.stderr.strip().splitlines() or ["?"])[-1]
             results.append({"module": module, "error": last})
             continue
-        cumulative = [c for c in (_importtime_us(module) for _ in range(runs)) if c is not None]
-        walls = [w for w in (_wall_ms(f"import {module}") for _ in range(runs)) if w is not None]
+        cumulative: list[int] = []
+        deltas: list[float] = []
+        for _ in range(runs):
+            c = _importtime_us(module)
+            if c is not None:
+                cumulative.append(c)
+            # Pair each timed import with a bare interpreter start measured right next to it.
+            bare = _wall_ms("pass")
+            wall = _wall_ms(f"import {module}")
+            if bare is not None and wall is not None:
+                bare_all.append(bare)
+                deltas.append(wall - bare)
         results.append(
             {
                 "module": module,
                 "importtime_ms": statistics.median(cumulative) / 1000 if cumulative else None,
-                "wall_ms": max(statistics.median(walls) - baseline, 0.0) if walls else None,
+                "wall_ms": statistics.median(deltas) if deltas else None,
             }
         )
-    return [{"module": "(bare interpreter)", "wall_total_ms": baseline}, *results]
+    bare_ms = statistics.median(bare_all) if bare_all else float("nan")
+    return [{"module": "(bare interpreter)", "wall_total_ms": bare_ms}, *results]
 
 
 def best_rates(fns: dict[str, Callable[[], object]], n: int, repeat: int) -> dict[str, float]:
