@@ -32,7 +32,10 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
 
 from spine.types.errors import ConfigError, InvalidConfigError
 
@@ -315,7 +318,7 @@ class FeatureFlags:
         cls.registry.clear_override(name)
 
     @classmethod
-    def override(cls, name: str, value: FlagValue) -> Any:
+    def override(cls, name: str, value: FlagValue) -> AbstractContextManager[None]:
         """See :meth:`FlagRegistry.override` (a context manager)."""
         return cls.registry.override(name, value)
 
