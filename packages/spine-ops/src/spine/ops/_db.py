@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -157,6 +157,12 @@ class OpsDb:
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         with self.reading():
             return self.repo.query_one(sql, tuple(params))
+
+    def insert_tuples(
+        self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+    ) -> int:
+        """Bulk insert of tuples in ``columns`` order (``COPY`` on PostgreSQL)."""
+        return self.conn.insert_rows(table, columns, rows)
 
     def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
         if not rows:

@@ -43,12 +43,20 @@ import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Protocol, cast
 
 from spine.db import Dialect
 from spine.ops._db import OpsDb, ident
 from spine.ops._partition import _scalar, canonical_partition_key
-from spine.types import Connection, ValidationError, compute_hash, generate_ulid
+from spine.types import (
+    Connection,
+    IntegrityError,
+    ValidationError,
+    compute_hash,
+    generate_ulid,
+)
 
 __all__ = [
     "IdempotencyHelper",
@@ -65,6 +73,32 @@ _IN_CHUNK = 500
 
 _SMALL_BATCH = 200
 """Batches up to this size use a look-up + insert instead of a staging table."""
+
+
+def _getter(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """``row -> tuple of row[c]`` for ``columns`` (always a tuple, even for one column)."""
+    if not columns:
+        return lambda row: ()
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda row: (row[only],)
+    return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], itemgetter(*columns))
+
+
+def _missing(row: object, columns: Sequence[str], index: int) -> ValidationError:
+    if not isinstance(row, Mapping):
+        return ValidationError(f"row {index} is a {type(row).__name__}, expected a dict")
+    lacking = [c for c in columns if c not in row]
+    return ValidationError(f"row {index} lacks column(s) {lacking}")
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if a is b or a == b:
+        return True
+    try:
+        return bool(_scalar(a) == _scalar(b))
+    except ValidationError:
+        return False
 
 
 class IdempotencyLevel(StrEnum):
@@ -157,13 +191,17 @@ class LogicalKey:
 
     def matches(self, row: Mapping[str, Any]) -> bool:
         """True when ``row`` has every part's value (date-likes compared by ISO text)."""
+        return all(
+            name in row and _same_value(row[name], value) for name, value in self._parts.items()
+        )
+
+    def conflicts(self, row: Mapping[str, Any]) -> str | None:
+        """Name of the first part that ``row`` carries with a different value, else ``None``
+        (missing parts do not conflict)."""
         for name, value in self._parts.items():
-            if name not in row:
-                return False
-            got = row[name]
-            if got is not value and got != value and _scalar(got) != _scalar(value):
-                return False
-        return True
+            if name in row and not _same_value(row[name], value):
+                return name
+        return None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LogicalKey):
@@ -388,45 +426,67 @@ class IdempotencyHelper:
                 ``compute_hash`` cannot hash.
         """
         t, hc = ident(table), ident(hash_column)
-        keys = [ident(c) for c in natural_key] if natural_key is not None else None
         if isinstance(natural_key, str):
             raise ValidationError("natural_key must be a list of column names, not a str")
+        keys = [ident(c) for c in natural_key] if natural_key is not None else None
+        if keys is not None and not keys:
+            raise ValidationError("natural_key needs at least one column")
         batch: dict[str, tuple[Any, ...]] = {}
         total = 0
-        columns: list[str] | None = None
-        for row in rows:
+        columns: list[str] = []
+        it = iter(rows)
+        first = next(it, None)
+        if first is None:
+            return IngestResult(0, 0, 0, 0)
+        columns = [ident(c) for c in first if c != hc]
+        key_of = _getter(keys if keys is not None else [hc])
+        values_of = _getter(columns)
+        hash_fn = compute_hash
+        for row in chain((first,), it):
             total += 1
-            if columns is None:
-                columns = [ident(c) for c in row if c != hc]
-                columns.append(hc)
-            h = self._row_hash(row, hc, keys)
+            try:
+                kv = key_of(row)
+            except (KeyError, TypeError):
+                raise _missing(row, keys or [hc], total - 1) from None
+            if keys is not None:
+                h = hash_fn(*kv)
+            else:
+                h = kv[0]
+                if not isinstance(h, str) or not h:
+                    raise ValidationError(
+                        f"row {total - 1} has no {hc!r} value; pass natural_key to compute it"
+                    )
             if h not in batch:
-                batch[h] = (*[row.get(c) for c in columns[:-1]], h)
-        if not batch or columns is None:
-            return IngestResult(total, 0, total, 0)
+                try:
+                    batch[h] = (*values_of(row), h)
+                except KeyError:  # a sparse row: missing columns are NULL
+                    batch[h] = (*[row.get(c) for c in columns], h)
+        columns.append(hc)
         in_batch_dupes = total - len(batch)
         if len(batch) > _SMALL_BATCH and self._db.name in ("sqlite", "postgresql", "mysql"):
             self._hash_is_unique(t, hc)  # catalog look-up outside the write transaction
-        inserted = self._db.write_retrying(lambda: self._insert_new_rows(t, hc, columns, batch))
+        try:
+            inserted = self._db.write_retrying(
+                lambda: self._insert_new_rows(t, hc, columns, batch, race_safe=False)
+            )
+        except IntegrityError:
+            # a concurrent ingest stored one of our hashes between the anti-join and the
+            # insert: run again with the conflict-tolerant statement (unique index only)
+            if not self._hash_is_unique(t, hc):
+                raise
+            inserted = self._db.write_retrying(
+                lambda: self._insert_new_rows(t, hc, columns, batch, race_safe=True)
+            )
         return IngestResult(total, inserted, total - inserted, in_batch_dupes)
 
-    @staticmethod
-    def _row_hash(row: Mapping[str, Any], hash_column: str, keys: list[str] | None) -> str:
-        if keys is None:
-            h = row.get(hash_column)
-            if not isinstance(h, str) or not h:
-                raise ValidationError(
-                    f"row has no {hash_column!r} value; pass natural_key to compute it"
-                )
-            return h
-        try:
-            return compute_hash(*[row[c] for c in keys])
-        except KeyError:
-            missing = [c for c in keys if c not in row]
-            raise ValidationError(f"row lacks natural-key column(s) {missing}") from None
-
     def _insert_new_rows(
-        self, table: str, hash_column: str, columns: list[str], batch: dict[str, tuple[Any, ...]]
+        self,
+        table: str,
+        hash_column: str,
+        columns: list[str],
+        batch: dict[str, tuple[Any, ...]],
+        *,
+        race_safe: bool,
     ) -> int:
         d = self._db
         if len(batch) <= _SMALL_BATCH or d.name not in ("sqlite", "postgresql", "mysql"):
@@ -438,18 +498,16 @@ class IdempotencyHelper:
                 f"INSERT INTO {table} ({col_list}) VALUES ({d.phs(len(columns))}) "  # noqa: S608 - validated identifiers, bound values
                 f"ON CONFLICT ({hash_column}) DO NOTHING"
             )
-            cur = d.conn.executemany(sql, list(batch.values()))
-            return max(int(getattr(cur, "rowcount", 0) or 0), 0)
-        return self._insert_by_staging(table, hash_column, columns, batch, unique)
+            cur = d.conn.executemany(sql, batch.values())
+            return max(int(cur.rowcount or 0), 0)
+        return self._insert_by_staging(table, hash_column, columns, batch, unique and race_safe)
 
     def _insert_by_lookup(
         self, table: str, hash_column: str, columns: list[str], batch: dict[str, tuple[Any, ...]]
     ) -> int:
         existing = self.existing_among(table, hash_column, batch.keys())
-        new_rows = [
-            dict(zip(columns, v, strict=True)) for h, v in batch.items() if h not in existing
-        ]
-        return self._db.insert_many(table, new_rows)
+        new_rows = [v for h, v in batch.items() if h not in existing]
+        return self._db.insert_tuples(table, columns, new_rows)
 
     def _insert_by_staging(
         self,
@@ -457,7 +515,7 @@ class IdempotencyHelper:
         hash_column: str,
         columns: list[str],
         batch: dict[str, tuple[Any, ...]],
-        unique: bool,
+        on_conflict: bool,
     ) -> int:
         d = self._db
         stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
@@ -465,7 +523,7 @@ class IdempotencyHelper:
         temp = "TEMPORARY" if d.name == "mysql" else "TEMP"
         d.execute(f"CREATE {temp} TABLE {stage} AS SELECT {col_list} FROM {table} WHERE 1 = 0")  # noqa: S608 - validated identifiers, bound values
         try:
-            d.insert_many(stage, [dict(zip(columns, v, strict=True)) for v in batch.values()])
+            d.insert_tuples(stage, columns, batch.values())
             select = ", ".join(f"s.{c}" for c in columns)
             if d.name == "mysql":
                 # ORDER BY the hash: concurrent ingests lock index entries in the same order
@@ -474,7 +532,7 @@ class IdempotencyHelper:
                     f"LEFT JOIN {table} t ON t.{hash_column} = s.{hash_column} "
                     f"WHERE t.{hash_column} IS NULL ORDER BY s.{hash_column}"
                 )
-                if unique:  # a concurrent ingest inserted the same hash: no-op, not an error
+                if on_conflict:  # a concurrent ingest inserted the same hash: a no-op
                     sql += f" ON DUPLICATE KEY UPDATE {table}.{hash_column} = {table}.{hash_column}"
             else:
                 sql = (
@@ -482,8 +540,8 @@ class IdempotencyHelper:
                     f"WHERE NOT EXISTS (SELECT 1 FROM {table} t "
                     f"WHERE t.{hash_column} = s.{hash_column})"
                 )
-                if unique:  # race-free with concurrent ingests (the WHERE also keeps
-                    # SQLite's INSERT ... SELECT ... ON CONFLICT unambiguous)
+                if on_conflict:  # the WHERE also keeps SQLite's INSERT ... SELECT ... ON
+                    # CONFLICT unambiguous
                     sql += f" ON CONFLICT ({hash_column}) DO NOTHING"
             return d.rowcount(sql)
         finally:
@@ -507,23 +565,34 @@ class IdempotencyHelper:
         t = ident(table)
         lk = LogicalKey.coerce(key)
         key_dict = lk.as_dict()
-        prepared: list[dict[str, Any]] = []
-        for i, row in enumerate(rows):
-            out = dict(row)
-            for col, value in key_dict.items():
-                if col not in out:
-                    out[col] = value
-                elif not lk.matches({col: out[col]}):
-                    raise ValidationError(
-                        f"row {i} has {col}={out[col]!r}, outside the key being replaced "
-                        f"({col}={value!r})"
-                    )
-            prepared.append(out)
+        it = iter(rows)
+        first = next(it, None)
+        prepared: list[tuple[Any, ...]] = []
+        columns: list[str] = []
+        if first is not None:
+            row_cols = [ident(c) for c in first]
+            checks = [(c, v) for c, v in key_dict.items() if c in first]
+            fill_cols = [c for c in key_dict if c not in first]
+            fill = tuple(key_dict[c] for c in fill_cols)
+            columns = row_cols + fill_cols
+            values_of = _getter(row_cols)
+            for i, row in enumerate(chain((first,), it)):
+                for col, value in checks:
+                    got = row.get(col, value)
+                    if got is not value and got != value and not _same_value(got, value):
+                        raise ValidationError(
+                            f"row {i} has {col}={got!r}, outside the key being replaced "
+                            f"({col}={value!r})"
+                        )
+                try:
+                    prepared.append((*values_of(row), *fill))
+                except KeyError:
+                    raise _missing(row, row_cols, i) from None
         d = self._db
         sql = f"DELETE FROM {t} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
         with d.write():
             deleted = d.rowcount(sql, lk.values())
-            inserted = d.insert_many(t, prepared)
+            inserted = d.insert_tuples(t, columns, prepared) if prepared else 0
         return ReplaceResult(deleted, inserted)
 
 

@@ -143,13 +143,13 @@ def _prepare(
         r = {k: v for k, v in row.items() if k not in _SYSTEM_COLUMNS and k != hash_column}
         for col in r:
             ident(col)
+        bad = key.conflicts(r)
+        if bad is not None:
+            raise ValidationError(
+                f"row {i} has {bad}={r[bad]!r}, outside the key being restated ({key_dict[bad]!r})"
+            )
         for col, value in key_dict.items():
-            if col not in r:
-                r[col] = value
-            elif not key.matches({col: r[col]}):
-                raise ValidationError(
-                    f"row {i} has {col}={r[col]!r}, outside the key being restated ({value!r})"
-                )
+            r.setdefault(col, value)
         r[hash_column] = _content_hash(r, hash_column)
         out.append(r)
     return out
