@@ -317,7 +317,7 @@ class SpineConnection:
         self,
         table: str,
         columns: Sequence[str],
-        rows: Iterable[tuple[Any, ...]],
+        rows: Iterable[Sequence[Any]],
         *,
         chunk_size: int | None = None,
     ) -> int:

@@ -121,35 +121,55 @@ class BaseRepository:
     def insert_many(
         self,
         table: str,
-        rows: Iterable[Mapping[str, Any]],
+        rows: Iterable[Mapping[str, Any]] | Iterable[Sequence[Any]],
         *,
+        columns: Sequence[str] | None = None,
         chunk_size: int | None = None,
     ) -> int:
         """Insert many rows fast; returns how many were inserted.
 
-        The columns are those of the first row; every row must have them (extra keys in later
-        rows are ignored). Uses ``COPY`` on PostgreSQL and batched ``executemany`` elsewhere
-        (MySQL's driver rewrites it into multi-row ``VALUES``). Does not commit: wrap it in
-        :func:`spine.db.transaction` for all-or-nothing loads.
+        Rows are mappings whose keys are the columns of the first row (every row must have
+        them; extra keys in later rows are ignored), or - with ``columns=`` - sequences in
+        that column order (the fastest path: no per-row conversion). Uses ``COPY`` on
+        PostgreSQL and batched ``executemany`` elsewhere (MySQL's driver rewrites it into
+        multi-row ``VALUES``). Names are validated once per call, not per row. Does not
+        commit: wrap it in :func:`spine.db.transaction` for all-or-nothing loads.
+
+        Example:
+            >>> from spine.db import create_connection
+            >>> repo = BaseRepository(create_connection()[0])
+            >>> _ = repo.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+            >>> repo.insert_many("t", [(1, "x"), (2, "y")], columns=["a", "b"])
+            2
         """
-        iterator: Iterator[Mapping[str, Any]] = iter(rows)
+        if columns is not None:
+            if not columns:
+                raise ValidationError(f"insert_many into {table!r}: columns is empty")
+            seqs: Iterable[Sequence[Any]] = rows  # type: ignore[assignment]
+            return self.conn.insert_rows(table, tuple(columns), seqs, chunk_size=chunk_size)
+        iterator: Iterator[Mapping[str, Any]] = iter(rows)  # type: ignore[arg-type]
         first = next(iterator, None)
         if first is None:
             return 0
-        columns = tuple(first)
-        if not columns:
+        if not isinstance(first, Mapping):
+            raise ValidationError(
+                f"insert_many into {table!r}: rows are {type(first).__name__}, not mappings; "
+                "pass columns=[...] for sequences"
+            )
+        names = tuple(first)
+        if not names:
             raise ValidationError(f"insert_many into {table!r}: rows have no columns")
-        if len(columns) == 1:
-            only = columns[0]
+        if len(names) == 1:
+            only = names[0]
             tuples: Iterable[tuple[Any, ...]] = ((r[only],) for r in chain((first,), iterator))
         else:
-            tuples = map(itemgetter(*columns), chain((first,), iterator))
+            tuples = map(itemgetter(*names), chain((first,), iterator))
         try:
-            return self.conn.insert_rows(table, columns, tuples, chunk_size=chunk_size)
+            return self.conn.insert_rows(table, names, tuples, chunk_size=chunk_size)
         except KeyError as exc:
             raise ValidationError(
                 f"insert_many into {table!r}: a row lacks column {exc.args[0]!r} "
-                f"(columns come from the first row: {', '.join(columns)})"
+                f"(columns come from the first row: {', '.join(names)})"
             ) from exc
 
     def upsert(

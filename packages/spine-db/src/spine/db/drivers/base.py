@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from itertools import islice
 from types import ModuleType
@@ -149,7 +149,7 @@ class Driver:
         insert_sql: str,
         table_sql: str,
         columns_sql: str,
-        rows: Iterable[tuple[Any, ...]],
+        rows: Iterable[Sequence[Any]],
         chunk_size: int | None,
     ) -> int:
         """Insert ``rows`` (tuples in column order); returns how many were sent.

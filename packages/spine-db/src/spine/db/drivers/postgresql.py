@@ -10,7 +10,7 @@ URL query string; ``prepare_threshold`` is passed to psycopg.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
@@ -122,7 +122,7 @@ class PostgreSQLDriver(Driver):
         insert_sql: str,
         table_sql: str,
         columns_sql: str,
-        rows: Iterable[tuple[Any, ...]],
+        rows: Iterable[Sequence[Any]],
         chunk_size: int | None,
     ) -> int:
         """``COPY table (cols) FROM STDIN`` with ``write_row`` (psycopg adapts each value)."""

@@ -13,7 +13,7 @@ handed between threads, one at a time), ``foreign_keys`` (default ``True``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
@@ -99,7 +99,7 @@ class SQLiteDriver(Driver):
         insert_sql: str,
         table_sql: str,
         columns_sql: str,
-        rows: Iterable[tuple[Any, ...]],
+        rows: Iterable[Sequence[Any]],
         chunk_size: int | None,
     ) -> int:
         if chunk_size is not None:
