@@ -227,3 +227,26 @@ def test_injection_attempts_in_identifiers_are_rejected(
     with pytest.raises(ValidationError):
         call(IdempotencyHelper(ops_db))
     assert _count(ops_db, table) == 1
+
+
+RESERVED = Table(
+    "ops_reserved",
+    columns=(Column("date", STR(10)), Column("value", BIGINT), Column("record_hash", STR(64))),
+    indexes=(Index("ux_ops_reserved_h", ("record_hash",), unique=True),),
+)
+
+
+@pytest.mark.parametrize("size", [5, 600], ids=["small-batch", "staged-batch"])
+def test_reserved_word_columns_are_quoted(
+    ops_db: Any, make_table: Callable[[Table], str], size: int
+) -> None:
+    table = make_table(RESERVED)
+    rows = [{"date": "2025-12-26", "value": i} for i in range(size)]
+    helper = IdempotencyHelper(ops_db)
+    assert helper.insert_new(table, rows, natural_key=["date", "value"]).inserted == size
+    assert helper.insert_new(table, rows, natural_key=["date", "value"]).inserted == 0
+    res = replace_l3(ops_db, table, {"date": "2025-12-26"}, [{"value": 1, "record_hash": "x"}])
+    assert (res.deleted, res.inserted) == (size, 1)
+    assert helper.delete_for_key(table, LogicalKey(date="2025-12-26", value=1)) == 1
+    ops_db.commit()
+    assert _count(ops_db, table) == 0

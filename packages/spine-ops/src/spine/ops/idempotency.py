@@ -166,14 +166,17 @@ class LogicalKey:
         return tuple(self._parts)
 
     def where_clause(self, dialect: Dialect | None = None, *, start: int = 0) -> str:
-        """``"a = ? AND b = ?"``; with a dialect, its placeholders (numbered from ``start``)."""
+        """``"a = ? AND b = ?"``; with a dialect, its placeholders (numbered from ``start``) and
+        its identifier quoting (reserved words quoted)."""
         out: list[str] = []
         i = start
         for name, value in self._parts.items():
             if value is None:
-                out.append(f"{name} IS NULL")
+                out.append(f"{dialect.quote(name) if dialect is not None else name} IS NULL")
+            elif dialect is not None:
+                out.append(f"{dialect.quote(name)} = {dialect.placeholder(i)}")
             else:
-                out.append(f"{name} = {dialect.placeholder(i) if dialect is not None else '?'}")
+                out.append(f"{name} = ?")
                 i += 1
         return " AND ".join(out)
 
@@ -265,7 +268,7 @@ class IdempotencyHelper:
     # -- look-ups --------------------------------------------------------------------------
     def hash_exists(self, table: str, hash_column: str, hash_value: str) -> bool:
         """True when ``table`` has a row with ``hash_column = hash_value``."""
-        t, c = ident(table), ident(hash_column)
+        t, c = self._db.q(table), self._db.q(hash_column)
         sql = f"SELECT 1 AS found FROM {t} WHERE {c} = {self._db.ph()}"  # noqa: S608 - validated identifiers, bound values
         return self._db.query_one(sql, (hash_value,)) is not None
 
@@ -276,7 +279,7 @@ class IdempotencyHelper:
         key_filter: LogicalKey | Mapping[str, Any] | None = None,
     ) -> set[str]:
         """All stored hashes (restricted to a logical key with ``key_filter``)."""
-        t, c = ident(table), ident(hash_column)
+        t, c = self._db.q(table), self._db.q(hash_column)
         sql = f"SELECT {c} AS h FROM {t}"  # noqa: S608 - validated identifiers, bound values
         params: tuple[Any, ...] = ()
         if key_filter is not None:
@@ -287,7 +290,7 @@ class IdempotencyHelper:
 
     def existing_among(self, table: str, hash_column: str, hashes: Iterable[str]) -> set[str]:
         """Which of ``hashes`` are stored (chunked ``IN`` look-ups, never one per hash)."""
-        t, c = ident(table), ident(hash_column)
+        t, c = self._db.q(table), self._db.q(hash_column)
         wanted = list(dict.fromkeys(hashes))
         found: set[str] = set()
         for i in range(0, len(wanted), _IN_CHUNK):
@@ -302,7 +305,7 @@ class IdempotencyHelper:
         Raises:
             ValidationError: bad table or key column names (``"t; DROP TABLE x"``).
         """
-        t = ident(table)
+        t = self._db.q(table)
         lk = LogicalKey.coerce(key)
         sql = f"DELETE FROM {t} WHERE {lk.where_clause(self._db.dialect)}"  # noqa: S608 - validated identifiers, bound values
         return self._db.rowcount(sql, lk.values())
@@ -338,17 +341,20 @@ class IdempotencyHelper:
     def ensure_hash_index(self, table: str, hash_column: str, *, unique: bool = True) -> str:
         """Create (if missing) an index on ``hash_column``; returns its name.
 
-        A unique index makes concurrent L2 ingests race-free on PostgreSQL and SQLite.
+        With a unique index the database itself guarantees one row per hash: concurrent L2
+        ingests of overlapping batches never duplicate (the loser of a race re-runs with a
+        conflict-tolerant insert).
         """
         t, c = ident(table), ident(hash_column)
         base = t.split(".")[-1]
         name = ident(f"ux_{base}_{c}"[:60] if unique else f"ix_{base}_{c}"[:60])
         kind = "UNIQUE INDEX" if unique else "INDEX"
+        qt, qc = self._db.q(t), self._db.q(c)
         with self._db.write():
             if self._db.name in ("sqlite", "postgresql"):
-                self._db.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {t} ({c})")
+                self._db.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {qt} ({qc})")
             elif not self._has_index(t, c):
-                self._db.execute(f"CREATE {kind} {name} ON {t} ({c})")
+                self._db.execute(f"CREATE {kind} {name} ON {qt} ({qc})")
         self._unique_cache.pop((t, c), None)
         return name
 
@@ -361,7 +367,7 @@ class IdempotencyHelper:
         d = self._db
         found: bool | None = None
         if d.name == "sqlite":
-            for idx in d.query(f"PRAGMA index_list({table})"):
+            for idx in d.query(f"PRAGMA index_list({d.q(table)})"):
                 cols = [r["name"] for r in d.query(f"PRAGMA index_info({ident(idx['name'])})")]
                 if cols and cols[0] == column:
                     uniq = bool(idx["unique"]) and len(cols) == 1 and not idx.get("partial")
@@ -492,11 +498,11 @@ class IdempotencyHelper:
         if len(batch) <= _SMALL_BATCH or d.name not in ("sqlite", "postgresql", "mysql"):
             return self._insert_by_lookup(table, hash_column, columns, batch)
         unique = self._hash_is_unique(table, hash_column)
-        col_list = ", ".join(columns)
+        col_list = d.dialect.quote_list(columns)
         if d.name == "sqlite" and unique:
             sql = (
-                f"INSERT INTO {table} ({col_list}) VALUES ({d.phs(len(columns))}) "  # noqa: S608 - validated identifiers, bound values
-                f"ON CONFLICT ({hash_column}) DO NOTHING"
+                f"INSERT INTO {d.q(table)} ({col_list}) VALUES ({d.phs(len(columns))}) "  # noqa: S608 - validated identifiers, bound values
+                f"ON CONFLICT ({d.q(hash_column)}) DO NOTHING"
             )
             cur = d.conn.executemany(sql, batch.values())
             return max(int(cur.rowcount or 0), 0)
@@ -519,12 +525,13 @@ class IdempotencyHelper:
     ) -> int:
         d = self._db
         stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
-        col_list = ", ".join(columns)
+        col_list = d.dialect.quote_list(columns)
+        table, hash_column = d.q(table), d.q(hash_column)
         temp = "TEMPORARY" if d.name == "mysql" else "TEMP"
         d.execute(f"CREATE {temp} TABLE {stage} AS SELECT {col_list} FROM {table} WHERE 1 = 0")  # noqa: S608 - validated identifiers, bound values
         try:
             d.insert_tuples(stage, columns, batch.values())
-            select = ", ".join(f"s.{c}" for c in columns)
+            select = ", ".join(f"s.{d.q(c)}" for c in columns)
             if d.name == "mysql":
                 # ORDER BY the hash: concurrent ingests lock index entries in the same order
                 sql = (
@@ -589,7 +596,7 @@ class IdempotencyHelper:
                 except KeyError:
                     raise _missing(row, row_cols, i) from None
         d = self._db
-        sql = f"DELETE FROM {t} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
+        sql = f"DELETE FROM {d.q(t)} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
         with d.write():
             deleted = d.rowcount(sql, lk.values())
             inserted = d.insert_tuples(t, columns, prepared) if prepared else 0

@@ -181,11 +181,12 @@ def restate(
             current version's start.
         ConstraintError: the key kept changing under concurrent writers.
     """
-    t, hc = ident(table), ident(hash_column)
+    raw_hc = ident(hash_column)
     lk = LogicalKey.coerce(key)
-    new_rows = _prepare(rows, lk, hc)
-    new_hashes = sorted(r[hc] for r in new_rows)
+    new_rows = _prepare(rows, lk, raw_hc)
+    new_hashes = sorted(r[raw_hc] for r in new_rows)
     d = OpsDb(conn)
+    t, hc = d.q(table), d.q(raw_hc)
     where = lk.where_clause(d.dialect)
     for _ in range(_RETRIES):
         current = d.query(
@@ -218,7 +219,7 @@ def restate(
                 for r in new_rows:
                     r[SYSTEM_FROM] = stamp
                     r[SYSTEM_TO] = None
-                inserted = d.insert_many(t, new_rows) if new_rows else 0
+                inserted = d.insert_many(table, new_rows) if new_rows else 0
         except _ConflictError:
             continue
         return RestatementResult(True, closed, inserted, when)
@@ -233,10 +234,10 @@ def _select(
     extra_params: Sequence[Any],
     columns: Sequence[str] | None,
 ) -> list[dict[str, Any]]:
-    t = ident(table)
     lk = LogicalKey.coerce(key)
     d = OpsDb(conn)
-    cols = ", ".join(ident(c) for c in columns) if columns else "*"
+    t = d.q(table)
+    cols = d.dialect.quote_list(columns) if columns else "*"
     n = len(lk.values())
     sql = f"SELECT {cols} FROM {t} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
     if extra:

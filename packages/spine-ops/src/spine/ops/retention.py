@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from spine.db import Dialect
 from spine.ops._db import OpsDb, ident
 from spine.types import Connection, ValidationError, utc_now
 
@@ -47,6 +48,7 @@ __all__ = [
     "RetentionConfig",
     "RetentionReport",
     "RetentionTarget",
+    "delete_batch_sql",
     "purge_all",
     "purge_table",
 ]
@@ -237,28 +239,39 @@ def _check_days(days: object, name: str) -> None:
         raise ValidationError(f"retention days for {name} must be an int >= 0 or None: {days!r}")
 
 
-def _delete_sql(db: OpsDb, t: RetentionTarget, batch_size: int) -> tuple[str, list[Any]]:
-    d = db.dialect
-    table, ts, idc = t.table, t.ts_column, t.id_column
-    where = [f"{ts} < {db.ph(0)}"]
-    params: list[Any] = []
-    if t.keep_statuses:
-        keep = sorted({s.upper() for s in t.keep_statuses} | {s.lower() for s in t.keep_statuses})
-        where.append(f"{t.status_column} NOT IN ({db.phs(len(keep), 1)})")
-        params.extend(keep)
-    if t.require_not_null:
-        where.append(f"{t.require_not_null} IS NOT NULL")
+def delete_batch_sql(dialect: Dialect, target: RetentionTarget, batch_size: int) -> str:
+    """The statement deleting one batch of ``target`` (placeholder 0: the cutoff, then the
+    kept statuses). Rendered per dialect: MySQL/MariaDB ``DELETE ... ORDER BY ts LIMIT n``;
+    elsewhere ``DELETE ... WHERE id IN (SELECT id ... ORDER BY ts <limit n>)``.
+
+    Example:
+        >>> from spine.db import get_dialect
+        >>> delete_batch_sql(get_dialect("mysql"), RETENTION_TARGETS["rejects"], 500)
+        'DELETE FROM core_rejects WHERE created_at < %s ORDER BY created_at LIMIT 500'
+    """
+    q = dialect.quote
+    table, ts, idc = q(target.table), q(target.ts_column), q(target.id_column)
+    where = [f"{ts} < {dialect.placeholder(0)}"]
+    keep = _keep_values(target)
+    if keep:
+        where.append(f"{q(target.status_column)} NOT IN ({dialect.placeholders(len(keep), 1)})")
+    if target.require_not_null:
+        where.append(f"{q(target.require_not_null)} IS NOT NULL")
     cond = " AND ".join(where)
-    if db.name == "mysql":
-        return (
-            f"DELETE FROM {table} WHERE {cond} ORDER BY {ts} {d.limit_offset(batch_size)}",  # noqa: S608 - validated identifiers, bound values
-            params,
-        )
+    limit = dialect.limit_offset(batch_size)
+    if dialect.name == "mysql":
+        return f"DELETE FROM {table} WHERE {cond} ORDER BY {ts} {limit}"  # noqa: S608 - validated identifiers
     return (
-        f"DELETE FROM {table} WHERE {idc} IN (SELECT {idc} FROM {table} WHERE {cond} "  # noqa: S608 - validated identifiers, bound values
-        f"ORDER BY {ts} {d.limit_offset(batch_size)})",
-        params,
+        f"DELETE FROM {table} WHERE {idc} IN (SELECT {idc} FROM {table} WHERE {cond} "  # noqa: S608 - validated identifiers
+        f"ORDER BY {ts} {limit})"
     )
+
+
+def _keep_values(target: RetentionTarget) -> list[str]:
+    """Kept statuses in both cases (statuses are upper case in the core schema, lower case
+    in ``spine.types`` enums)."""
+    statuses = target.keep_statuses
+    return sorted({s.upper() for s in statuses} | {s.lower() for s in statuses})
 
 
 def purge_table(
@@ -298,8 +311,8 @@ def purge_table(
         raise ValidationError(f"batch_size must be an int >= 1, got {batch_size!r}")
     db = OpsDb(conn)
     cutoff = (now or utc_now()) - _dt.timedelta(days=older_than_days)
-    sql, extra = _delete_sql(db, target, batch_size)
-    params = [db.encode_ts(cutoff), *extra]
+    sql = delete_batch_sql(db.dialect, target, batch_size)
+    params = [db.encode_ts(cutoff), *_keep_values(target)]
     started = time.perf_counter()
     deleted = batches = 0
     completed = False
