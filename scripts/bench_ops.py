@@ -35,9 +35,8 @@ from typing import Any
 from spine.db import BaseRepository, SpineConnection, get_dialect, transaction
 from spine.db.schema import BIGINT, STR, Column, Index, Table
 from spine.db.testing import IsolatedDatabase, probe_backend
-from spine.types import compute_hash
-
 from spine.ops import IdempotencyHelper, replace_l3
+from spine.types import compute_hash
 
 NATURAL_KEY = ["week", "symbol", "venue"]
 

@@ -173,10 +173,11 @@ class LogicalKey:
         for name, value in self._parts.items():
             if value is None:
                 out.append(f"{dialect.quote(name) if dialect is not None else name} IS NULL")
-            elif dialect is not None:
-                out.append(f"{dialect.quote(name)} = {dialect.placeholder(i)}")
             else:
-                out.append(f"{name} = ?")
+                if dialect is not None:
+                    out.append(f"{dialect.quote(name)} = {dialect.placeholder(i)}")
+                else:
+                    out.append(f"{name} = ?")
                 i += 1
         return " AND ".join(out)
 

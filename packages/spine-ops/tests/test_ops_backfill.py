@@ -1,0 +1,62 @@
+"""BackfillPlan details on SQLite."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from spine.db.testing import memory_connection
+from spine.ops import BackfillPlan, BackfillStatus, InMemoryWatermarkStore, preview_backfill
+from spine.types import ValidationError, WeekEnding
+
+
+def test_status_terminality() -> None:
+    assert BackfillStatus.COMPLETED.is_terminal
+    assert BackfillStatus.CANCELLED.is_terminal
+    assert not BackfillStatus.FAILED.is_terminal
+
+
+def test_week_range_accepts_any_dates_and_week_endings() -> None:
+    conn = memory_connection()
+    p = BackfillPlan.from_week_range(
+        conn, "otc", "finra", dt.date(2025, 12, 1), WeekEnding("2025-12-19"), dry_run=True
+    )
+    assert p.partition_keys == ("2025-12-05", "2025-12-12", "2025-12-19")
+    with pytest.raises(ValidationError):
+        BackfillPlan.from_week_range(conn, "otc", "finra", "2025-12-22", "2025-12-25")
+    with pytest.raises(ValidationError):
+        BackfillPlan.from_week_range(conn, "otc", "finra", "not-a-date", "2025-12-25")
+
+
+def test_dict_keys_and_progress_of_mixed_plan() -> None:
+    conn = memory_connection()
+    plan = BackfillPlan.create(conn, "otc", "finra", [{"w": 2, "t": "A"}, {"t": "A", "w": 2}, "X"])
+    assert plan.partition_keys() == ['{"t":"A","w":2}', "X"]
+    plan.start()
+    plan.mark_partition_done({"w": 2, "t": "A"})
+    assert plan.progress().percent == 50.0
+    plan.cancel()
+    assert plan.status is BackfillStatus.CANCELLED
+    assert plan.remaining_keys() == ["X"]
+
+
+def test_watermark_gap_preview_from_in_memory_store() -> None:
+    store = InMemoryWatermarkStore()
+    store.advance("eq", "poly", "AAPL", "2026-01-01")
+    preview = BackfillPlan.from_watermark_gaps(
+        memory_connection(), store, "eq", "poly", ["AAPL", "MSFT"], dry_run=True
+    )
+    assert preview.partition_keys == ("MSFT",)
+    assert preview.metadata == {"origin": "watermark_gaps"}
+
+
+@pytest.mark.parametrize("args", [("", "s"), ("d", ""), ("d" * 101, "s")])
+def test_bad_domain_or_source(args: tuple[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        preview_backfill(*args, ["A"])
+
+
+def test_key_too_long() -> None:
+    with pytest.raises(ValidationError):
+        preview_backfill("d", "s", ["x" * 501])

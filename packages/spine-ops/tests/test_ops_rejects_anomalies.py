@@ -1,0 +1,50 @@
+"""RejectSink and AnomalyRecorder details on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+from spine.db.testing import memory_connection
+from spine.ops import AnomalyCategory, AnomalyRecorder, Reject, RejectSink, Severity
+from spine.types import ValidationError
+
+
+def test_severity_order_and_categories() -> None:
+    assert [s.level for s in Severity] == [0, 1, 2, 3, 4]
+    assert Severity.WARN.at_least() == [Severity.WARN, Severity.ERROR, Severity.CRITICAL]
+    assert len(AnomalyCategory) == 10
+    assert {c.value for c in AnomalyCategory} >= {"QUALITY_GATE", "NETWORK", "UNKNOWN"}
+
+
+def test_reject_validation() -> None:
+    with pytest.raises(ValidationError):
+        Reject("", "CODE")
+    with pytest.raises(ValidationError):
+        Reject("S", "C" * 101)
+    with pytest.raises(ValidationError):
+        Reject("S", "C", source_locator="x" * 1001)
+    with pytest.raises(ValidationError):
+        RejectSink(memory_connection(), "")
+
+
+def test_empty_batch_and_fetch_limits() -> None:
+    sink = RejectSink(memory_connection(), "otc")
+    assert sink.write_batch([], {"w": 1}) == 0
+    sink.write_batch([Reject("S", f"C{i}") for i in range(5)], {"w": 1})
+    assert len(sink.fetch(limit=2)) == 2
+    with pytest.raises(ValidationError):
+        sink.fetch(limit=0)
+    assert sink.fetch(execution_id="other") == []
+
+
+def test_anomaly_without_partition_and_count() -> None:
+    rec = AnomalyRecorder(memory_connection(), "otc")
+    aid = rec.record(severity="WARN", category="NETWORK", message="slow source")
+    a = rec.get(aid)
+    assert a is not None
+    assert a.partition_key is None
+    assert a.metadata == {}
+    assert rec.count_unresolved() == 1
+    assert rec.count_unresolved(min_severity=Severity.ERROR) == 0
+    with pytest.raises(ValidationError):
+        rec.list_unresolved(limit=0)
