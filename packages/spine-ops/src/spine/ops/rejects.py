@@ -17,7 +17,7 @@ Example:
     >>> sink.write_batch([Reject("NORMALIZE", "NEGATIVE_VOLUME")] * 2, {"week_ending": "2025-12"})
     2
     >>> sink.count, sink.counts_by_reason()
-    (3, {'INVALID_SYMBOL': 1, 'NEGATIVE_VOLUME': 2})
+    (3, {'NEGATIVE_VOLUME': 2, 'INVALID_SYMBOL': 1})
 """
 
 from __future__ import annotations
