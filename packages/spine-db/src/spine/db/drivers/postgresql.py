@@ -10,7 +10,9 @@ URL query string; ``prepare_threshold`` is passed to psycopg.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
+from itertools import count
 from typing import Any, ClassVar
 
 from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
@@ -125,11 +127,12 @@ class PostgreSQLDriver(Driver):
         rows: Iterable[Sequence[Any]],
         chunk_size: int | None,
     ) -> int:
-        """``COPY table (cols) FROM STDIN`` with ``write_row`` (psycopg adapts each value)."""
-        count = 0
+        """``COPY table (cols) FROM STDIN`` with ``write_row`` (psycopg adapts each value).
+
+        Rows stream from the iterator into ``write_row`` from C (``deque(zip(map(...)))``):
+        no per-row Python loop, no materialised list, the count kept by ``itertools.count``.
+        """
+        counter = count()
         with raw.cursor() as cur, cur.copy(f"COPY {table_sql} ({columns_sql}) FROM STDIN") as cp:
-            write = cp.write_row
-            for row in rows:
-                write(row)
-                count += 1
-        return count
+            deque(zip(map(cp.write_row, rows), counter, strict=False), maxlen=0)
+        return next(counter)
