@@ -231,6 +231,11 @@ def test_db2_upsert_casts_markers_when_types_are_known() -> None:
     )
 
 
+def test_oracle_upsert_wraps_lob_binds_when_types_are_known() -> None:
+    sql = get_dialect("oracle").upsert("t", ["k", "doc"], ["k"], column_types={"doc": JSON})
+    assert "USING (SELECT :1 AS k, TO_CLOB(:2) AS doc FROM dual) src" in sql
+
+
 @pytest.mark.parametrize("dialect", all_dialects(), ids=lambda d: d.name)
 def test_upsert_validates_its_column_lists(dialect: Dialect) -> None:
     with pytest.raises(ValidationError):

@@ -146,13 +146,23 @@ class OracleDialect(Dialect):
     ) -> str:
         """``MERGE INTO ... USING (SELECT :1 AS a, ... FROM dual) src ON (...)``.
 
+        With ``column_types``, binds of ``TEXT``/``JSON`` (CLOB) columns are wrapped in
+        ``TO_CLOB(...)`` so values longer than a ``VARCHAR2`` survive the ``dual`` select.
+
         Example:
             >>> print(OracleDialect().upsert("t", ["k", "v"], ["k"]))
             MERGE INTO t tgt USING (SELECT :1 AS k, :2 AS v FROM dual) src ON (tgt.k = src.k) WHEN MATCHED THEN UPDATE SET tgt.v = src.v WHEN NOT MATCHED THEN INSERT (k, v) VALUES (src.k, src.v)
         """  # noqa: E501
         cols, conflict, update = self._upsert_parts(columns, conflict_columns, update_columns)
         q = self.quote
-        select = ", ".join(f"{self.placeholder(i)} AS {q(c)}" for i, c in enumerate(cols))
+        types = {k.lower(): v for k, v in (column_types or {}).items()}
+
+        def bind(i: int, col: str) -> str:
+            ctype = types.get(col.lower())
+            marker = self.placeholder(i)
+            return f"TO_CLOB({marker})" if ctype is not None and ctype.is_lob else marker
+
+        select = ", ".join(f"{bind(i, c)} AS {q(c)}" for i, c in enumerate(cols))
         on = " AND ".join(f"tgt.{q(c)} = src.{q(c)}" for c in conflict)
         sql = f"MERGE INTO {q(table)} tgt USING (SELECT {select} FROM dual) src ON ({on})"  # noqa: S608
         if update:
