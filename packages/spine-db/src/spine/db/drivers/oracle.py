@@ -1,7 +1,7 @@
 """Oracle driver glue (python-oracledb in thin mode; extra ``oracle``).
 
 Connections are opened with ``tcp_connect_timeout`` and no connect retries, then prepared:
-session ``TIME_ZONE = 'UTC'`` (timestamps are bound and read as naive UTC), an output type
+session ``TIME_ZONE = '+00:00'`` (timestamps are bound and read as naive UTC), an output type
 handler that fetches ``CLOB``/``NCLOB`` as ``str`` and ``BLOB`` as ``bytes`` (no LOB objects
 escape), and with the ``schema=`` option ``CURRENT_SCHEMA``.
 """
@@ -93,7 +93,7 @@ class OracleDriver(Driver):
 
         conn.outputtypehandler = output_type_handler
         cur = conn.cursor()
-        cur.execute("ALTER SESSION SET TIME_ZONE = 'UTC'")
+        cur.execute("ALTER SESSION SET TIME_ZONE = '+00:00'")  # an offset, not a region name
         cur.close()
 
     def _code(self, exc: BaseException) -> str:
