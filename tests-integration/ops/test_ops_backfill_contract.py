@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -158,3 +159,33 @@ def test_bad_plans_are_rejected(ops_db: Any, keys: Any) -> None:
     with pytest.raises(ValidationError):
         BackfillPlan.create(ops_db, "d", "s", keys)
     assert _plan_rows(ops_db) == 0
+
+
+def test_concurrent_workers_complete_the_plan(ops_db: Any, db_factory: Callable[[], Any]) -> None:
+    keys = [f"P{i:02d}" for i in range(24)]
+    plan = BackfillPlan.create(ops_db, "d", "s", keys)
+    plan.start()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def worker(mine: list[str]) -> None:
+        conn = db_factory()
+        try:
+            p = BackfillPlan.load(conn, plan.plan_id)
+            barrier.wait(10)
+            for k in mine:
+                p.mark_partition_done(k)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(keys[i::3],)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    final = BackfillPlan.load(ops_db, plan.plan_id)
+    assert final.progress().done == 24
+    assert final.status is BackfillStatus.COMPLETED  # the last mark, whoever made it, completed it

@@ -24,10 +24,12 @@ or add :func:`bitemporal_columns` to a ``spine.db.schema.Table``)::
 
 Index ``(<key columns>, system_to)`` for fast current-row look-ups.
 
-Concurrent restatements of the same key are detected when the key already has a current
-version (the close finds fewer rows than it read, and the write retries); the very first
-publication of a key is not guarded: serialise first loads of one key (one writer per key,
-e.g. a concurrency lock or the work queue).
+Concurrent restatements of the same key are safe once the key has a current version: the
+close only matches the version that was read (``system_from = <its start>``), so a writer
+that lost the race finds nothing to close, rolls back and retries on the winner's version
+(never two current versions, never an interval closed before it started). The very first
+publication of a key (or one after a retraction) has no row to lock: serialise first loads of
+one key (one writer per key, e.g. a concurrency lock or the work queue).
 
 Example:
     >>> import datetime as dt
@@ -83,7 +85,7 @@ SYSTEM_FROM = "system_from"
 SYSTEM_TO = "system_to"
 ROW_HASH = "row_hash"
 _SYSTEM_COLUMNS = frozenset({SYSTEM_FROM, SYSTEM_TO})
-_RETRIES = 3
+_RETRIES = 8
 _TICK = _dt.timedelta(microseconds=1)
 
 
@@ -207,14 +209,20 @@ def restate(
                 )
             when = latest + _TICK
         stamp = d.encode_ts(when)
+        n = len(lk.values())
         try:
             with d.write():
-                closed = d.rowcount(
-                    f"UPDATE {t} SET {SYSTEM_TO} = {d.ph(0)} WHERE "  # noqa: S608 - validated identifiers, bound values
-                    f"{lk.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL",
-                    (stamp, *lk.values()),
-                )
-                if closed != len(current):  # another writer restated the key meanwhile
+                closed = 0
+                if current:
+                    # close exactly the version we read: a writer that restated the key
+                    # meanwhile leaves fewer matching rows, and we retry on its version
+                    closed = d.rowcount(
+                        f"UPDATE {t} SET {SYSTEM_TO} = {d.ph(0)} WHERE "  # noqa: S608 - validated identifiers, bound values
+                        f"{lk.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL "
+                        f"AND {SYSTEM_FROM} = {d.ph(n + 1)}",
+                        (stamp, *lk.values(), d.encode_ts(latest) if latest else None),
+                    )
+                if closed != len(current):
                     raise _ConflictError
                 for r in new_rows:
                     r[SYSTEM_FROM] = stamp
