@@ -160,3 +160,17 @@ def test_concurrent_advance_of_same_stage_never_duplicates(
     assert rows[0].stage == "INGESTED"
     assert rows[0].row_count is not None
     assert rows[0].row_count % 100 == rounds - 1
+
+
+def test_a_polling_reader_sees_other_workers_progress(
+    ops_db: Any, db_factory: Callable[[], Any]
+) -> None:
+    reader = WorkManifest(ops_db, "otc", STAGES)
+    writer_conn = db_factory()
+    writer = WorkManifest(writer_conn, "otc", STAGES)
+    assert not reader.is_at_least(KEY, "INGESTED")  # the reader's first look
+    writer.advance_to(KEY, "INGESTED")
+    assert reader.is_at_least(KEY, "INGESTED")  # no stale snapshot (MySQL REPEATABLE READ)
+    writer.advance_to(KEY, "NORMALIZED")
+    assert reader.current_stage(KEY) == "NORMALIZED"
+    writer_conn.close()
