@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -44,7 +45,9 @@ def test_purge_deletes_old_rows_in_batches(ops_db: Any) -> None:
     assert _count(ops_db, "core_rejects") == 7
 
 
-def test_interrupted_purge_leaves_consistent_table_and_rerun_finishes(ops_db: Any) -> None:
+def test_interrupted_purge_leaves_consistent_table_and_rerun_finishes(
+    ops_db: Any, db_factory: Callable[[], Any]
+) -> None:
     _insert_rejects(ops_db, 50, age_days=60)
     _insert_rejects(ops_db, 5, age_days=1)
 
@@ -54,7 +57,9 @@ def test_interrupted_purge_leaves_consistent_table_and_rerun_finishes(ops_db: An
 
     with pytest.raises(KeyboardInterrupt):
         purge_table(ops_db, "core_rejects", 30, batch_size=10, now=NOW, on_batch=stop_after_two)
-    assert _count(ops_db, "core_rejects") == 35  # exactly two committed batches gone
+    observer = db_factory()  # sees committed data only
+    assert _count(observer, "core_rejects") == 35  # exactly two committed batches gone
+    observer.commit()
     partial = purge_table(ops_db, "rejects", 30, batch_size=10, now=NOW, max_batches=1)
     assert (partial.deleted, partial.completed) == (10, False)
     rest = purge_table(ops_db, "rejects", 30, batch_size=10, now=NOW)
