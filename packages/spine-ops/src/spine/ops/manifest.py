@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from spine.db.schema import CORE_TABLES
 from spine.ops import _json
 from spine.ops._db import OpsDb
 from spine.ops._partition import decode_partition_key, partition_key_and_hash
@@ -129,6 +130,7 @@ class WorkManifest:
             list(_COLUMNS),
             ["domain", "partition_hash", "stage"],
             [c for c in _COLUMNS if c not in ("domain", "partition_hash", "stage")],
+            column_types={c.name: c.type for c in CORE_TABLES[_TABLE].columns},  # Db2 markers
         )
 
     # -- stages ----------------------------------------------------------------------------
