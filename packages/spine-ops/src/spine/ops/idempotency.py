@@ -7,11 +7,13 @@ Three levels (the spec's progression raw -> bronze -> silver):
   already stored is skipped (:meth:`IdempotencyHelper.insert_new` / :func:`ingest_l2`).
   Deduplication runs inside the database, never one query per row: PostgreSQL ``COPY`` s the
   batch into a temporary table and inserts the new rows with one ``INSERT ... SELECT``
-  anti-join (plus ``ON CONFLICT DO NOTHING`` when the hash column has a unique index);
-  MySQL/MariaDB stage with a multi-row insert and anti-join the same way; SQLite inserts with
-  ``ON CONFLICT DO NOTHING`` when the hash is uniquely indexed, else stages too; other
-  backends look existing hashes up in chunked ``IN`` lists. Duplicates inside the batch are
-  dropped first (first occurrence wins).
+  anti-join; MySQL/MariaDB stage with a multi-row insert and anti-join the same way (in hash
+  order); SQLite inserts with ``ON CONFLICT DO NOTHING`` when the hash is uniquely indexed,
+  else stages too; other backends (and batches of <= 200 records) look existing hashes up in
+  chunked ``IN`` lists. Duplicates inside the batch are dropped first (first occurrence
+  wins). If a concurrent ingest stores one of the hashes in between (a unique-index
+  violation), the batch is re-run with ``ON CONFLICT DO NOTHING`` / ``ON DUPLICATE KEY
+  UPDATE h = h``; deadlocks are retried when no caller transaction block is active.
 - **L3_STATE** - a logical key's rows are replaced (delete + insert) in **one** transaction
   (:meth:`IdempotencyHelper.replace_key` / :func:`replace_l3`): a failure part-way leaves the
   old rows, never half of the new ones. :mod:`spine.ops.restatement` keeps history instead
