@@ -69,6 +69,16 @@ def test_insert_many_uses_the_first_rows_columns(repo: BaseRepository) -> None:
     assert repo.query_value("SELECT SUM(qty) FROM trades") == sum(r["qty"] for r in rows) + 1
 
 
+@pytest.mark.parametrize(("n", "chunk"), [(250, None), (250, 100), (7, 3), (99, 1000)])
+def test_insert_many_batches_and_remainders(
+    repo: BaseRepository, n: int, chunk: int | None
+) -> None:
+    rows = [{"id": i, "symbol": str(i), "qty": i} for i in range(n)]
+    assert repo.insert_many("trades", rows, chunk_size=chunk) == n
+    assert repo.query_value("SELECT COUNT(*) FROM trades") == n
+    assert repo.query_value("SELECT SUM(qty) FROM trades") == sum(range(n))
+
+
 def test_insert_many_missing_key_is_a_validation_error(repo: BaseRepository) -> None:
     with pytest.raises(ValidationError) as info:
         repo.insert_many("trades", [{"id": 1, "symbol": "a"}, {"id": 2}])

@@ -322,7 +322,8 @@ class SpineConnection:
         chunk_size: int | None = None,
     ) -> int:
         """Bulk-insert tuples in ``columns`` order with the backend's fastest path
-        (``COPY`` on PostgreSQL, chunked ``executemany`` elsewhere). Returns the row count.
+        (``COPY`` on PostgreSQL, multi-row ``VALUES`` batches on SQLite and MySQL, array
+        ``executemany`` on Oracle and Db2). Returns the row count.
 
         ``table`` and ``columns`` are validated identifiers. Does not commit.
         """
@@ -332,7 +333,7 @@ class SpineConnection:
         insert_sql = d.insert_sql(table, columns)
         try:
             return self._driver.bulk_insert(
-                self.raw, insert_sql, table_sql, columns_sql, rows, chunk_size
+                self.raw, insert_sql, table_sql, columns_sql, rows, chunk_size, len(columns)
             )
         except self._error_types as exc:
             self._fail(exc, insert_sql, "bulk insert")

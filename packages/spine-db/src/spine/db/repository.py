@@ -131,8 +131,8 @@ class BaseRepository:
         Rows are mappings whose keys are the columns of the first row (every row must have
         them; extra keys in later rows are ignored), or - with ``columns=`` - sequences in
         that column order (the fastest path: no per-row conversion). Uses ``COPY`` on
-        PostgreSQL and batched ``executemany`` elsewhere (MySQL's driver rewrites it into
-        multi-row ``VALUES``). Names are validated once per call, not per row. Does not
+        PostgreSQL, multi-row ``VALUES`` batches on SQLite (and on MySQL, whose driver
+        rewrites ``executemany``), array ``executemany`` on Oracle and Db2. Names are validated once per call, not per row. Does not
         commit: wrap it in :func:`spine.db.transaction` for all-or-nothing loads.
 
         Example:

@@ -151,8 +151,10 @@ class Driver:
         columns_sql: str,
         rows: Iterable[Sequence[Any]],
         chunk_size: int | None,
+        ncols: int,
     ) -> int:
-        """Insert ``rows`` (tuples in column order); returns how many were sent.
+        """Insert ``rows`` (tuples in column order, ``ncols`` values each); returns how many
+        were sent.
 
         The default is ``executemany`` in chunks; PostgreSQL overrides it with ``COPY``.
         """

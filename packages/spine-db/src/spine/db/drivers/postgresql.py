@@ -126,6 +126,7 @@ class PostgreSQLDriver(Driver):
         columns_sql: str,
         rows: Iterable[Sequence[Any]],
         chunk_size: int | None,
+        ncols: int,
     ) -> int:
         """``COPY table (cols) FROM STDIN`` with ``write_row`` (psycopg adapts each value).
 
