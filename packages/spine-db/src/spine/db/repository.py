@@ -132,8 +132,9 @@ class BaseRepository:
         them; extra keys in later rows are ignored), or - with ``columns=`` - sequences in
         that column order (the fastest path: no per-row conversion). Uses ``COPY`` on
         PostgreSQL, multi-row ``VALUES`` batches on SQLite (and on MySQL, whose driver
-        rewrites ``executemany``), array ``executemany`` on Oracle and Db2. Names are validated once per call, not per row. Does not
-        commit: wrap it in :func:`spine.db.transaction` for all-or-nothing loads.
+        rewrites ``executemany``), array ``executemany`` on Oracle and Db2. Names are
+        validated once per call, not per row. Does not commit: wrap it in
+        :func:`spine.db.transaction` for all-or-nothing loads.
 
         Example:
             >>> from spine.db import create_connection
