@@ -1,4 +1,4 @@
-"""`spine.changelog`: Changelog, review and API docs generated from docstrings and git history for spine.
+"""`spine.changelog`: changelog, review and API docs from docstrings and git history.
 
 This package is a placeholder in this release: it builds, installs and imports, and its
 public API lands in a later release of the spine workspace.

@@ -1,4 +1,4 @@
-"""`spine.execution`: Execution ledger, dispatcher, retries, circuit breaker, rate limiting, DLQ, locks and crash-safe workers for spine.
+"""`spine.execution`: execution ledger, dispatcher, retries, DLQ, locks and crash-safe workers.
 
 This package is a placeholder in this release: it builds, installs and imports, and its
 public API lands in a later release of the spine workspace.

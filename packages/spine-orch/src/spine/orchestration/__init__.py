@@ -1,4 +1,4 @@
-"""`spine.orchestration`: Workflows, tracked runner with resume, linter, playground and the spine command.
+"""`spine.orchestration`: workflows, tracked runner with resume, linter and the spine command.
 
 This package is a placeholder in this release: it builds, installs and imports, and its
 public API lands in a later release of the spine workspace.
