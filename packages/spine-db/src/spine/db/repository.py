@@ -148,10 +148,17 @@ class BaseRepository:
                 raise ValidationError(f"insert_many into {table!r}: columns is empty")
             seqs: Iterable[Sequence[Any]] = rows  # type: ignore[assignment]
             return self.conn.insert_rows(table, tuple(columns), seqs, chunk_size=chunk_size)
-        iterator: Iterator[Mapping[str, Any]] = iter(rows)  # type: ignore[arg-type]
-        first = next(iterator, None)
-        if first is None:
-            return 0
+        if isinstance(rows, Sequence):  # no need to re-chain the first row
+            if not rows:
+                return 0
+            first = rows[0]
+            all_rows: Iterable[Mapping[str, Any]] = rows
+        else:
+            iterator: Iterator[Mapping[str, Any]] = iter(rows)  # type: ignore[arg-type]
+            first = next(iterator, None)
+            if first is None:
+                return 0
+            all_rows = chain((first,), iterator)
         if not isinstance(first, Mapping):
             raise ValidationError(
                 f"insert_many into {table!r}: rows are {type(first).__name__}, not mappings; "
@@ -162,9 +169,9 @@ class BaseRepository:
             raise ValidationError(f"insert_many into {table!r}: rows have no columns")
         if len(names) == 1:
             only = names[0]
-            tuples: Iterable[tuple[Any, ...]] = ((r[only],) for r in chain((first,), iterator))
+            tuples: Iterable[tuple[Any, ...]] = ((r[only],) for r in all_rows)
         else:
-            tuples = map(itemgetter(*names), chain((first,), iterator))
+            tuples = map(itemgetter(*names), all_rows)
         try:
             return self.conn.insert_rows(table, names, tuples, chunk_size=chunk_size)
         except KeyError as exc:

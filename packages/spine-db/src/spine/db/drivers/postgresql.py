@@ -10,9 +10,7 @@ URL query string; ``prepare_threshold`` is passed to psycopg.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
-from itertools import count
 from typing import Any, ClassVar
 
 from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
@@ -128,12 +126,10 @@ class PostgreSQLDriver(Driver):
         chunk_size: int | None,
         ncols: int,
     ) -> int:
-        """``COPY table (cols) FROM STDIN`` with ``write_row`` (psycopg adapts each value).
-
-        Rows stream from the iterator into ``write_row`` from C (``deque(zip(map(...)))``):
-        no per-row Python loop, no materialised list, the count kept by ``itertools.count``.
-        """
-        counter = count()
+        """``COPY table (cols) FROM STDIN`` with ``write_row`` (psycopg adapts each value)."""
+        sent = 0
         with raw.cursor() as cur, cur.copy(f"COPY {table_sql} ({columns_sql}) FROM STDIN") as cp:
-            deque(zip(map(cp.write_row, rows), counter, strict=False), maxlen=0)
-        return next(counter)
+            write = cp.write_row
+            for sent, row in enumerate(rows, 1):  # noqa: B007 - the last index is the count
+                write(row)
+        return sent
