@@ -231,6 +231,14 @@ def test_db2_upsert_casts_markers_when_types_are_known() -> None:
     )
 
 
+def test_db2_upsert_accepts_catalog_type_strings_and_refuses_anything_else() -> None:
+    d = get_dialect("db2")
+    sql = d.upsert("t", ["k", "n"], ["k"], column_types={"k": "VARCHAR(20)", "n": "DECIMAL(12, 2)"})
+    assert "VALUES (CAST(? AS VARCHAR(20)), CAST(? AS DECIMAL(12, 2)))" in sql
+    with pytest.raises(ValidationError):
+        d.upsert("t", ["k"], ["k"], column_types={"k": "INT); DROP TABLE t; --"})
+
+
 def test_oracle_upsert_wraps_lob_binds_when_types_are_known() -> None:
     sql = get_dialect("oracle").upsert("t", ["k", "doc"], ["k"], column_types={"doc": JSON})
     assert "USING (SELECT :1 AS k, TO_CLOB(:2) AS doc FROM dual) src" in sql

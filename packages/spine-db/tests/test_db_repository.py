@@ -124,3 +124,45 @@ def test_repository_transaction_and_commit(repo: BaseRepository) -> None:
     repo.insert("trades", {"id": 1})
     repo.commit()
     assert repo.query_value("SELECT COUNT(*) FROM trades") == 1
+
+
+def test_db2_upsert_casts_markers_from_the_catalog_for_user_tables() -> None:
+    from typing import Any
+
+    from spine.db import SpineConnection
+    from spine.db.connection import ConnectionInfo
+    from spine.db.drivers import get_driver
+
+    sent: list[str] = []
+
+    class Cur:
+        def __init__(self, sql: str) -> None:
+            self.sql = sql
+
+        def fetchall(self) -> list[tuple[Any, ...]]:
+            if "SYSCAT.COLUMNS" in self.sql:
+                return [("K", "VARCHAR", 20, 0), ("DOC", "CLOB", 1048576, 0),
+                        ("AT", "TIMESTAMP", 10, 6)]  # fmt: skip
+            return []
+
+    class FakeDB2(SpineConnection):
+        __slots__ = ()
+
+        def execute(self, sql: str, params: Any = ()) -> Any:
+            sent.append(sql)
+            return Cur(sql)
+
+    conn = FakeDB2(object(), get_driver("sqlite"), ConnectionInfo("db2", get_dialect("db2"), "-"))
+    repo = BaseRepository(conn)
+    repo.upsert("my_table", {"k": "a", "doc": "{}", "at": None}, ["k"])
+    repo.upsert("my_table", {"k": "b", "doc": "{}", "at": None}, ["k"])
+    assert len([sql for sql in sent if "SYSCAT.COLUMNS" in sql]) == 1  # cached per repository
+    assert (
+        "VALUES (CAST(? AS VARCHAR(20)), CAST(? AS CLOB(1048576)), CAST(? AS TIMESTAMP(6)))"
+        in sent[-1]
+    )
+    repo.upsert("core_watermarks", {"domain": "d", "source": "s", "partition_key": "p",
+                                    "high_water": "1", "updated_at": None},
+                ["domain", "source", "partition_key"])  # fmt: skip
+    assert "CAST(? AS VARCHAR(100))" in sent[-1]
+    assert len([sql for sql in sent if "SYSCAT.COLUMNS" in sql]) == 1

@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from spine.db.connection import Params, SpineConnection, SpineCursor, wrap_connection
-from spine.db.dialects import Dialect, get_dialect
+from spine.db.dialects import DB2Dialect, Dialect, get_dialect
 from spine.db.schema.registry import CORE_TABLES
 from spine.db.tabledef import ColumnType
 from spine.db.transaction import transaction
@@ -58,6 +58,7 @@ class BaseRepository:
                 conn, None if dialect is None else get_dialect(dialect).name
             )
         self.dialect: Dialect = get_dialect(dialect) if dialect is not None else self.conn.dialect
+        self._catalog_types: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------------ placeholders
     def ph(self, n: int = 1, start: int = 0) -> str:
@@ -207,11 +208,24 @@ class BaseRepository:
         )
         return self.conn.execute(sql, list(data.values()))
 
-    @staticmethod
-    def _types(table: str) -> dict[str, ColumnType] | None:
-        if table not in CORE_TABLES:
+    def _types(self, table: str) -> Mapping[str, ColumnType | str] | None:
+        """Column types for dialects that cast upsert markers (Db2): declared ones for core
+        tables, otherwise read once from the catalog and cached on the repository."""
+        d = self.dialect
+        if not isinstance(d, DB2Dialect):
             return None
-        return {c.name: c.type for c in CORE_TABLES[table].columns}
+        if table in CORE_TABLES:
+            return {c.name: c.type for c in CORE_TABLES[table].columns}
+        cached = self._catalog_types.get(table)
+        if cached is None:
+            sql, params = d.column_types_sql(table)
+            rows = self.conn.execute(sql, params).fetchall()
+            cached = {
+                str(name).lower(): d.catalog_type_sql(str(typ), int(length), int(scale))
+                for name, typ, length, scale in rows
+            }
+            self._catalog_types[table] = cached
+        return cached
 
     # ------------------------------------------------------------------ transactions
     def commit(self) -> None:

@@ -329,14 +329,15 @@ class Dialect:
         columns: Sequence[str],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str] | None = None,
-        column_types: Mapping[str, ColumnType] | None = None,
+        column_types: Mapping[str, ColumnType | str] | None = None,
     ) -> str:
         """Insert a row, or update it when a row with the same ``conflict_columns`` exists.
 
         Bind the values of ``columns`` in order. ``update_columns=None`` updates every
         non-conflict column; an empty sequence inserts only if absent (does nothing
-        otherwise). ``column_types`` (name -> abstract type) lets dialects that need typed
-        parameter markers (Db2) cast them; others ignore it.
+        otherwise). ``column_types`` (name -> abstract type, or a SQL type string read from
+        the catalog) lets dialects that need typed parameter markers (Db2) cast them; others
+        ignore it.
 
         Example:
             >>> from spine.db import get_dialect

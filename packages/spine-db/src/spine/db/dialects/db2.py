@@ -12,8 +12,8 @@
 * Idempotent DDL is a compound statement with a ``CONTINUE HANDLER`` for SQLSTATE 42710
   (object exists); ``DROP ... IF EXISTS`` handles 42704 (undefined object).
 * Upserts are ``MERGE INTO ... USING (VALUES (CAST(? AS type), ...)) AS src (...)``. Db2 needs
-  typed parameter markers there: pass ``column_types`` (or let :class:`BaseRepository`
-  look them up from the schema registry); untyped markers are left bare.
+  typed parameter markers there: pass ``column_types``; :meth:`BaseRepository.upsert` does it
+  for you (core tables from ``CORE_TABLES``, other tables from ``SYSCAT.COLUMNS``).
 * Unique indexes on nullable columns use ``EXCLUDE NULL KEYS`` (several NULLs allowed, as on
   the other backends).
 * Claims use ``FOR UPDATE SKIP LOCKED DATA``. DDL commits implicitly.
@@ -21,14 +21,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
 from spine.db.dialects.base import Dialect, reserved_words_from
 from spine.db.tabledef import ColumnType, Index, Table, TypeKind
+from spine.types import ValidationError
 
 __all__ = ["DB2_RESERVED_WORDS", "DB2Dialect", "db2_ignoring"]
+
+_SQL_TYPE = re.compile(r"^[A-Z][A-Z ]{1,30}(\(\d+(, ?\d+)?\))?$")
 
 DB2_ADVISORY_WORDS: frozenset[str] = frozenset({"SOURCE", "POSITION", "VERSION", "NAME"})
 """On IBM's compatibility list but ordinary identifiers on Db2 LUW; spine quotes them anyway
@@ -155,12 +159,47 @@ class DB2Dialect(Dialect):
         select = f"SELECT {cols} FROM {table_sql} WHERE {where} ORDER BY {order_by}"  # noqa: S608
         return f"{select} FETCH FIRST {limit} ROWS ONLY FOR UPDATE SKIP LOCKED DATA"
 
-    def _marker(self, ctype: ColumnType | None) -> str:
+    def _marker(self, ctype: ColumnType | str | None) -> str:
         if ctype is None:
             return "?"
+        if isinstance(ctype, str):
+            if not _SQL_TYPE.match(ctype):
+                raise ValidationError(f"not a Db2 column type: {ctype!r}")
+            return f"CAST(? AS {ctype})"
         if ctype.kind is TypeKind.IDENTITY:
             return "CAST(? AS BIGINT)"
         return f"CAST(? AS {self.type_sql(ctype)})"
+
+    def column_types_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        """Catalog query returning ``(name, type, length, scale)`` of ``table``'s columns."""
+        schema, name = self._split_name(table)
+        where = "TABSCHEMA = ?" if schema else "TABSCHEMA = CURRENT SCHEMA"
+        params = (schema.upper(), name.upper()) if schema else (name.upper(),)
+        sql = (
+            "SELECT COLNAME, TYPENAME, LENGTH, SCALE FROM SYSCAT.COLUMNS "  # noqa: S608
+            f"WHERE {where} AND TABNAME = ?"
+        )
+        return sql, params
+
+    @staticmethod
+    def catalog_type_sql(typename: str, length: int, scale: int) -> str:
+        """Render a ``SYSCAT.COLUMNS`` type as SQL (``VARCHAR(100)``, ``TIMESTAMP(6)``...).
+
+        Example:
+            >>> DB2Dialect.catalog_type_sql("VARCHAR", 100, 0)
+            'VARCHAR(100)'
+            >>> DB2Dialect.catalog_type_sql("DECIMAL", 12, 2)
+            'DECIMAL(12, 2)'
+        """
+        name = typename.strip().upper()
+        if name in ("VARCHAR", "CHARACTER", "CHAR", "CLOB", "BLOB", "VARBINARY", "BINARY",
+                    "GRAPHIC", "VARGRAPHIC", "DBCLOB"):  # fmt: skip
+            return f"{'CHAR' if name == 'CHARACTER' else name}({length})"
+        if name == "TIMESTAMP":
+            return f"TIMESTAMP({scale})"
+        if name in ("DECIMAL", "NUMERIC"):
+            return f"{name}({length}, {scale})"
+        return name
 
     def upsert(
         self,
@@ -168,7 +207,7 @@ class DB2Dialect(Dialect):
         columns: Sequence[str],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str] | None = None,
-        column_types: Mapping[str, ColumnType] | None = None,
+        column_types: Mapping[str, ColumnType | str] | None = None,
     ) -> str:
         """``MERGE INTO t AS tgt USING (VALUES (...)) AS src (cols) ON ...``.
 

@@ -126,7 +126,7 @@ class MySQLDialect(Dialect):
         columns: Sequence[str],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str] | None = None,
-        column_types: Mapping[str, ColumnType] | None = None,
+        column_types: Mapping[str, ColumnType | str] | None = None,
     ) -> str:
         cols, conflict, update = self._upsert_parts(columns, conflict_columns, update_columns)
         head = self.insert_sql(table, cols)

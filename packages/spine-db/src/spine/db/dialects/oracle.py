@@ -142,7 +142,7 @@ class OracleDialect(Dialect):
         columns: Sequence[str],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str] | None = None,
-        column_types: Mapping[str, ColumnType] | None = None,
+        column_types: Mapping[str, ColumnType | str] | None = None,
     ) -> str:
         """``MERGE INTO ... USING (SELECT :1 AS a, ... FROM dual) src ON (...)``.
 
@@ -160,7 +160,8 @@ class OracleDialect(Dialect):
         def bind(i: int, col: str) -> str:
             ctype = types.get(col.lower())
             marker = self.placeholder(i)
-            return f"TO_CLOB({marker})" if ctype is not None and ctype.is_lob else marker
+            is_lob = isinstance(ctype, ColumnType) and ctype.is_lob
+            return f"TO_CLOB({marker})" if is_lob or ctype == "CLOB" else marker
 
         select = ", ".join(f"{bind(i, c)} AS {q(c)}" for i, c in enumerate(cols))
         on = " AND ".join(f"tgt.{q(c)} = src.{q(c)}" for c in conflict)
