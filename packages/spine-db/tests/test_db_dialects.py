@@ -240,8 +240,16 @@ def test_db2_upsert_accepts_catalog_type_strings_and_refuses_anything_else() -> 
 
 
 def test_oracle_upsert_wraps_lob_binds_when_types_are_known() -> None:
-    sql = get_dialect("oracle").upsert("t", ["k", "doc"], ["k"], column_types={"doc": JSON})
+    d = get_dialect("oracle")
+    sql = d.upsert("t", ["k", "doc"], ["k"], column_types={"doc": JSON})
     assert "USING (SELECT :1 AS k, TO_CLOB(:2) AS doc FROM dual) src" in sql
+    sql = d.upsert("t", ["k", "doc"], ["k"], column_types={"k": "VARCHAR2", "doc": "CLOB"})
+    assert "USING (SELECT :1 AS k, TO_CLOB(:2) AS doc FROM dual) src" in sql
+    assert d.upsert_needs_types
+    assert "all_tab_columns" in d.column_types_sql("t")[0]
+    assert not get_dialect("postgresql").upsert_needs_types
+    with pytest.raises(NotImplementedError):
+        get_dialect("sqlite").column_types_sql("t")
 
 
 @pytest.mark.parametrize("dialect", all_dialects(), ids=lambda d: d.name)

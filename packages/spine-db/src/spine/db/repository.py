@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from spine.db.connection import Params, SpineConnection, SpineCursor, wrap_connection
-from spine.db.dialects import DB2Dialect, Dialect, get_dialect
+from spine.db.dialects import Dialect, get_dialect
 from spine.db.schema.registry import CORE_TABLES
 from spine.db.tabledef import ColumnType
 from spine.db.transaction import transaction
@@ -209,20 +209,20 @@ class BaseRepository:
         return self.conn.execute(sql, list(data.values()))
 
     def _types(self, table: str) -> Mapping[str, ColumnType | str] | None:
-        """Column types for dialects that cast upsert markers (Db2): declared ones for core
-        tables, otherwise read once from the catalog and cached on the repository."""
+        """Column types for dialects whose upserts use them (Oracle, Db2): declared ones for
+        core tables, otherwise read once from the catalog and cached on the repository."""
         d = self.dialect
-        if not isinstance(d, DB2Dialect):
+        if not d.upsert_needs_types:
             return None
         if table in CORE_TABLES:
             return {c.name: c.type for c in CORE_TABLES[table].columns}
         cached = self._catalog_types.get(table)
         if cached is None:
             sql, params = d.column_types_sql(table)
-            rows = self.conn.execute(sql, params).fetchall()
+            cur = self.conn.execute(sql, params)
             cached = {
-                str(name).lower(): d.catalog_type_sql(str(typ), int(length), int(scale))
-                for name, typ, length, scale in rows
+                str(name).lower(): d.catalog_type_sql(str(typ), int(length or 0), int(scale or 0))
+                for name, typ, length, scale in cur.fetchall()
             }
             self._catalog_types[table] = cached
         return cached

@@ -71,6 +71,9 @@ class Dialect:
     supports_skip_locked: ClassVar[bool] = True
     supports_returning: ClassVar[bool] = False
     transactional_ddl: ClassVar[bool] = False
+    upsert_needs_types: ClassVar[bool] = False
+    """Whether :meth:`upsert` renders better SQL given ``column_types`` (Oracle, Db2);
+    :class:`~spine.db.BaseRepository` then reads them from the catalog."""
     type_map: ClassVar[Mapping[TypeKind, str]] = {}
     table_suffix: ClassVar[str] = ""
 
@@ -431,6 +434,16 @@ class Dialect:
     def table_exists_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
         """A query returning a row iff table ``name`` exists, with its parameters."""
         raise NotImplementedError
+
+    def column_types_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        """Catalog query returning ``(name, type, length, scale)`` per column of ``table``
+        (implemented where :attr:`upsert_needs_types`)."""
+        raise NotImplementedError(f"{self.name} does not read column types from its catalog")
+
+    @staticmethod
+    def catalog_type_sql(typename: str, length: int, scale: int) -> str:
+        """Render a catalog column type as SQL (overridden where the details matter)."""
+        return typename.strip().upper()
 
     def _split_name(self, name: str) -> tuple[str | None, str]:
         validate_identifier(name)

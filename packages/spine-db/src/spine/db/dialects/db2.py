@@ -115,6 +115,7 @@ class DB2Dialect(Dialect):
     identifier_case: ClassVar[str] = "upper"
     reserved_words: ClassVar[frozenset[str]] = DB2_RESERVED_WORDS
     quote_words: ClassVar[frozenset[str]] = DB2_ADVISORY_WORDS
+    upsert_needs_types: ClassVar[bool] = True
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
         TypeKind.STR: "VARCHAR({n})",
