@@ -26,11 +26,12 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, NoReturn, Self
 
+from spine.db.cursor import Params, SpineCursor
 from spine.db.dialects import Dialect, dialect_name_for, get_dialect
 from spine.db.drivers import Driver, connect_with_deadline, get_driver
 from spine.db.errors import translate_error
@@ -49,9 +50,6 @@ __all__ = [
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a server before raising ``DatabaseConnectionError``."""
-
-Params = Sequence[Any] | Mapping[str, Any]
-"""Bound parameters: a sequence for positional placeholders, a mapping for named ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,112 +90,6 @@ class ConnectionInfo:
             user=url.username,
             schema=schema,
         )
-
-
-class SpineCursor:
-    """A driver cursor whose fetches return tuples and raise translated errors.
-
-    Attributes ``description``, ``rowcount`` and ``lastrowid`` come from the driver cursor,
-    which is available as :attr:`raw`.
-    """
-
-    __slots__ = ("_conn", "_sql", "_tuples", "raw")
-
-    def __init__(self, raw: Any, conn: SpineConnection, sql: str | None = None) -> None:
-        self.raw = raw
-        self._conn = conn
-        self._sql = sql
-        self._tuples = conn._driver.rows_are_tuples
-
-    def _fail(self, exc: BaseException, action: str) -> NoReturn:
-        raise translate_error(exc, self._conn._driver, self._sql, action=action) from exc
-
-    @property
-    def description(self) -> Any:
-        """DB-API column descriptions of the last result (``None`` without a result)."""
-        return self.raw.description
-
-    @property
-    def rowcount(self) -> int:
-        """Rows affected by the last statement (``-1`` when unknown)."""
-        count = self.raw.rowcount
-        return int(count) if count is not None else -1
-
-    @property
-    def lastrowid(self) -> Any:
-        """The driver's ``lastrowid`` (SQLite, MySQL), else ``None``."""
-        return getattr(self.raw, "lastrowid", None)
-
-    @property
-    def column_names(self) -> list[str]:
-        """Lower-cased column names of the current result."""
-        desc = self.raw.description
-        return [d[0].lower() for d in desc] if desc else []
-
-    def execute(self, sql: str, params: Params = ()) -> Self:
-        """Execute ``sql`` on this cursor."""
-        self._sql = sql
-        try:
-            if params:
-                self.raw.execute(sql, params)
-            else:
-                self.raw.execute(sql)
-        except self._conn._error_types as exc:
-            self._fail(exc, "execute")
-        self._conn._last = self
-        return self
-
-    def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> Self:
-        """Execute ``sql`` once per parameter set."""
-        self._sql = sql
-        try:
-            self.raw.executemany(sql, seq_of_params)
-        except self._conn._error_types as exc:
-            self._fail(exc, "executemany")
-        return self
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        """The next row as a tuple, or ``None``."""
-        try:
-            row = self.raw.fetchone()
-        except self._conn._error_types as exc:
-            self._fail(exc, "fetch")
-        if row is None or self._tuples:
-            return row  # type: ignore[no-any-return]
-        return tuple(row)
-
-    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
-        """Up to ``size`` rows (default ``arraysize``)."""
-        try:
-            rows = self.raw.fetchmany(size) if size is not None else self.raw.fetchmany()
-        except self._conn._error_types as exc:
-            self._fail(exc, "fetch")
-        return rows if self._tuples else [tuple(r) for r in rows]
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        """All remaining rows as tuples."""
-        try:
-            rows = self.raw.fetchall()
-        except self._conn._error_types as exc:
-            self._fail(exc, "fetch")
-        if self._tuples:
-            return rows if isinstance(rows, list) else list(rows)
-        return [tuple(r) for r in rows]
-
-    def close(self) -> None:
-        """Close the driver cursor (errors while closing are ignored)."""
-        with contextlib.suppress(Exception):
-            self.raw.close()
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        while (row := self.fetchone()) is not None:
-            yield row
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class SpineConnection:
