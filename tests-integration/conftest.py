@@ -29,4 +29,5 @@ from spine.db.testing.pytest_plugin import (  # noqa: F401 - fixtures shared wit
     db,
     db_factory,
     isolated_db,
+    pytest_report_header,
 )

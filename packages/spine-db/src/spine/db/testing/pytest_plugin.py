@@ -29,7 +29,14 @@ from spine.db.connection import SpineConnection
 from spine.db.testing.backends import BACKENDS, _canonical, backend_url, probe_backend
 from spine.db.testing.isolation import IsolatedDatabase
 
-__all__ = ["backend_name", "db", "db_factory", "isolated_db", "pytest_configure"]
+__all__ = [
+    "backend_name",
+    "db",
+    "db_factory",
+    "isolated_db",
+    "pytest_configure",
+    "pytest_report_header",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,6 +44,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "backend(*names): run the test only on the named database backends"
     )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """One header line saying which backends this run reaches, and why others are skipped."""
+    parts = []
+    for name in BACKENDS:
+        status = probe_backend(name)
+        if status.available:
+            parts.append(f"{name} (required)" if status.required else name)
+        else:
+            parts.append(f"SKIPPED {status.reason}")
+    return ["spine backends: " + "; ".join(parts)]
 
 
 @pytest.fixture(params=BACKENDS)
