@@ -88,3 +88,12 @@ def test_any_permutation_hashes_equal(key: dict[str, object]) -> None:
     reordered = dict(reversed(list(key.items())))
     assert partition_hash(key) == partition_hash(reordered)
     assert decode_partition_key(canonical_partition_key(key)) == key
+
+
+def test_spine_ops_reexports_the_storage_encoding_of_spine_db() -> None:
+    import spine.db
+    import spine.ops
+
+    assert spine.ops.canonical_partition_key is spine.db.canonical_partition_key
+    assert spine.ops.partition_hash is spine.db.partition_hash
+    assert spine.ops.decode_partition_key is spine.db.decode_partition_key

@@ -57,7 +57,14 @@ from spine.db.dialects import (
     SQLiteDialect,
     get_dialect,
 )
-from spine.db.encoding import canonical_json, encode_partition_key, partition_hash
+from spine.db.encoding import (
+    MAX_PARTITION_KEY_LENGTH,
+    canonical_json,
+    canonical_partition_key,
+    decode_partition_key,
+    encode_partition_key,
+    partition_hash,
+)
 from spine.db.errors import translate_error
 from spine.db.identifiers import validate_identifier
 from spine.db.migrations import (
@@ -88,6 +95,7 @@ from spine.db.url import DatabaseURL, mask_url, parse_url
 __all__ = [
     "CORE_TABLES",
     "DEFAULT_CONNECT_TIMEOUT",
+    "MAX_PARTITION_KEY_LENGTH",
     "AdapterRegistry",
     "BaseRepository",
     "Column",
@@ -122,12 +130,14 @@ __all__ = [
     "acquire",
     "adapter_registry",
     "canonical_json",
+    "canonical_partition_key",
     "claim_rows",
     "claim_transaction",
     "close_pool",
     "create_connection",
     "create_core_tables",
     "create_pool",
+    "decode_partition_key",
     "drop_core_tables",
     "encode_partition_key",
     "get_adapter",

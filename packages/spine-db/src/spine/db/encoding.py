@@ -2,11 +2,25 @@
 
 Dialects specialise how a value is handed to their driver; the canonical forms live here.
 
+A **partition key** is a ``dict`` of str -> scalar, stored in the core tables
+(``docs/core-schema.md``) as canonical JSON (sorted keys, compact separators, UTF-8) in
+``partition_key`` and looked up through ``partition_hash`` (sha256 hex of that JSON), so key
+order never matters and indexes stay short on every backend. Scalars allowed as values:
+``str``, ``int``, finite ``float``, ``bool``, ``None``, ``date`` and timezone-aware ``datetime``
+(ISO-8601, datetimes converted to UTC), ``Decimal`` (its string), ``Enum`` (its value) and
+date-like value objects with an ``isoformat()`` method (``WeekEnding``).
+
 Example:
     >>> canonical_json({"week_ending": "2025-12-26", "tier": "NMS"})
     '{"tier":"NMS","week_ending":"2025-12-26"}'
     >>> encode_partition_key({"tier": "NMS", "week_ending": "2025-12-26"})[1][:12]
     'a52d23721994'
+    >>> partition_hash({"b": 1, "a": 2}) == partition_hash({"a": 2, "b": 1})
+    True
+    >>> canonical_partition_key(["not", "a", "dict"])
+    Traceback (most recent call last):
+    ...
+    spine.types.errors.ValidationError: partition key must be a dict of str -> scalar, got list
 """
 
 from __future__ import annotations
@@ -17,20 +31,31 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from spine.types import ValidationError
 
 __all__ = [
+    "MAX_PARTITION_KEY_LENGTH",
+    "PartitionKey",
     "canonical_json",
+    "canonical_partition_key",
+    "canonical_partition_value",
     "decode_json_value",
+    "decode_partition_key",
     "encode_partition_key",
     "parse_bool",
     "parse_timestamp",
     "partition_hash",
     "require_aware",
 ]
+
+PartitionKey: TypeAlias = Mapping[str, Any]
+"""A logical partition: ``{"week_ending": "2025-12-26", "tier": "NMS_TIER_1"}``."""
+
+MAX_PARTITION_KEY_LENGTH = 2000
+"""Length of the ``partition_key`` columns in the core tables."""
 
 
 def _json_default(obj: Any) -> Any:
@@ -87,23 +112,122 @@ def decode_json_value(value: Any) -> Any:
         raise ValidationError(f"stored value is not valid JSON: {exc}", cause=exc) from exc
 
 
-def partition_hash(canonical: str) -> str:
-    """sha256 hex digest of a canonical JSON string (the ``partition_hash`` column)."""
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def canonical_partition_value(value: Any) -> Any:
+    """The JSON scalar a partition key value is stored as (see the module docstring).
+
+    Raises:
+        ValidationError: ``value`` is not a scalar, a non-finite float or a naive datetime.
+
+    Example:
+        >>> canonical_partition_value(date(2025, 12, 26))
+        '2025-12-26'
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValidationError(f"partition key value must be finite, got {value!r}")
+        return value
+    if isinstance(value, Enum):
+        return canonical_partition_value(value.value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValidationError("partition key datetimes must be timezone-aware")
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    iso = getattr(value, "isoformat", None)
+    if callable(iso):  # WeekEnding and other date-like value objects
+        return str(iso())
+    raise ValidationError(
+        f"partition key values must be scalars, got {type(value).__name__}"
+    ).with_context(value_type=type(value).__name__)
 
 
-def encode_partition_key(key: Mapping[str, Any]) -> tuple[str, str]:
-    """Return ``(partition_key, partition_hash)`` for a partition key dict.
+def _normalise_partition_key(key: object) -> dict[str, Any]:
+    if not isinstance(key, Mapping):
+        raise ValidationError(
+            f"partition key must be a dict of str -> scalar, got {type(key).__name__}"
+        )
+    out: dict[str, Any] = {}
+    for k, v in key.items():
+        if not isinstance(k, str) or not k:
+            raise ValidationError(f"partition key names must be non-empty str, got {k!r}")
+        out[k] = canonical_partition_value(v)
+    return out
+
+
+def canonical_partition_key(key: object) -> str:
+    """Return the canonical JSON text of ``key`` (sorted keys, compact, UTF-8 kept).
+
+    Raises:
+        ValidationError: ``key`` is not a mapping of str to scalars, or its JSON is longer
+            than :data:`MAX_PARTITION_KEY_LENGTH`.
+
+    Example:
+        >>> canonical_partition_key({"tier": "T1", "week_ending": "2025-12-26"})
+        '{"tier":"T1","week_ending":"2025-12-26"}'
+    """
+    text = json.dumps(
+        _normalise_partition_key(key), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    if len(text) > MAX_PARTITION_KEY_LENGTH:
+        raise ValidationError(
+            f"partition key JSON is {len(text)} chars, limit {MAX_PARTITION_KEY_LENGTH}"
+        )
+    return text
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def partition_hash(key: object) -> str:
+    """sha256 hex (64 chars) of :func:`canonical_partition_key` (the ``partition_hash``
+    column). Takes the key dict, never its JSON text.
+
+    Raises:
+        ValidationError: as :func:`canonical_partition_key`.
+    """
+    return _sha256_hex(canonical_partition_key(key))
+
+
+def encode_partition_key(key: object) -> tuple[str, str]:
+    """Return ``(partition_key, partition_hash)`` for a partition key dict, computing the
+    canonical JSON once.
 
     Key order never matters: the JSON is canonical.
+
+    Raises:
+        ValidationError: as :func:`canonical_partition_key`.
 
     Example:
         >>> a = encode_partition_key({"x": 1, "y": 2})
         >>> a == encode_partition_key({"y": 2, "x": 1})
         True
     """
-    text = canonical_json(dict(key))
-    return text, partition_hash(text)
+    text = canonical_partition_key(key)
+    return text, _sha256_hex(text)
+
+
+def decode_partition_key(text: str | None) -> dict[str, Any]:
+    """Parse a stored ``partition_key`` back into a dict (``None``/empty -> ``{}``).
+
+    Raises:
+        ValidationError: the stored text is not a JSON object.
+
+    Example:
+        >>> decode_partition_key('{"week_ending":"2025-12-26"}')
+        {'week_ending': '2025-12-26'}
+    """
+    if not text:
+        return {}
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValidationError(f"stored partition key is not a JSON object: {text[:80]!r}")
+    return value
 
 
 def require_aware(dt: datetime) -> datetime:

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.ops import _json
 from spine.ops._db import OpsDb, read_text
-from spine.ops._partition import decode_partition_key, partition_key_and_hash
 from spine.ops.errors import NotFoundError
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
@@ -181,7 +181,7 @@ class AnomalyRecorder:
             raise ValidationError("anomaly message must be a non-empty str")
         pk_text = pk_hash = None
         if partition_key is not None:
-            pk_text, pk_hash = partition_key_and_hash(partition_key)
+            pk_text, pk_hash = encode_partition_key(partition_key)
         anomaly_id = generate_ulid()
         row = {
             "id": anomaly_id,
@@ -272,7 +272,7 @@ class AnomalyRecorder:
         if stage is not None:
             add("stage", stage)
         if partition_key is not None:
-            add("partition_hash", partition_key_and_hash(partition_key)[1])
+            add("partition_hash", encode_partition_key(partition_key)[1])
         if min_severity is not None:
             levels = [s.value for s in _enum(Severity, min_severity, "severity").at_least()]
             clauses.append(f"severity IN ({d.phs(len(levels), len(params))})")

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, overload
 
+from spine.db.encoding import canonical_partition_key
 from spine.ops import _json
 from spine.ops._db import OpsDb, read_text
-from spine.ops._partition import canonical_partition_key
 from spine.ops.errors import InvalidTransitionError, NotFoundError
 from spine.ops.watermarks import HighWater, WatermarkStore
 from spine.types import Connection, ValidationError, WeekEnding, generate_ulid, utc_now

@@ -50,8 +50,8 @@ from operator import itemgetter
 from typing import Any, Protocol, cast
 
 from spine.db import Dialect
+from spine.db.encoding import canonical_partition_key, canonical_partition_value
 from spine.ops._db import OpsDb, ident
-from spine.ops._partition import _scalar, canonical_partition_key
 from spine.types import (
     Connection,
     IntegrityError,
@@ -98,7 +98,7 @@ def _same_value(a: Any, b: Any) -> bool:
     if a is b or a == b:
         return True
     try:
-        return bool(_scalar(a) == _scalar(b))
+        return bool(canonical_partition_value(a) == canonical_partition_value(b))
     except ValidationError:
         return False
 
@@ -192,7 +192,7 @@ class LogicalKey:
         return dict(self._parts)
 
     def partition_key(self) -> str:
-        """Canonical JSON of the parts (see :mod:`spine.ops._partition`)."""
+        """Canonical JSON of the parts (see :mod:`spine.db.encoding`)."""
         return canonical_partition_key(self._parts)
 
     def matches(self, row: Mapping[str, Any]) -> bool:

@@ -34,10 +34,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.db.schema import CORE_TABLES
 from spine.ops import _json
 from spine.ops._db import OpsDb
-from spine.ops._partition import decode_partition_key, partition_key_and_hash
 from spine.types import Connection, ValidationError, utc_now
 
 __all__ = ["ManifestRow", "StageChangeHook", "WorkManifest"]
@@ -165,7 +165,7 @@ class WorkManifest:
             ValidationError: unknown stage, or a partition key that is not a dict.
         """
         rank = self.rank(stage)
-        pk_text, pk_hash = partition_key_and_hash(partition_key)
+        pk_text, pk_hash = encode_partition_key(partition_key)
         if row_count is not None and (isinstance(row_count, bool) or row_count < 0):
             raise ValidationError(f"row_count must be >= 0, got {row_count!r}")
         old_stage = self._latest_stage_by_hash(pk_hash) if self.on_stage_change else None
@@ -194,7 +194,7 @@ class WorkManifest:
 
     def clear(self, partition_key: Mapping[str, Any]) -> int:
         """Delete every stage row of a partition (to reprocess it from scratch); commits."""
-        _, pk_hash = partition_key_and_hash(partition_key)
+        _, pk_hash = encode_partition_key(partition_key)
         d = self._db
         with d.write():
             return d.rowcount(
@@ -238,7 +238,7 @@ class WorkManifest:
 
     def get(self, partition_key: Mapping[str, Any]) -> list[ManifestRow]:
         """All stage rows of a partition, earliest stage first (``[]`` when unknown)."""
-        _, pk_hash = partition_key_and_hash(partition_key)
+        _, pk_hash = encode_partition_key(partition_key)
         rows = [self._to_row(r) for r in self._rows_by_hash(pk_hash)]
         return sorted(rows, key=lambda r: (r.stage_rank, r.stage))
 
@@ -254,7 +254,7 @@ class WorkManifest:
 
     def current_stage(self, partition_key: Mapping[str, Any]) -> str | None:
         """Name of the furthest stage reached, or ``None``."""
-        _, pk_hash = partition_key_and_hash(partition_key)
+        _, pk_hash = encode_partition_key(partition_key)
         return self._latest_stage_by_hash(pk_hash)
 
     def has_stage(self, partition_key: Mapping[str, Any], stage: str) -> bool:

@@ -27,9 +27,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.ops import _json
 from spine.ops._db import OpsDb, read_text
-from spine.ops._partition import decode_partition_key, partition_key_and_hash
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = ["Reject", "RejectCount", "RejectSink", "StoredReject"]
@@ -146,7 +146,7 @@ class RejectSink:
 
     def write(self, reject: Reject, partition_key: Mapping[str, Any]) -> str:
         """Write one reject; returns its id (ULID)."""
-        pk_text, pk_hash = partition_key_and_hash(partition_key)
+        pk_text, pk_hash = encode_partition_key(partition_key)
         row = self._row(reject, pk_text, pk_hash, self._db.encode_ts(utc_now()))
         with self._db.write():
             self._db.insert_many(_TABLE, [row])
@@ -155,7 +155,7 @@ class RejectSink:
 
     def write_batch(self, rejects: Iterable[Reject], partition_key: Mapping[str, Any]) -> int:
         """Write many rejects in one round trip; returns how many were written."""
-        pk_text, pk_hash = partition_key_and_hash(partition_key)
+        pk_text, pk_hash = encode_partition_key(partition_key)
         now = self._db.encode_ts(utc_now())
         rows = [self._row(r, pk_text, pk_hash, now) for r in rejects]
         if not rows:
@@ -175,7 +175,7 @@ class RejectSink:
         )
         params: list[Any] = [self.domain]
         if partition_key is not None:
-            params.append(partition_key_and_hash(partition_key)[1])
+            params.append(encode_partition_key(partition_key)[1])
             sql += f" AND partition_hash = {d.ph(1)}"
         sql += " GROUP BY partition_hash, partition_key, reason_code"
         rows = d.query(sql, params)
@@ -210,7 +210,7 @@ class RejectSink:
         params: list[Any] = [self.domain]
         if partition_key is not None:
             clauses.append(f"partition_hash = {d.ph(len(params))}")
-            params.append(partition_key_and_hash(partition_key)[1])
+            params.append(encode_partition_key(partition_key)[1])
         if reason_code is not None:
             clauses.append(f"reason_code = {d.ph(len(params))}")
             params.append(reason_code)

@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, runtime_checkable
 
+from spine.db.encoding import canonical_partition_key
 from spine.ops import _json
 from spine.ops._db import OpsDb
-from spine.ops._partition import canonical_partition_key
 from spine.types import Connection, IntegrityError, ValidationError, utc_now
 
 __all__ = [

@@ -12,6 +12,7 @@ strings. No column name is a reserved word on any supported backend.
 
 from __future__ import annotations
 
+from spine.db.encoding import MAX_PARTITION_KEY_LENGTH
 from spine.db.tabledef import (
     BIGINT,
     BOOL,
@@ -35,7 +36,7 @@ def _c(name: str, ctype: ColumnType, null: bool = False, default: DefaultValue =
     return Column(name, ctype, nullable=null, default=default)
 
 
-def _partition(null: bool = False, key_len: int = 2000) -> tuple[Column, ...]:
+def _partition(null: bool = False, key_len: int = MAX_PARTITION_KEY_LENGTH) -> tuple[Column, ...]:
     return (
         _c("domain", STR(100)),
         _c("partition_key", STR(key_len), null),
@@ -305,7 +306,7 @@ CORE_WORK_ITEMS = Table(
         _c("workflow", STR(200)),
         _c("lane", STR(100), default="default"),
         _c("domain", STR(100), True),
-        _c("partition_key", STR(2000), True),
+        _c("partition_key", STR(MAX_PARTITION_KEY_LENGTH), True),
         _c("partition_hash", STR(64), True),
         _c("payload_json", JSON, True),
         _c("status", STR(20), default="PENDING"),

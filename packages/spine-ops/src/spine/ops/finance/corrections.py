@@ -23,7 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from spine.ops._partition import canonical_partition_key, decode_partition_key
+from spine.db.encoding import canonical_partition_key, decode_partition_key
 from spine.types import ValidationError, generate_ulid, utc_now
 
 __all__ = ["CorrectionReason", "CorrectionRecord"]

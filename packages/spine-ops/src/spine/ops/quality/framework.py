@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from spine.db.encoding import encode_partition_key
 from spine.ops import _json
 from spine.ops._db import OpsDb
-from spine.ops._partition import partition_key_and_hash
 from spine.ops.errors import QualityGateError
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
@@ -204,7 +204,7 @@ class QualityRunner:
         Raises:
             ValidationError: ``partition_key`` is not a dict of scalars (nothing runs).
         """
-        pk_text, pk_hash = partition_key_and_hash(partition_key)
+        pk_text, pk_hash = encode_partition_key(partition_key)
         results: dict[str, QualityResult] = {}
         for check in self._checks:
             results[check.name] = check.run(context)
