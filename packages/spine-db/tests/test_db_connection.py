@@ -276,6 +276,37 @@ def test_importing_spine_db_imports_no_driver() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_importing_spine_db_imports_no_pydantic() -> None:
+    code = (
+        "import sys, spine.db\n"
+        "from spine.db import BaseRepository, CORE_TABLES, Database, create_connection, "
+        "run_migrations\n"
+        "assert 'pydantic' not in sys.modules\n"
+        "assert 'spine.db.config' not in sys.modules and 'spine.db.adapters' not in sys.modules\n"
+        "from spine.db import DatabaseConfig, get_adapter\n"
+        "assert 'pydantic' in sys.modules\n"
+        "assert DatabaseConfig.__module__ == 'spine.db.config'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_lazy_root_names_are_listed_by_dir_and_resolve_to_their_module_objects() -> None:
+    import spine.db
+    import spine.db.transaction
+    from spine.db.config import DatabaseConfig
+    from spine.db.transaction import transaction
+
+    assert set(spine.db.__all__) <= set(dir(spine.db))
+    assert spine.db.DatabaseConfig is DatabaseConfig
+    # a submodule and an exported function share the name: the root keeps the function
+    assert spine.db.transaction is transaction
+    with pytest.raises(AttributeError):
+        _ = spine.db.no_such_name
+
+
 def test_every_public_name_is_importable_from_the_root() -> None:
     import spine.db
 

@@ -14,6 +14,10 @@
 
 Importing ``spine.db`` imports no database driver; each is loaded when first used, and a
 missing one raises ``ConfigError`` naming the extra (``pip install "spine-db[oracle]"``).
+It does not import pydantic either: the connection layer (connections, dialects, encoding,
+transactions, URLs) is imported eagerly, every other name (adapters, :class:`DatabaseConfig`,
+the pool, repository, schema, migrations, storage) is loaded from its submodule on first
+access (PEP 562). ``from spine.db import X`` and ``spine.db.X`` both work as usual.
 
 Example:
     >>> from spine.db import BaseRepository, create_connection, transaction
@@ -28,18 +32,11 @@ Example:
 
 from __future__ import annotations
 
-from spine.db.adapters import (
-    AdapterRegistry,
-    DatabaseAdapter,
-    DB2Adapter,
-    MySQLAdapter,
-    OracleAdapter,
-    PostgreSQLAdapter,
-    SQLiteAdapter,
-    adapter_registry,
-    get_adapter,
-)
-from spine.db.config import DatabaseConfig, DatabaseType
+import sys
+
+# Eager: ``spine.db.transaction`` is both a submodule and an exported function, so the
+# function must be bound here, after the submodule is imported, or the package attribute
+# would be the module. It pulls in the connection layer, whose names are exported eagerly too.
 from spine.db.connection import (
     DEFAULT_CONNECT_TIMEOUT,
     ConnectionInfo,
@@ -67,30 +64,83 @@ from spine.db.encoding import (
 )
 from spine.db.errors import translate_error
 from spine.db.identifiers import validate_identifier
-from spine.db.migrations import (
-    Migration,
-    MigrationChecksumError,
-    MigrationError,
-    MigrationRunner,
-    MigrationStatus,
-    load_migrations,
-    run_migrations,
-)
-from spine.db.pool import acquire, close_pool, create_pool
-from spine.db.repository import BaseRepository
-from spine.db.schema import (
-    CORE_TABLES,
-    Column,
-    Index,
-    SchemaRegistry,
-    Table,
-    create_core_tables,
-    drop_core_tables,
-    table_exists,
-)
-from spine.db.storage import Database, SpineStorage
 from spine.db.transaction import claim_rows, claim_transaction, transaction
 from spine.db.url import DatabaseURL, mask_url, parse_url
+
+# Type checkers treat this name as True (spine.types does the same).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from spine.db.adapters import (
+        AdapterRegistry,
+        DatabaseAdapter,
+        DB2Adapter,
+        MySQLAdapter,
+        OracleAdapter,
+        PostgreSQLAdapter,
+        SQLiteAdapter,
+        adapter_registry,
+        get_adapter,
+    )
+    from spine.db.config import DatabaseConfig, DatabaseType
+    from spine.db.migrations import (
+        Migration,
+        MigrationChecksumError,
+        MigrationError,
+        MigrationRunner,
+        MigrationStatus,
+        load_migrations,
+        run_migrations,
+    )
+    from spine.db.pool import acquire, close_pool, create_pool
+    from spine.db.repository import BaseRepository
+    from spine.db.schema import (
+        CORE_TABLES,
+        Column,
+        Index,
+        SchemaRegistry,
+        Table,
+        create_core_tables,
+        drop_core_tables,
+        table_exists,
+    )
+    from spine.db.storage import Database, SpineStorage
+
+_LAZY: dict[str, str] = {
+    "AdapterRegistry": "spine.db.adapters",
+    "DB2Adapter": "spine.db.adapters",
+    "DatabaseAdapter": "spine.db.adapters",
+    "MySQLAdapter": "spine.db.adapters",
+    "OracleAdapter": "spine.db.adapters",
+    "PostgreSQLAdapter": "spine.db.adapters",
+    "SQLiteAdapter": "spine.db.adapters",
+    "adapter_registry": "spine.db.adapters",
+    "get_adapter": "spine.db.adapters",
+    "DatabaseConfig": "spine.db.config",
+    "DatabaseType": "spine.db.config",
+    "Migration": "spine.db.migrations",
+    "MigrationChecksumError": "spine.db.migrations",
+    "MigrationError": "spine.db.migrations",
+    "MigrationRunner": "spine.db.migrations",
+    "MigrationStatus": "spine.db.migrations",
+    "load_migrations": "spine.db.migrations",
+    "run_migrations": "spine.db.migrations",
+    "acquire": "spine.db.pool",
+    "close_pool": "spine.db.pool",
+    "create_pool": "spine.db.pool",
+    "BaseRepository": "spine.db.repository",
+    "CORE_TABLES": "spine.db.schema",
+    "Column": "spine.db.schema",
+    "Index": "spine.db.schema",
+    "SchemaRegistry": "spine.db.schema",
+    "Table": "spine.db.schema",
+    "create_core_tables": "spine.db.schema",
+    "drop_core_tables": "spine.db.schema",
+    "table_exists": "spine.db.schema",
+    "Database": "spine.db.storage",
+    "SpineStorage": "spine.db.storage",
+}
 
 __all__ = [
     "CORE_TABLES",
@@ -153,3 +203,17 @@ __all__ = [
     "validate_identifier",
     "wrap_connection",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spine.db' has no attribute {name!r}")
+    __import__(module)
+    value = getattr(sys.modules[module], name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

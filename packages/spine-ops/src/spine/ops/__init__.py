@@ -11,7 +11,11 @@
 
 Every persistent primitive takes a spine connection (``spine.db.create_connection``) and
 persists into the core tables (``docs/core-schema.md``); partition keys are dicts stored as
-canonical JSON + sha256, so key order never matters.
+canonical JSON + sha256 (:mod:`spine.db.encoding`), so key order never matters.
+
+Only the errors are imported eagerly. Every other name is loaded from its submodule on first
+access (PEP 562), so ``import spine.ops`` stays cheap and you pay only for the primitives you
+use. ``from spine.ops import X`` and ``spine.ops.X`` both work as usual.
 
 Example:
     >>> from spine.db.testing import memory_connection
@@ -24,89 +28,208 @@ Example:
 
 from __future__ import annotations
 
-from spine.ops._partition import (
-    PartitionKey,
-    canonical_partition_key,
-    decode_partition_key,
-    partition_hash,
-)
-from spine.ops.anomalies import Anomaly, AnomalyCategory, AnomalyRecorder, Severity
-from spine.ops.assets import (
-    AssetKey,
-    AssetMaterialization,
-    AssetObservation,
-    AssetRegistry,
-    AssetStore,
-)
-from spine.ops.backfill import (
-    BackfillPartitionStatus,
-    BackfillPlan,
-    BackfillPreview,
-    BackfillProgress,
-    BackfillStatus,
-    preview_backfill,
-)
+import sys
+
 from spine.ops.errors import InvalidTransitionError, NotFoundError, QualityGateError
-from spine.ops.finance import (
-    Adjustment,
-    AdjustmentChain,
-    AdjustmentType,
-    CorrectionReason,
-    CorrectionRecord,
-)
-from spine.ops.idempotency import (
-    IdempotencyHelper,
-    IdempotencyLevel,
-    IngestResult,
-    LogicalKey,
-    ReplaceResult,
-    ingest_l2,
-    replace_l3,
-)
-from spine.ops.manifest import ManifestRow, StageChangeHook, WorkManifest
-from spine.ops.quality import (
-    QualityCategory,
-    QualityCheck,
-    QualityResult,
-    QualityRunner,
-    QualityStatus,
-    null_rate_check,
-    row_count_check,
-    run_gate,
-    sum_to_check,
-    uniqueness_check,
-    value_range_check,
-)
-from spine.ops.rejects import Reject, RejectCount, RejectSink, StoredReject
-from spine.ops.restatement import (
-    RestatementResult,
-    as_of,
-    bitemporal_column_defs,
-    bitemporal_columns,
-    current_rows,
-    history,
-    restate,
-)
-from spine.ops.retention import (
-    RETENTION_TARGETS,
-    PurgeResult,
-    RetentionConfig,
-    RetentionReport,
-    RetentionTarget,
-    purge_all,
-    purge_table,
-)
-from spine.ops.rolling import RollingResult, RollingWindow, TrendDirection, compute_trend
-from spine.ops.taggable import Taggable, TaggableContent, TagGroup, TagGroupSet
-from spine.ops.versioned_content import ContentSource, ContentVersion, VersionedContent
-from spine.ops.watermarks import (
-    DBWatermarkStore,
-    InMemoryWatermarkStore,
-    Watermark,
-    WatermarkGap,
-    WatermarkStore,
-    compare_high_water,
-)
+
+# Keep the root import free of ``typing``: type checkers treat this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from spine.ops._partition import (
+        PartitionKey,
+        canonical_partition_key,
+        decode_partition_key,
+        partition_hash,
+    )
+    from spine.ops.anomalies import (
+        Anomaly,
+        AnomalyCategory,
+        AnomalyRecorder,
+        Severity,
+    )
+    from spine.ops.assets import (
+        AssetKey,
+        AssetMaterialization,
+        AssetObservation,
+        AssetRegistry,
+        AssetStore,
+    )
+    from spine.ops.backfill import (
+        BackfillPartitionStatus,
+        BackfillPlan,
+        BackfillPreview,
+        BackfillProgress,
+        BackfillStatus,
+        preview_backfill,
+    )
+    from spine.ops.finance import (
+        Adjustment,
+        AdjustmentChain,
+        AdjustmentType,
+        CorrectionReason,
+        CorrectionRecord,
+    )
+    from spine.ops.idempotency import (
+        IdempotencyHelper,
+        IdempotencyLevel,
+        IngestResult,
+        LogicalKey,
+        ReplaceResult,
+        ingest_l2,
+        replace_l3,
+    )
+    from spine.ops.manifest import (
+        ManifestRow,
+        StageChangeHook,
+        WorkManifest,
+    )
+    from spine.ops.quality import (
+        QualityCategory,
+        QualityCheck,
+        QualityResult,
+        QualityRunner,
+        QualityStatus,
+        null_rate_check,
+        row_count_check,
+        run_gate,
+        sum_to_check,
+        uniqueness_check,
+        value_range_check,
+    )
+    from spine.ops.rejects import (
+        Reject,
+        RejectCount,
+        RejectSink,
+        StoredReject,
+    )
+    from spine.ops.restatement import (
+        RestatementResult,
+        as_of,
+        bitemporal_column_defs,
+        bitemporal_columns,
+        current_rows,
+        history,
+        restate,
+    )
+    from spine.ops.retention import (
+        RETENTION_TARGETS,
+        PurgeResult,
+        RetentionConfig,
+        RetentionReport,
+        RetentionTarget,
+        purge_all,
+        purge_table,
+    )
+    from spine.ops.rolling import (
+        RollingResult,
+        RollingWindow,
+        TrendDirection,
+        compute_trend,
+    )
+    from spine.ops.taggable import (
+        Taggable,
+        TaggableContent,
+        TagGroup,
+        TagGroupSet,
+    )
+    from spine.ops.versioned_content import (
+        ContentSource,
+        ContentVersion,
+        VersionedContent,
+    )
+    from spine.ops.watermarks import (
+        DBWatermarkStore,
+        InMemoryWatermarkStore,
+        Watermark,
+        WatermarkGap,
+        WatermarkStore,
+        compare_high_water,
+    )
+
+_LAZY: dict[str, str] = {
+    "PartitionKey": "spine.ops._partition",
+    "canonical_partition_key": "spine.ops._partition",
+    "decode_partition_key": "spine.ops._partition",
+    "partition_hash": "spine.ops._partition",
+    "Anomaly": "spine.ops.anomalies",
+    "AnomalyCategory": "spine.ops.anomalies",
+    "AnomalyRecorder": "spine.ops.anomalies",
+    "Severity": "spine.ops.anomalies",
+    "AssetKey": "spine.ops.assets",
+    "AssetMaterialization": "spine.ops.assets",
+    "AssetObservation": "spine.ops.assets",
+    "AssetRegistry": "spine.ops.assets",
+    "AssetStore": "spine.ops.assets",
+    "BackfillPartitionStatus": "spine.ops.backfill",
+    "BackfillPlan": "spine.ops.backfill",
+    "BackfillPreview": "spine.ops.backfill",
+    "BackfillProgress": "spine.ops.backfill",
+    "BackfillStatus": "spine.ops.backfill",
+    "preview_backfill": "spine.ops.backfill",
+    "Adjustment": "spine.ops.finance",
+    "AdjustmentChain": "spine.ops.finance",
+    "AdjustmentType": "spine.ops.finance",
+    "CorrectionReason": "spine.ops.finance",
+    "CorrectionRecord": "spine.ops.finance",
+    "IdempotencyHelper": "spine.ops.idempotency",
+    "IdempotencyLevel": "spine.ops.idempotency",
+    "IngestResult": "spine.ops.idempotency",
+    "LogicalKey": "spine.ops.idempotency",
+    "ReplaceResult": "spine.ops.idempotency",
+    "ingest_l2": "spine.ops.idempotency",
+    "replace_l3": "spine.ops.idempotency",
+    "ManifestRow": "spine.ops.manifest",
+    "StageChangeHook": "spine.ops.manifest",
+    "WorkManifest": "spine.ops.manifest",
+    "QualityCategory": "spine.ops.quality",
+    "QualityCheck": "spine.ops.quality",
+    "QualityResult": "spine.ops.quality",
+    "QualityRunner": "spine.ops.quality",
+    "QualityStatus": "spine.ops.quality",
+    "null_rate_check": "spine.ops.quality",
+    "row_count_check": "spine.ops.quality",
+    "run_gate": "spine.ops.quality",
+    "sum_to_check": "spine.ops.quality",
+    "uniqueness_check": "spine.ops.quality",
+    "value_range_check": "spine.ops.quality",
+    "Reject": "spine.ops.rejects",
+    "RejectCount": "spine.ops.rejects",
+    "RejectSink": "spine.ops.rejects",
+    "StoredReject": "spine.ops.rejects",
+    "RestatementResult": "spine.ops.restatement",
+    "as_of": "spine.ops.restatement",
+    "bitemporal_column_defs": "spine.ops.restatement",
+    "bitemporal_columns": "spine.ops.restatement",
+    "current_rows": "spine.ops.restatement",
+    "history": "spine.ops.restatement",
+    "restate": "spine.ops.restatement",
+    "RETENTION_TARGETS": "spine.ops.retention",
+    "PurgeResult": "spine.ops.retention",
+    "RetentionConfig": "spine.ops.retention",
+    "RetentionReport": "spine.ops.retention",
+    "RetentionTarget": "spine.ops.retention",
+    "purge_all": "spine.ops.retention",
+    "purge_table": "spine.ops.retention",
+    "RollingResult": "spine.ops.rolling",
+    "RollingWindow": "spine.ops.rolling",
+    "TrendDirection": "spine.ops.rolling",
+    "compute_trend": "spine.ops.rolling",
+    "Taggable": "spine.ops.taggable",
+    "TaggableContent": "spine.ops.taggable",
+    "TagGroup": "spine.ops.taggable",
+    "TagGroupSet": "spine.ops.taggable",
+    "ContentSource": "spine.ops.versioned_content",
+    "ContentVersion": "spine.ops.versioned_content",
+    "VersionedContent": "spine.ops.versioned_content",
+    "DBWatermarkStore": "spine.ops.watermarks",
+    "InMemoryWatermarkStore": "spine.ops.watermarks",
+    "Watermark": "spine.ops.watermarks",
+    "WatermarkGap": "spine.ops.watermarks",
+    "WatermarkStore": "spine.ops.watermarks",
+    "compare_high_water": "spine.ops.watermarks",
+}
 
 __all__ = [
     "RETENTION_TARGETS",
@@ -193,3 +316,17 @@ __all__ = [
     "uniqueness_check",
     "value_range_check",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spine.ops' has no attribute {name!r}")
+    __import__(module)
+    value = getattr(sys.modules[module], name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -221,6 +220,8 @@ class VersionedContent:
 
     def diff(self, from_version: int, to_version: int | None = None) -> str:
         """Unified diff (line based) from one version to another (default: current)."""
+        import difflib  # only diff() needs it; kept off the import path of spine.ops
+
         a = self.at(from_version)
         b = self.at(to_version) if to_version is not None else self.current
         return "".join(
