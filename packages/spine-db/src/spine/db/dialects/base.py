@@ -54,6 +54,10 @@ class Dialect:
         name: Canonical backend name (``"sqlite"``, ``"postgresql"``, ``"mysql"``,
             ``"oracle"``, ``"db2"``).
         paramstyle: DB-API paramstyle of the backend's driver.
+        quote_leading_underscore: Whether identifiers starting with ``_`` must be quoted
+            (Oracle, Db2).
+        offset_fetch_paging: Whether paging is ``OFFSET n ROWS FETCH NEXT m ROWS ONLY``
+            (Oracle, Db2) rather than ``LIMIT m OFFSET n``.
         supports_skip_locked: Whether ``SELECT ... FOR UPDATE SKIP LOCKED`` exists. When
             false (SQLite), claim rows inside :func:`spine.db.claim_transaction`.
         transactional_ddl: Whether DDL can be rolled back (PostgreSQL, SQLite); MySQL,
@@ -68,6 +72,8 @@ class Dialect:
     identifier_case: ClassVar[str] = "preserve"
     reserved_words: ClassVar[frozenset[str]] = frozenset()
     quote_words: ClassVar[frozenset[str]] = frozenset()
+    quote_leading_underscore: ClassVar[bool] = False
+    offset_fetch_paging: ClassVar[bool] = False
     supports_skip_locked: ClassVar[bool] = True
     supports_returning: ClassVar[bool] = False
     transactional_ddl: ClassVar[bool] = False
@@ -127,6 +133,8 @@ class Dialect:
 
     def needs_quoting(self, part: str) -> bool:
         """Whether the single identifier ``part`` must be quoted on this backend."""
+        if self.quote_leading_underscore and part.startswith("_"):
+            return True
         upper = part.upper()
         return upper in self.reserved_words or upper in self.quote_words
 
@@ -241,6 +249,11 @@ class Dialect:
             'LIMIT 10 OFFSET 20'
         """
         offset = self._check_count(offset, "offset")
+        if self.offset_fetch_paging:
+            if limit is None:
+                return f"OFFSET {offset} ROWS" if offset else ""
+            limit = self._check_count(limit, "limit")
+            return f"OFFSET {offset} ROWS FETCH NEXT {limit} ROWS ONLY"
         if limit is None:
             return f"OFFSET {offset}" if offset else ""
         limit = self._check_count(limit, "limit")
@@ -278,11 +291,13 @@ class Dialect:
         limit = self._check_count(limit, "limit")
         table_sql = self.quote(table)
         parts = [f"SELECT {cols} FROM {table_sql} WHERE {where} ORDER BY {order_by}"]  # noqa: S608
-        parts.append(self.limit_offset(limit))
-        lock = self.for_update_skip_locked()
-        if lock:
-            parts.append(lock)
+        parts.append(self._claim_limit(limit))
+        parts.append(self.for_update_skip_locked())
         return " ".join(p for p in parts if p)
+
+    def _claim_limit(self, limit: int) -> str:
+        """The row-limit clause of :meth:`select_for_claim` (before the lock clause)."""
+        return self.limit_offset(limit)
 
     # ------------------------------------------------------------------ DML helpers
     def insert_sql(self, table: str, columns: Sequence[str]) -> str:
@@ -350,12 +365,36 @@ class Dialect:
             'INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING'
         """
         cols, conflict, update = self._upsert_parts(columns, conflict_columns, update_columns)
+        return self._upsert_sql(table, cols, conflict, update, column_types)
+
+    def _upsert_sql(
+        self,
+        table: str,
+        cols: list[str],
+        conflict: list[str],
+        update: list[str],
+        column_types: Mapping[str, ColumnType | str] | None,
+    ) -> str:
+        """Render :meth:`upsert` from validated parts (``ON CONFLICT``; overridden per
+        dialect)."""
         head = self.insert_sql(table, cols)
         target = self.quote_list(conflict)
         if not update:
             return f"{head} ON CONFLICT ({target}) DO NOTHING"
         sets = ", ".join(f"{self.quote(c)} = excluded.{self.quote(c)}" for c in update)
         return f"{head} ON CONFLICT ({target}) DO UPDATE SET {sets}"
+
+    def _merge_actions(self, cols: Sequence[str], update: Sequence[str], target: str) -> str:
+        """The ``WHEN MATCHED`` / ``WHEN NOT MATCHED`` clauses of a ``MERGE`` upsert whose
+        source is aliased ``src``; updated columns are prefixed with ``target``."""
+        q = self.quote
+        sql = ""
+        if update:
+            sets = ", ".join(f"{target}{q(c)} = src.{q(c)}" for c in update)
+            sql += f" WHEN MATCHED THEN UPDATE SET {sets}"
+        values = ", ".join(f"src.{q(c)}" for c in cols)
+        col_list = self.quote_list(cols)
+        return f"{sql} WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({values})"  # noqa: S608
 
     # ------------------------------------------------------------------ DDL
     def type_sql(self, ctype: ColumnType) -> str:

@@ -120,15 +120,14 @@ class MySQLDialect(Dialect):
             return f"LIMIT 18446744073709551615 OFFSET {offset}" if offset else ""
         return super().limit_offset(limit, offset)
 
-    def upsert(
+    def _upsert_sql(
         self,
         table: str,
-        columns: Sequence[str],
-        conflict_columns: Sequence[str],
-        update_columns: Sequence[str] | None = None,
-        column_types: Mapping[str, ColumnType | str] | None = None,
+        cols: list[str],
+        conflict: list[str],
+        update: list[str],
+        column_types: Mapping[str, ColumnType | str] | None,
     ) -> str:
-        cols, conflict, update = self._upsert_parts(columns, conflict_columns, update_columns)
         head = self.insert_sql(table, cols)
         if not update:
             first = self.quote(conflict[0])

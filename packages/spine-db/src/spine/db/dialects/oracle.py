@@ -26,7 +26,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any, ClassVar
 
 from spine.db.dialects.base import Dialect, reserved_words_from
@@ -92,6 +91,8 @@ class OracleDialect(Dialect):
     identifier_case: ClassVar[str] = "upper"
     reserved_words: ClassVar[frozenset[str]] = ORACLE_RESERVED_WORDS
     upsert_needs_types: ClassVar[bool] = True
+    quote_leading_underscore: ClassVar[bool] = True
+    offset_fetch_paging: ClassVar[bool] = True
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR2(64 CHAR)",
         TypeKind.STR: "VARCHAR2({n} CHAR)",
@@ -107,43 +108,20 @@ class OracleDialect(Dialect):
     def placeholder(self, index: int = 0) -> str:
         return f":{index + 1}"
 
-    def needs_quoting(self, part: str) -> bool:
-        return part.startswith("_") or super().needs_quoting(part)
-
     def now(self) -> str:
         return "SYS_EXTRACT_UTC(SYSTIMESTAMP)"
 
-    def _encode_utc(self, dt: datetime) -> Any:
-        return dt.replace(tzinfo=None)
-
-    def limit_offset(self, limit: int | None, offset: int = 0) -> str:
-        offset = self._check_count(offset, "offset")
-        if limit is None:
-            return f"OFFSET {offset} ROWS" if offset else ""
-        limit = self._check_count(limit, "limit")
-        return f"OFFSET {offset} ROWS FETCH NEXT {limit} ROWS ONLY"
-
-    def select_for_claim(
-        self,
-        table: str,
-        columns: Sequence[str],
-        where: str,
-        order_by: str,
-        limit: int,
-    ) -> str:
+    def _claim_limit(self, limit: int) -> str:
         """No row limit (ORA-02014): fetch ``limit`` rows with ``cursor.fetchmany(limit)``."""
-        self._check_count(limit, "limit")
-        cols, table_sql = self.quote_list(columns), self.quote(table)
-        select = f"SELECT {cols} FROM {table_sql} WHERE {where} ORDER BY {order_by}"  # noqa: S608
-        return f"{select} FOR UPDATE SKIP LOCKED"
+        return ""
 
-    def upsert(
+    def _upsert_sql(
         self,
         table: str,
-        columns: Sequence[str],
-        conflict_columns: Sequence[str],
-        update_columns: Sequence[str] | None = None,
-        column_types: Mapping[str, ColumnType | str] | None = None,
+        cols: list[str],
+        conflict: list[str],
+        update: list[str],
+        column_types: Mapping[str, ColumnType | str] | None,
     ) -> str:
         """``MERGE INTO ... USING (SELECT :1 AS a, ... FROM dual) src ON (...)``.
 
@@ -154,7 +132,6 @@ class OracleDialect(Dialect):
             >>> print(OracleDialect().upsert("t", ["k", "v"], ["k"]))
             MERGE INTO t tgt USING (SELECT :1 AS k, :2 AS v FROM dual) src ON (tgt.k = src.k) WHEN MATCHED THEN UPDATE SET tgt.v = src.v WHEN NOT MATCHED THEN INSERT (k, v) VALUES (src.k, src.v)
         """  # noqa: E501
-        cols, conflict, update = self._upsert_parts(columns, conflict_columns, update_columns)
         q = self.quote
         types = {k.lower(): v for k, v in (column_types or {}).items()}
 
@@ -167,12 +144,7 @@ class OracleDialect(Dialect):
         select = ", ".join(f"{bind(i, c)} AS {q(c)}" for i, c in enumerate(cols))
         on = " AND ".join(f"tgt.{q(c)} = src.{q(c)}" for c in conflict)
         sql = f"MERGE INTO {q(table)} tgt USING (SELECT {select} FROM dual) src ON ({on})"  # noqa: S608
-        if update:
-            sets = ", ".join(f"tgt.{q(c)} = src.{q(c)}" for c in update)
-            sql += f" WHEN MATCHED THEN UPDATE SET {sets}"
-        values = ", ".join(f"src.{q(c)}" for c in cols)
-        col_list = self.quote_list(cols)
-        return f"{sql} WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({values})"  # noqa: S608
+        return sql + self._merge_actions(cols, update, "tgt.")
 
     def column_types_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
         schema, name = self._split_name(table)

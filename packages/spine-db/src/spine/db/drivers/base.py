@@ -20,7 +20,14 @@ from typing import Any, ClassVar, TypeVar
 from spine.db.url import DatabaseURL
 from spine.types import ConfigError, DatabaseConnectionError, InvalidConfigError
 
-__all__ = ["ConnectOptions", "Driver", "ErrorKind", "chunked", "connect_with_deadline"]
+__all__ = [
+    "ConnectOptions",
+    "Driver",
+    "ErrorKind",
+    "chunked",
+    "connect_with_deadline",
+    "dbapi_error_kind",
+]
 
 T = TypeVar("T")
 
@@ -37,6 +44,25 @@ class ErrorKind(Enum):
     QUERY = "query"  # syntax, undefined table/column, bad parameters, bad data
     TRANSIENT = "transient"  # deadlock, lock timeout, serialization failure: retryable
     OTHER = "other"
+
+
+_KIND_BY_DBAPI_CLASS: dict[str, ErrorKind] = {
+    "IntegrityError": ErrorKind.INTEGRITY,
+    "ProgrammingError": ErrorKind.QUERY,
+    "DataError": ErrorKind.QUERY,
+    "InterfaceError": ErrorKind.CONNECTION,
+    "OperationalError": ErrorKind.CONNECTION,
+}
+
+
+def dbapi_error_kind(exc: BaseException) -> ErrorKind:
+    """Classify ``exc`` by its DB-API 2 (PEP 249) exception class, nearest class first: the
+    fallback of drivers whose error carries no recognised code."""
+    for cls in type(exc).__mro__:
+        kind = _KIND_BY_DBAPI_CLASS.get(cls.__name__)
+        if kind is not None:
+            return kind
+    return ErrorKind.OTHER
 
 
 def chunked(rows: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -11,7 +11,7 @@ import re
 from math import ceil
 from typing import Any, ClassVar
 
-from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
+from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind, dbapi_error_kind
 from spine.db.identifiers import validate_identifier
 from spine.db.url import DatabaseURL
 
@@ -92,11 +92,4 @@ class DB2Driver(Driver):
             return ErrorKind.TRANSIENT
         if state.startswith(("42", "22", "07", "21")):
             return ErrorKind.QUERY
-        names = {cls.__name__ for cls in type(exc).__mro__}
-        if "IntegrityError" in names:
-            return ErrorKind.INTEGRITY
-        if "ProgrammingError" in names or "DataError" in names:
-            return ErrorKind.QUERY
-        if "OperationalError" in names or "InterfaceError" in names:
-            return ErrorKind.CONNECTION
-        return ErrorKind.OTHER
+        return dbapi_error_kind(exc)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from math import ceil
 from typing import Any, ClassVar
 
-from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
+from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind, dbapi_error_kind
 from spine.db.identifiers import validate_identifier
 from spine.db.url import DatabaseURL
 
@@ -149,14 +149,4 @@ class MySQLDriver(Driver):
             return ErrorKind.QUERY
         if state.startswith("40"):
             return ErrorKind.TRANSIENT
-        kind_by_class = {
-            "IntegrityError": ErrorKind.INTEGRITY,
-            "ProgrammingError": ErrorKind.QUERY,
-            "DataError": ErrorKind.QUERY,
-            "InterfaceError": ErrorKind.CONNECTION,
-            "OperationalError": ErrorKind.CONNECTION,
-        }
-        for cls in type(exc).__mro__:
-            if cls.__name__ in kind_by_class:
-                return kind_by_class[cls.__name__]
-        return ErrorKind.OTHER
+        return dbapi_error_kind(exc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
+from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind, dbapi_error_kind
 from spine.db.identifiers import validate_identifier
 from spine.db.url import DatabaseURL
 
@@ -119,11 +119,4 @@ class OracleDriver(Driver):
             return ErrorKind.CONNECTION
         if code in _QUERY or code.startswith(_QUERY_PREFIXES):
             return ErrorKind.QUERY
-        names = {cls.__name__ for cls in type(exc).__mro__}
-        if "IntegrityError" in names:
-            return ErrorKind.INTEGRITY
-        if "ProgrammingError" in names or "DataError" in names:
-            return ErrorKind.QUERY
-        if "OperationalError" in names or "InterfaceError" in names:
-            return ErrorKind.CONNECTION
-        return ErrorKind.OTHER
+        return dbapi_error_kind(exc)
