@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from spine.db import BaseRepository, Dialect, SpineConnection, transaction, validate_identifier
-from spine.types import Connection, DatabaseConnectionError, DatabaseError
+from spine.types import Connection, DatabaseConnectionError, DatabaseError, ValidationError
 
 T = TypeVar("T")
 
-__all__ = ["OpsDb", "ident", "read_text"]
+__all__ = ["OpsDb", "check_name", "ident", "read_text"]
 
 
 def ident(name: str) -> str:
@@ -42,6 +42,17 @@ def ident(name: str) -> str:
     """
     validate_identifier(name)
     return name
+
+
+def check_name(value: object, what: str, max_len: int) -> str:
+    """Return ``value`` when it is a str of 1..``max_len`` chars (a domain, source, stage...).
+
+    Raises:
+        ValidationError: anything else, naming ``what``.
+    """
+    if not isinstance(value, str) or not value or len(value) > max_len:
+        raise ValidationError(f"{what} must be a str of 1..{max_len} chars, got {value!r}")
+    return value
 
 
 def read_text(value: Any) -> str | None:

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.ops import _json
-from spine.ops._db import OpsDb, read_text
+from spine.ops._db import OpsDb, check_name, read_text
 from spine.ops.errors import NotFoundError
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
@@ -151,8 +151,7 @@ class AnomalyRecorder:
     table = _TABLE
 
     def __init__(self, conn: Connection, domain: str) -> None:
-        if not isinstance(domain, str) or not domain or len(domain) > 100:
-            raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
+        check_name(domain, "domain", 100)
         self.domain = domain
         self._db = OpsDb(conn)
         self.conn = self._db.conn

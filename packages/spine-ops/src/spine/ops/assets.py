@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spine.ops import _json
-from spine.ops._db import OpsDb
+from spine.ops._db import OpsDb, check_name
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = [
@@ -109,43 +109,33 @@ class AssetKey:
 
 
 def _check_partition(partition: str | None) -> str | None:
-    if partition is not None and (
-        not isinstance(partition, str) or not partition or len(partition) > 500
-    ):
-        raise ValidationError(f"asset partition must be a str of 1..500 chars, got {partition!r}")
-    return partition
+    return None if partition is None else check_name(partition, "asset partition", 500)
 
 
 @dataclass(frozen=True, slots=True)
-class AssetMaterialization:
+class _AssetEvent:
+    """Fields and checks shared by materializations and observations."""
+
+    asset_key: AssetKey
+    partition: str | None = None
+    execution_id: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    created_at: _dt.datetime | None = None
+    id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "asset_key", AssetKey.coerce(self.asset_key))
+        _check_partition(self.partition)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetMaterialization(_AssetEvent):
     """A run produced (a partition of) an asset."""
 
-    asset_key: AssetKey
-    partition: str | None = None
-    execution_id: str | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    created_at: _dt.datetime | None = None
-    id: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "asset_key", AssetKey.coerce(self.asset_key))
-        _check_partition(self.partition)
-
 
 @dataclass(frozen=True, slots=True)
-class AssetObservation:
+class AssetObservation(_AssetEvent):
     """An asset was checked (row count, lag...) without being produced."""
-
-    asset_key: AssetKey
-    partition: str | None = None
-    execution_id: str | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    created_at: _dt.datetime | None = None
-    id: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "asset_key", AssetKey.coerce(self.asset_key))
-        _check_partition(self.partition)
 
 
 class AssetStore:
@@ -155,7 +145,7 @@ class AssetStore:
         self._db = OpsDb(conn)
         self.conn = self._db.conn
 
-    def _record(self, table: str, event: AssetMaterialization | AssetObservation) -> str:
+    def _record(self, table: str, event: _AssetEvent) -> str:
         event_id = event.id or generate_ulid()
         created = event.created_at or utc_now()
         d = self._db

@@ -44,7 +44,7 @@ from typing import Any, Literal, overload
 
 from spine.db.encoding import canonical_partition_key
 from spine.ops import _json
-from spine.ops._db import OpsDb, read_text
+from spine.ops._db import OpsDb, check_name, read_text
 from spine.ops.errors import InvalidTransitionError, NotFoundError
 from spine.ops.watermarks import HighWater, WatermarkStore
 from spine.types import Connection, ValidationError, WeekEnding, generate_ulid, utc_now
@@ -179,10 +179,8 @@ def _as_date(value: WeekEnding | _dt.date | str, what: str) -> _dt.date:
 
 
 def _check(domain: str, source: str) -> None:
-    if not isinstance(domain, str) or not domain or len(domain) > 100:
-        raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
-    if not isinstance(source, str) or not source or len(source) > 200:
-        raise ValidationError(f"source must be a str of 1..200 chars, got {source!r}")
+    check_name(domain, "domain", 100)
+    check_name(source, "source", 200)
 
 
 class BackfillPlan:

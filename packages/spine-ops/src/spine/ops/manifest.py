@@ -37,7 +37,7 @@ from typing import Any
 from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.db.schema import CORE_TABLES
 from spine.ops import _json
-from spine.ops._db import OpsDb
+from spine.ops._db import OpsDb, check_name
 from spine.types import Connection, ValidationError, utc_now
 
 __all__ = ["ManifestRow", "StageChangeHook", "WorkManifest"]
@@ -109,8 +109,7 @@ class WorkManifest:
         stages: Sequence[str],
         on_stage_change: StageChangeHook | None = None,
     ) -> None:
-        if not isinstance(domain, str) or not domain or len(domain) > 100:
-            raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
+        check_name(domain, "domain", 100)
         if isinstance(stages, str) or not stages:
             raise ValidationError("stages must be a non-empty list of stage names")
         names = list(stages)

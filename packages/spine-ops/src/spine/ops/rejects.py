@@ -29,7 +29,7 @@ from typing import Any
 
 from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.ops import _json
-from spine.ops._db import OpsDb, read_text
+from spine.ops._db import OpsDb, check_name, read_text
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = ["Reject", "RejectCount", "RejectSink", "StoredReject"]
@@ -62,8 +62,7 @@ class Reject:
             ("stage", self.stage, 100),
             ("reason_code", self.reason_code, 100),
         ):
-            if not isinstance(value, str) or not value or len(value) > limit:
-                raise ValidationError(f"reject {name} must be a str of 1..{limit} chars")
+            check_name(value, f"reject {name}", limit)
         if self.source_locator is not None and len(self.source_locator) > 1000:
             raise ValidationError("source_locator is limited to 1000 chars")
 
@@ -111,8 +110,7 @@ class RejectSink:
         execution_id: str | None = None,
         batch_id: str | None = None,
     ) -> None:
-        if not isinstance(domain, str) or not domain or len(domain) > 100:
-            raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
+        check_name(domain, "domain", 100)
         self.domain = domain
         self.execution_id = execution_id
         self.batch_id = batch_id

@@ -105,6 +105,27 @@ class ContentVersion:
         )
 
 
+def _new_version(
+    number: int,
+    content: str,
+    source: ContentSource,
+    author: str | None,
+    note: str | None,
+    metadata: Mapping[str, Any] | None,
+    created_at: _dt.datetime | None,
+) -> ContentVersion:
+    """Version ``number`` of ``content`` (``created_at`` defaults to now)."""
+    return ContentVersion(
+        number,
+        content,
+        ContentSource(source),
+        created_at or utc_now(),
+        author,
+        note,
+        dict(metadata or {}),
+    )
+
+
 class VersionedContent:
     """Append-only version history of one piece of content.
 
@@ -142,15 +163,7 @@ class VersionedContent:
         created_at: _dt.datetime | None = None,
     ) -> VersionedContent:
         """Start a history with version 1."""
-        first = ContentVersion(
-            1,
-            content,
-            ContentSource(source),
-            created_at or utc_now(),
-            author,
-            note,
-            dict(metadata or {}),
-        )
+        first = _new_version(1, content, source, author, note, metadata, created_at)
         return cls(content_id or generate_ulid(), [first])
 
     def add_version(
@@ -166,14 +179,8 @@ class VersionedContent:
         """Append a version and return it; identical content returns ``current`` unchanged."""
         if content == self.current.content:
             return self.current
-        version = ContentVersion(
-            len(self._versions) + 1,
-            content,
-            ContentSource(source),
-            created_at or utc_now(),
-            author,
-            note,
-            dict(metadata or {}),
+        version = _new_version(
+            len(self._versions) + 1, content, source, author, note, metadata, created_at
         )
         self._versions.append(version)
         return version

@@ -43,7 +43,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from spine.db.encoding import canonical_partition_key
 from spine.ops import _json
-from spine.ops._db import OpsDb
+from spine.ops._db import OpsDb, check_name
 from spine.types import Connection, IntegrityError, ValidationError, utc_now
 
 __all__ = [
@@ -135,10 +135,8 @@ def _partition_text(partition_key: str | Mapping[str, Any]) -> str:
 
 
 def _check_names(domain: str, source: str) -> None:
-    if not isinstance(domain, str) or not domain or len(domain) > 100:
-        raise ValidationError(f"domain must be a str of 1..100 chars, got {domain!r}")
-    if not isinstance(source, str) or not source or len(source) > 200:
-        raise ValidationError(f"source must be a str of 1..200 chars, got {source!r}")
+    check_name(domain, "domain", 100)
+    check_name(source, "source", 200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,31 +210,53 @@ class WatermarkStore(Protocol):
         ...
 
 
-def _gaps(
-    store: WatermarkStore,
-    domain: str,
-    source: str,
-    expected: Iterable[str | Mapping[str, Any]],
-    min_high_water: HighWater | None,
-) -> list[WatermarkGap]:
-    have = {w.partition_key: w.high_water for w in store.list(domain, source)}
-    floor = _as_text(min_high_water) if min_high_water is not None else None
-    out: list[WatermarkGap] = []
-    seen: set[str] = set()
-    for key in expected:
-        pk = _partition_text(key)
-        if pk in seen:
-            continue
-        seen.add(pk)
-        hw = have.get(pk)
-        if hw is None:
-            out.append(WatermarkGap(domain, source, pk, None))
-        elif floor is not None and compare_high_water(hw, floor) < 0:
-            out.append(WatermarkGap(domain, source, pk, hw))
-    return out
+def _checked_args(
+    domain: str, source: str, partition_key: str | Mapping[str, Any], high_water: HighWater
+) -> tuple[str, str]:
+    """Validate ``advance`` arguments; return the partition text and the cursor text."""
+    _check_names(domain, source)
+    return _partition_text(partition_key), _as_text(high_water)
 
 
-class InMemoryWatermarkStore:
+def _moves_cursor(current: Watermark | None, high_water: str, force: bool) -> bool:
+    """Whether ``advance`` writes ``high_water`` over ``current`` (forward only unless forced)."""
+    return current is None or force or compare_high_water(high_water, current.high_water) > 0
+
+
+class _StoreBase:
+    """What both stores share: gaps are derived from ``list`` the same way."""
+
+    def list(self, domain: str, source: str | None = None) -> builtins.list[Watermark]:
+        raise NotImplementedError
+
+    def list_gaps(
+        self,
+        domain: str,
+        source: str,
+        expected: Iterable[str | Mapping[str, Any]],
+        *,
+        min_high_water: HighWater | None = None,
+    ) -> builtins.list[WatermarkGap]:
+        """Expected partitions without a watermark (or behind ``min_high_water``), in the
+        order of ``expected``."""
+        have = {w.partition_key: w.high_water for w in self.list(domain, source)}
+        floor = _as_text(min_high_water) if min_high_water is not None else None
+        out: builtins.list[WatermarkGap] = []
+        seen: set[str] = set()
+        for key in expected:
+            pk = _partition_text(key)
+            if pk in seen:
+                continue
+            seen.add(pk)
+            hw = have.get(pk)
+            if hw is None:
+                out.append(WatermarkGap(domain, source, pk, None))
+            elif floor is not None and compare_high_water(hw, floor) < 0:
+                out.append(WatermarkGap(domain, source, pk, hw))
+        return out
+
+
+class InMemoryWatermarkStore(_StoreBase):
     """Thread-safe in-process :class:`WatermarkStore` (tests, single-process tools)."""
 
     def __init__(self) -> None:
@@ -252,15 +272,10 @@ class InMemoryWatermarkStore:
         metadata: Mapping[str, Any] | None = None,
         force: bool = False,
     ) -> bool:
-        _check_names(domain, source)
-        pk, hw = _partition_text(partition_key), _as_text(high_water)
+        pk, hw = _checked_args(domain, source, partition_key, high_water)
         with self._lock:
             current = self._data.get((domain, source, pk))
-            if (
-                current is not None
-                and not force
-                and compare_high_water(hw, current.high_water) <= 0
-            ):
+            if not _moves_cursor(current, hw, force):
                 return False
             self._data[(domain, source, pk)] = Watermark(
                 domain, source, pk, hw, dict(metadata or {}), utc_now()
@@ -282,16 +297,6 @@ class InMemoryWatermarkStore:
             ]
         return sorted(items, key=lambda w: (w.source, w.partition_key))
 
-    def list_gaps(
-        self,
-        domain: str,
-        source: str,
-        expected: Iterable[str | Mapping[str, Any]],
-        *,
-        min_high_water: HighWater | None = None,
-    ) -> builtins.list[WatermarkGap]:
-        return _gaps(self, domain, source, expected, min_high_water)
-
     def delete(self, domain: str, source: str, partition_key: str | Mapping[str, Any]) -> bool:
         with self._lock:
             return (
@@ -299,7 +304,7 @@ class InMemoryWatermarkStore:
             )
 
 
-class DBWatermarkStore:
+class DBWatermarkStore(_StoreBase):
     """:class:`WatermarkStore` over ``core_watermarks``.
 
     ``advance`` reads the current cursor, compares in Python (so the ordering rules are the
@@ -332,17 +337,12 @@ class DBWatermarkStore:
         metadata: Mapping[str, Any] | None = None,
         force: bool = False,
     ) -> bool:
-        _check_names(domain, source)
-        pk, hw = _partition_text(partition_key), _as_text(high_water)
+        pk, hw = _checked_args(domain, source, partition_key, high_water)
         d = self._db
         meta = _json.dumps(dict(metadata)) if metadata is not None else None
         for _ in range(self._RETRIES):
             current = self.get(domain, source, pk)
-            if (
-                current is not None
-                and not force
-                and compare_high_water(hw, current.high_water) <= 0
-            ):
+            if not _moves_cursor(current, hw, force):
                 return False
             now = d.encode_ts(utc_now())
             try:
@@ -399,16 +399,6 @@ class DBWatermarkStore:
             params.append(source)
         sql += " ORDER BY source, partition_key"
         return [self._to_watermark(r) for r in d.query(sql, params)]
-
-    def list_gaps(
-        self,
-        domain: str,
-        source: str,
-        expected: Iterable[str | Mapping[str, Any]],
-        *,
-        min_high_water: HighWater | None = None,
-    ) -> builtins.list[WatermarkGap]:
-        return _gaps(self, domain, source, expected, min_high_water)
 
     def delete(self, domain: str, source: str, partition_key: str | Mapping[str, Any]) -> bool:
         d = self._db

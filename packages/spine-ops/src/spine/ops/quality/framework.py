@@ -32,7 +32,7 @@ from typing import Any
 
 from spine.db.encoding import encode_partition_key
 from spine.ops import _json
-from spine.ops._db import OpsDb
+from spine.ops._db import OpsDb, check_name
 from spine.ops.errors import QualityGateError
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
@@ -170,8 +170,7 @@ class QualityRunner:
         persist: bool = True,
         exec_id: str | None = None,
     ) -> None:
-        if not domain or len(domain) > 100:
-            raise ValidationError(f"domain must be 1..100 chars, got {domain!r}")
+        check_name(domain, "domain", 100)
         self._db = OpsDb(conn)
         self.conn = self._db.conn
         self.domain = domain
