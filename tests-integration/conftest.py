@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from spine.db.testing.pytest_plugin import (  # noqa: F401 - fixtures shared with every suite
     backend_name,
+    close_leftover_connections,
     db,
     db_factory,
     isolated_db,

@@ -31,7 +31,11 @@ def test_get_dialect_accepts_names_aliases_and_dialects() -> None:
 def test_get_dialect_infers_raw_driver_connections_without_importing_drivers() -> None:
     import sqlite3
 
-    assert get_dialect(sqlite3.connect(":memory:")).name == "sqlite"
+    raw = sqlite3.connect(":memory:")
+    try:
+        assert get_dialect(raw).name == "sqlite"
+    finally:
+        raw.close()
 
     class FakeOracle:
         pass

@@ -75,10 +75,13 @@ def test_transaction_accepts_a_raw_dbapi_connection() -> None:
     import sqlite3
 
     raw = sqlite3.connect(":memory:")
-    raw.execute("CREATE TABLE t (id INTEGER)")
-    with transaction(raw) as c:
-        c.execute("INSERT INTO t VALUES (1)")
-    assert raw.execute("SELECT COUNT(*) FROM t").fetchone() == (1,)
+    try:
+        raw.execute("CREATE TABLE t (id INTEGER)")
+        with transaction(raw) as c:
+            c.execute("INSERT INTO t VALUES (1)")
+        assert raw.execute("SELECT COUNT(*) FROM t").fetchone() == (1,)
+    finally:
+        raw.close()
 
 
 def test_claim_transaction_serialises_sqlite_claimers(tmp_path: Path) -> None:

@@ -5,8 +5,10 @@ Example:
     >>> get_dialect("postgres").name
     'postgresql'
     >>> import sqlite3
-    >>> get_dialect(sqlite3.connect(":memory:")).name
+    >>> raw = sqlite3.connect(":memory:")
+    >>> get_dialect(raw).name
     'sqlite'
+    >>> raw.close()
 """
 
 from __future__ import annotations

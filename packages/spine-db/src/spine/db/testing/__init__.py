@@ -7,6 +7,8 @@
 * :class:`IsolatedDatabase` — an isolated space on any backend (a fresh schema on
   PostgreSQL and Db2, a fresh database on MySQL, a temporary file on SQLite, cleanup of the
   tables a test created on Oracle) from which any number of connections can be opened.
+* :func:`closing_connections` — closes every connection opened in a block (test hygiene;
+  the pytest plugin applies it to every test).
 * :mod:`spine.db.testing.pytest_plugin` — ``backend_name`` / ``db`` / ``db_factory``
   fixtures running a test against every reachable backend.
 
@@ -30,6 +32,7 @@ from spine.db.testing.backends import (
 )
 from spine.db.testing.isolation import IsolatedDatabase
 from spine.db.testing.sqlite import memory_connection, temp_sqlite
+from spine.db.testing.tracking import closing_connections
 
 __all__ = [
     "BACKENDS",
@@ -38,6 +41,7 @@ __all__ = [
     "BackendStatus",
     "IsolatedDatabase",
     "backend_url",
+    "closing_connections",
     "memory_connection",
     "probe_backend",
     "required_backends",

@@ -12,6 +12,7 @@ Fixtures:
     ``db``: a :class:`~spine.db.SpineConnection` into the isolated space.
     ``db_factory``: call it to open another connection into the same space (for
         concurrency tests); every connection is closed at teardown.
+    ``close_leftover_connections`` (autouse): closes the connections a test leaves open.
 
 URLs come from ``SPINE_TEST_POSTGRES_URL``, ``SPINE_TEST_MYSQL_URL``,
 ``SPINE_TEST_ORACLE_URL`` and ``SPINE_TEST_DB2_URL`` (see
@@ -28,9 +29,11 @@ import pytest
 from spine.db.connection import SpineConnection
 from spine.db.testing.backends import BACKENDS, _canonical, backend_url, probe_backend
 from spine.db.testing.isolation import IsolatedDatabase
+from spine.db.testing.tracking import closing_connections
 
 __all__ = [
     "backend_name",
+    "close_leftover_connections",
     "db",
     "db_factory",
     "isolated_db",
@@ -44,6 +47,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "backend(*names): run the test only on the named database backends"
     )
+
+
+@pytest.fixture(autouse=True)
+def close_leftover_connections() -> Iterator[None]:
+    """Close every spine connection a test leaves open (autouse)."""
+    with closing_connections():
+        yield
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
