@@ -45,7 +45,14 @@ from spine.db.schema import (
     create_table,
     index_exists,
 )
-from spine.types import DatabaseConnectionError, IntegrityError, QueryError, ValidationError
+from spine.db.testing import backend_url
+from spine.types import (
+    DatabaseConnectionError,
+    IntegrityError,
+    InvalidConfigError,
+    QueryError,
+    ValidationError,
+)
 
 Factory = Callable[[], SpineConnection]
 
@@ -136,6 +143,21 @@ class TestStorageContract:
         with transaction(db):
             BaseRepository(db).insert("spine_t_items", {"id": 1, "name": "a"})
         assert count(other) == 1
+
+    def test_an_open_transaction_reads_what_others_committed_since(
+        self, db: SpineConnection, db_factory: Factory
+    ) -> None:
+        """READ COMMITTED everywhere: a polling worker sees other workers' progress without
+        ending its own transaction (MySQL's default REPEATABLE READ would not)."""
+        make(db)
+        db.commit()
+        reader = db_factory()
+        sql = "SELECT COUNT(*) FROM spine_t_items"
+        assert reader.execute(sql).fetchone() == (0,)  # opens the reader's transaction
+        BaseRepository(db).insert("spine_t_items", {"id": 1, "name": "a"})
+        db.commit()
+        assert reader.execute(sql).fetchone() == (1,)  # same transaction, fresh data
+        reader.rollback()
 
     def test_failed_transaction_leaves_nothing_half_written(
         self, db: SpineConnection, db_factory: Factory
@@ -516,6 +538,23 @@ DOWN_URLS = {
     "oracle": "oracle://u:pw@127.0.0.1:1/FREEPDB1",
     "db2": "db2://u:pw@127.0.0.1:1/testdb",
 }
+
+
+@pytest.mark.backend("mysql")
+def test_mysql_isolation_level_is_configurable_and_validated(backend_name: str) -> None:
+    url = backend_url(backend_name)
+    assert url is not None
+    conn, _ = create_connection(url, isolation_level="repeatable read")
+    try:
+        # MySQL 8 / MariaDB 11.1+ name it transaction_isolation; older MariaDB tx_isolation.
+        variable = "tx_isolation"
+        if conn.execute("SHOW VARIABLES LIKE 'transaction_isolation'").fetchall():
+            variable = "transaction_isolation"
+        assert conn.execute(f"SELECT @@SESSION.{variable}").fetchone() == ("REPEATABLE-READ",)
+    finally:
+        conn.close()
+    with pytest.raises(InvalidConfigError, match="isolation_level"):
+        create_connection(url, isolation_level="whenever")
 
 
 @pytest.mark.parametrize("name", sorted(DOWN_URLS))

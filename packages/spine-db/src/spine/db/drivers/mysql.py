@@ -2,7 +2,11 @@
 
 Connections use the C extension when it is importable (faster) and the pure-Python protocol
 otherwise, ``autocommit=False``, ``utf8mb4`` with the binary collation, session
-``time_zone = '+00:00'`` and buffered cursors (a result never blocks the next statement).
+``time_zone = '+00:00'``, buffered cursors (a result never blocks the next statement) and the
+``READ COMMITTED`` isolation level, as on PostgreSQL: each statement sees what other
+connections committed before it (InnoDB's default, REPEATABLE READ, would keep serving a
+polling worker the snapshot of its first read). Override with ``isolation_level`` in the URL
+query or as a ``create_connection`` option.
 ``executemany`` of an ``INSERT`` is rewritten by the driver into multi-row ``VALUES``;
 :meth:`MySQLDriver.bulk_insert` keeps that fast path, in chunks that stay well under
 ``max_allowed_packet``.
@@ -18,6 +22,7 @@ from typing import Any, ClassVar
 from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind, dbapi_error_kind
 from spine.db.identifiers import validate_identifier
 from spine.db.url import DatabaseURL
+from spine.types import InvalidConfigError
 
 __all__ = ["MySQLDriver"]
 
@@ -75,6 +80,9 @@ _CONNECTION = {
     4031,
 }
 _AUTH = {1044, 1045, 1049, 1698, 1227, 1251}
+_ISOLATION_LEVELS = frozenset(
+    {"READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"}
+)
 
 
 class MySQLDriver(Driver):
@@ -83,7 +91,9 @@ class MySQLDriver(Driver):
     name: ClassVar[str] = "mysql"
     module_name: ClassVar[str] = "mysql.connector"
     extra: ClassVar[str] = "mysql"
-    option_names: ClassVar[frozenset[str]] = frozenset({"use_pure", "ssl_disabled"})
+    option_names: ClassVar[frozenset[str]] = frozenset(
+        {"use_pure", "ssl_disabled", "isolation_level"}
+    )
     default_chunk_size: ClassVar[int] = 5_000
 
     def connect(
@@ -114,7 +124,21 @@ class MySQLDriver(Driver):
             kwargs["database"] = database
         if "ssl_disabled" in options:
             kwargs["ssl_disabled"] = bool(options["ssl_disabled"])
-        return connector.connect(**kwargs)
+        isolation = str(
+            options.get("isolation_level", query.get("isolation_level", "READ COMMITTED"))
+        ).upper()
+        if isolation not in _ISOLATION_LEVELS:
+            raise InvalidConfigError(
+                f"unknown MySQL isolation_level {isolation!r}; expected one of "
+                f"{', '.join(sorted(_ISOLATION_LEVELS))}"
+            )
+        raw = connector.connect(**kwargs)
+        cursor = raw.cursor()
+        try:
+            cursor.execute(f"SET SESSION TRANSACTION ISOLATION LEVEL {isolation}")
+        finally:
+            cursor.close()
+        return raw
 
     def new_cursor(self, raw: Any) -> Any:
         return raw.cursor(buffered=True)
