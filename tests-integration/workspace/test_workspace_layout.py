@@ -85,3 +85,11 @@ def test_import_layering_contract_holds() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_every_package_root_lists_and_resolves_its_public_names() -> None:
+    for name in PACKAGES.values():
+        module = importlib.import_module(f"spine.{name}")
+        assert set(module.__all__) <= set(dir(module)), name
+        for public in module.__all__:
+            assert getattr(module, public) is not None, f"spine.{name}.{public}"

@@ -32,8 +32,6 @@ Example:
 
 from __future__ import annotations
 
-import sys
-
 # Eager: ``spine.db.transaction`` is both a submodule and an exported function, so the
 # function must be bound here, after the submodule is imported, or the package attribute
 # would be the module. It pulls in the connection layer, whose names are exported eagerly too.
@@ -66,12 +64,11 @@ from spine.db.errors import translate_error
 from spine.db.identifiers import validate_identifier
 from spine.db.transaction import claim_rows, claim_transaction, transaction
 from spine.db.url import DatabaseURL, mask_url, parse_url
+from spine.types.lazy import lazy_exports
 
 # Type checkers treat this name as True (spine.types does the same).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from spine.db.adapters import (
         AdapterRegistry,
         DatabaseAdapter,
@@ -205,15 +202,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spine.db' has no attribute {name!r}")
-    __import__(module)
-    value = getattr(sys.modules[module], name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports("spine.db", _LAZY, globals())

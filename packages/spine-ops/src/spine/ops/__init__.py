@@ -28,15 +28,12 @@ Example:
 
 from __future__ import annotations
 
-import sys
-
 from spine.ops.errors import InvalidTransitionError, NotFoundError, QualityGateError
+from spine.types.lazy import lazy_exports
 
 # Keep the root import free of ``typing``: type checkers treat this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from spine.ops._partition import (
         PartitionKey,
         canonical_partition_key,
@@ -318,15 +315,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spine.ops' has no attribute {name!r}")
-    __import__(module)
-    value = getattr(sys.modules[module], name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports("spine.ops", _LAZY, globals())

@@ -22,8 +22,6 @@ out of ``__all__`` so that ``from spine.types import *`` never shadows the built
 
 from __future__ import annotations
 
-import sys
-
 from spine.types.errors import (
     AuthenticationError,
     AuthError,
@@ -62,12 +60,11 @@ from spine.types.errors import (
 from spine.types.errors import (
     TimeoutError as TimeoutError,  # not in __all__: see module docstring
 )
+from spine.types.lazy import lazy_exports
 
 # Keep ``import spine.types`` free of ``typing``: type checkers treat this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from spine.types.enums import (
         EventType,
         ExecutionStatus,
@@ -308,6 +305,7 @@ __all__ = [
     "is_retryable",
     "is_secret_ref",
     "is_valid_ulid",
+    "lazy_exports",
     "log_context",
     "new_batch_id",
     "new_context",
@@ -322,15 +320,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spine.types' has no attribute {name!r}")
-    __import__(module)
-    value = getattr(sys.modules[module], name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports("spine.types", _LAZY, globals())
