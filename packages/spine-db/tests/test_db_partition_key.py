@@ -96,3 +96,31 @@ def test_decode_round_trip_and_empty() -> None:
     assert decode_partition_key("") == {}
     with pytest.raises(ValidationError):
         decode_partition_key('"text"')
+
+
+def test_canonical_json_refuses_odd_values_unless_lenient() -> None:
+    from spine.db.encoding import canonical_json
+    from spine.types import ValidationError, WeekEnding
+
+    class Odd:
+        def __repr__(self) -> str:
+            return "Odd()"
+
+    assert canonical_json({"w": WeekEnding("2025-12-26")}) == '{"w":"2025-12-26"}'
+    with pytest.raises(ValidationError, match="not JSON serial"):
+        canonical_json({"x": Odd()})
+    assert canonical_json({"x": Odd(), "b": 1}, lenient=True) == '{"b":1,"x":"Odd()"}'
+
+
+def test_decode_text_reads_lobs_bytes_and_strings() -> None:
+    from spine.db.encoding import decode_json_value, decode_text
+
+    class Lob:
+        def read(self) -> bytes:
+            return b'{"a":"caf\xc3\xa9"}'
+
+    assert decode_text(None) is None
+    assert decode_text(Lob()) == '{"a":"café"}'
+    assert decode_text(memoryview(b"x")) == "x"
+    assert decode_text(12) == "12"
+    assert decode_json_value(Lob()) == {"a": "café"}

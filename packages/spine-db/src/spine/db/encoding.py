@@ -44,6 +44,7 @@ __all__ = [
     "canonical_partition_value",
     "decode_json_value",
     "decode_partition_key",
+    "decode_text",
     "encode_partition_key",
     "parse_bool",
     "parse_timestamp",
@@ -67,13 +68,28 @@ def _json_default(obj: Any) -> Any:
         return obj.value
     if isinstance(obj, set | frozenset):
         return sorted(obj, key=repr)
+    iso = getattr(obj, "isoformat", None)
+    if callable(iso):  # WeekEnding and other date-like value objects
+        return iso()
     raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
 
-def canonical_json(obj: Any) -> str:
+def _lenient_default(obj: Any) -> Any:
+    try:
+        return _json_default(obj)
+    except TypeError:
+        return repr(obj)
+
+
+def canonical_json(obj: Any, *, lenient: bool = False) -> str:
     """Serialise ``obj`` to canonical JSON: sorted keys, compact separators, UTF-8 text.
 
-    Dates/datetimes become ISO-8601 strings, ``Decimal``/``UUID`` strings, enums their value.
+    Dates/datetimes (and ``WeekEnding``-like objects with ``isoformat()``) become ISO-8601
+    strings, ``Decimal``/``UUID`` strings, enums their value, sets sorted lists.
+
+    With ``lenient=True`` any other value is stored as its ``repr()`` instead of refused: for
+    audit payloads (a reject's raw data, anomaly metadata) that must never be lost because
+    they hold an odd type.
 
     Raises:
         ValidationError: if ``obj`` holds something JSON cannot represent.
@@ -84,10 +100,32 @@ def canonical_json(obj: Any) -> str:
     """
     try:
         return json.dumps(
-            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+            obj,
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            default=_lenient_default if lenient else _json_default,
         )
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"value is not JSON serialisable: {exc}", cause=exc) from exc
+
+
+def decode_text(value: Any) -> str | None:
+    """Read a TEXT/CLOB column value as ``str`` from any driver: a LOB (``.read()``), UTF-8
+    ``bytes``, or anything else by ``str()``. ``None`` stays ``None``.
+
+    Example:
+        >>> decode_text(b"caf\\xc3\\xa9")
+        'café'
+    """
+    if value is None:
+        return None
+    reader = getattr(value, "read", None)
+    if callable(reader):  # Oracle LOB
+        value = reader()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8")
+    return str(value)
 
 
 def decode_json_value(value: Any) -> Any:
@@ -100,10 +138,8 @@ def decode_json_value(value: Any) -> Any:
     """
     if value is None or isinstance(value, dict | list):
         return value
-    if hasattr(value, "read"):  # Oracle LOB
-        value = value.read()
-    if isinstance(value, bytes | bytearray | memoryview):
-        value = bytes(value).decode("utf-8")
+    if hasattr(value, "read") or isinstance(value, bytes | bytearray | memoryview):
+        value = decode_text(value)
     if not isinstance(value, str):
         return value
     try:

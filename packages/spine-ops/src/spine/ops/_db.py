@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from spine.db import BaseRepository, Dialect, SpineConnection, transaction, validate_identifier
+from spine.db.encoding import decode_text as read_text
 from spine.types import Connection, DatabaseConnectionError, DatabaseError, ValidationError
 
 T = TypeVar("T")
@@ -53,18 +54,6 @@ def check_name(value: object, what: str, max_len: int) -> str:
     if not isinstance(value, str) or not value or len(value) > max_len:
         raise ValidationError(f"{what} must be a str of 1..{max_len} chars, got {value!r}")
     return value
-
-
-def read_text(value: Any) -> str | None:
-    """Read a TEXT/CLOB column value as ``str`` (LOB objects have ``read()``)."""
-    if value is None:
-        return None
-    reader = getattr(value, "read", None)
-    if callable(reader):
-        value = reader()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).decode("utf-8")
-    return str(value)
 
 
 class OpsDb:
