@@ -213,8 +213,20 @@ class WeekOutcome:
     rows: int = 0
     new_raw: int = 0
     rejects: int = 0
-    version_changed: bool = False
     detail: str = ""
+
+
+def _problem(raw: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(reason_code, detail)`` when a raw record is unusable, else ``None``."""
+    if not raw.get("mpid"):
+        return "MISSING_MPID", "market participant id is empty"
+    if not raw["symbol"].isalnum():
+        return "INVALID_SYMBOL", f"symbol {raw['symbol']!r} is not alphanumeric"
+    if not raw["shares"].lstrip("-").isdigit() or not raw["trades"].isdigit():
+        return "NOT_A_NUMBER", f"shares={raw['shares']!r} trades={raw['trades']!r}"
+    if int(raw["shares"]) < 0:
+        return "NEGATIVE_VOLUME", f"shares {raw['shares']} < 0"
+    return None
 
 
 def _parse(file: WeeklyFile, sink: RejectSink, key: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -223,31 +235,22 @@ def _parse(file: WeeklyFile, sink: RejectSink, key: Mapping[str, Any]) -> list[d
     header = file.lines[0].split("|")
     for number, line in enumerate(file.lines[1:], start=2):
         raw = dict(zip(header, line.split("|"), strict=False))
-
-        def bad(code: str, detail: str, raw: dict[str, str] = raw, number: int = number) -> None:
-            rejects.append(Reject("INGEST", code, detail, raw, file.name, number))
-
-        if not raw.get("mpid"):
-            bad("MISSING_MPID", "market participant id is empty")
-        elif not raw["symbol"].isalnum():
-            bad("INVALID_SYMBOL", f"symbol {raw['symbol']!r} is not alphanumeric")
-        elif not raw["shares"].lstrip("-").isdigit() or not raw["trades"].isdigit():
-            bad("NOT_A_NUMBER", f"shares={raw['shares']!r} trades={raw['trades']!r}")
-        elif int(raw["shares"]) < 0:
-            bad("NEGATIVE_VOLUME", f"shares {raw['shares']} < 0")
-        else:
-            good.append(
-                {
-                    "week_ending": raw["week_ending"],
-                    "tier": raw["tier"],
-                    "symbol": raw["symbol"],
-                    "mpid": raw["mpid"],
-                    "shares": int(raw["shares"]),
-                    "trades": int(raw["trades"]),
-                    "source_file": file.name,
-                    "line_number": number,
-                }
-            )
+        problem = _problem(raw)
+        if problem is not None:
+            rejects.append(Reject("INGEST", *problem, raw, file.name, number))
+            continue
+        good.append(
+            {
+                "week_ending": raw["week_ending"],
+                "tier": raw["tier"],
+                "symbol": raw["symbol"],
+                "mpid": raw["mpid"],
+                "shares": int(raw["shares"]),
+                "trades": int(raw["trades"]),
+                "source_file": file.name,
+                "line_number": number,
+            }
+        )
     sink.write_batch(rejects, key)
     return good
 
@@ -387,7 +390,6 @@ class OtcPipeline:
         for anomaly in self.anomalies.list_unresolved(partition_key=key):
             self.anomalies.resolve(anomaly.id, f"week published by {ctx.execution_id}")
         outcome.action = "published"
-        outcome.version_changed = result.changed
         outcome.detail = "new version" if result.closed else "first version"
         return outcome
 
