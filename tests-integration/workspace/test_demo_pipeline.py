@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -15,17 +15,9 @@ from spine.db import SpineConnection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def demo() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "spine_demo_pipeline", ROOT / "scripts/demo_pipeline.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def demo(load_script: Callable[[str], ModuleType]) -> ModuleType:
+    return load_script("demo_pipeline")
 
 
 def test_demo_publishes_reruns_backfills_and_restates(

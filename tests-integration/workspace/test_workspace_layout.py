@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -19,17 +20,6 @@ PACKAGES = {
     "spine-deploy": "deploy",
     "spine-changelog": "changelog",
 }
-
-
-def _load_version_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "spine_version_script", ROOT / "scripts/version.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_distribution_exists_with_src_layout_readme_and_py_typed() -> None:
@@ -56,13 +46,17 @@ def test_every_distribution_builds_with_hatchling_and_supports_python_311_up() -
         assert data["project"]["requires-python"] == ">=3.11", dist
 
 
-def test_versions_and_sibling_pins_are_in_lockstep() -> None:
-    script = _load_version_script()
+def test_versions_and_sibling_pins_are_in_lockstep(
+    load_script: Callable[[str], ModuleType],
+) -> None:
+    script = load_script("version")
     assert script.problems() == []
 
 
-def test_version_check_reports_a_drifted_pin(tmp_path: Path) -> None:
-    script = _load_version_script()
+def test_version_check_reports_a_drifted_pin(
+    tmp_path: Path, load_script: Callable[[str], ModuleType]
+) -> None:
+    script = load_script("version")
     fake = tmp_path / "packages"
     for dist in ("spine-types", "spine-db"):
         (fake / dist).mkdir(parents=True)
