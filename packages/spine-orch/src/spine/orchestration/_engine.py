@@ -314,6 +314,9 @@ class Engine:
         self._runnable: Runnable | None = None
         self.cancel_event = cancel_event or threading.Event()
         self.observer = observer
+        self.on_outcome: Callable[[StepOutcome], StepOutcome] | None = None
+        """Called with each outcome before it is applied; returns the outcome to apply
+        (the tracked runner checkpoints here)."""
         self._policies = {s.name: _policies(workflow, s) for s in workflow.steps}
 
     @property
@@ -343,17 +346,13 @@ class Engine:
                 return
             reason = state.decide(name) if plan.deps[name] or name in plan.branch_of else None
             if reason is not None:
-                outcome = state.skip_outcome(name, reason)
-                state.apply(outcome)
-                if observer is not None:
-                    observer.step_finished(outcome, state.ctx)
+                self.record(state, state.skip_outcome(name, reason))
                 continue
             if observer is not None:
                 observer.step_started(name, state.ctx)
-            outcome = self.execute(plan.steps[name], state.ctx, state.prior_items.get(name))
-            state.apply(outcome, self._policies[name][1])
-            if observer is not None:
-                observer.step_finished(outcome, state.ctx)
+            self.record(
+                state, self.execute(plan.steps[name], state.ctx, state.prior_items.get(name))
+            )
 
     def _run_dag(self, state: RunState) -> None:
         plan = state.plan
@@ -377,10 +376,7 @@ class Engine:
                         pending.remove(name)
                         reason = state.decide(name)
                         if reason is not None:
-                            outcome = state.skip_outcome(name, reason)
-                            state.apply(outcome)
-                            if observer is not None:
-                                observer.step_finished(outcome, state.ctx)
+                            self.record(state, state.skip_outcome(name, reason))
                             progressed = True
                             continue
                         if observer is not None:
@@ -396,13 +392,18 @@ class Engine:
                     return
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: plan.index[running[f]]):
-                    name = running.pop(future)
-                    outcome = future.result()
-                    state.apply(outcome, self._policies[name][1])
-                    if observer is not None:
-                        observer.step_finished(outcome, state.ctx)
+                    running.pop(future)
+                    self.record(state, future.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def record(self, state: RunState, outcome: StepOutcome) -> None:
+        """Checkpoint (``on_outcome``), apply to ``state``, tell the observer."""
+        if self.on_outcome is not None:
+            outcome = self.on_outcome(outcome)
+        state.apply(outcome, self._policies[outcome.name][1])
+        if self.observer is not None:
+            self.observer.step_finished(outcome, state.ctx)
 
     # -- one step -------------------------------------------------------------------------
 
