@@ -9,7 +9,8 @@ Two modes:
 * **sequential** (no step has ``depends_on``): steps run one at a time in list order. A
   choice gates its branch steps (they must come after it); nothing else links the steps, so
   under ``CONTINUE`` the steps after a failed one still run.
-* **DAG** (some step has ``depends_on``): a step runs when its dependencies are done; a choice
+* **DAG** (some step has ``depends_on``, or the workflow says ``dag=True``): a step runs when
+  its dependencies are done (a step without ``depends_on`` starts at once); a choice
   branch step also depends on its choice. Independent steps run in parallel.
 
 When a step's turn comes, :meth:`Plan.decide` says whether it runs or is skipped:
@@ -120,7 +121,7 @@ class Plan:
         return [n for n in self.order if n in seen]
 
 
-def build_plan(workflow_name: str, steps: Sequence[Step]) -> Plan:
+def build_plan(workflow_name: str, steps: Sequence[Step], dag: bool | None = None) -> Plan:
     """Validate the step graph and compile it.
 
     Raises:
@@ -141,11 +142,19 @@ def build_plan(workflow_name: str, steps: Sequence[Step]) -> Plan:
                 f"workflow {workflow_name!r} has two steps named {step.name!r}",
                 workflow=workflow_name,
                 step=step.name,
+                field="name",
             )
         by_name[step.name] = step
     names = tuple(by_name)
     index = {n: i for i, n in enumerate(names)}
-    is_dag = any(s.depends_on for s in steps)
+    has_deps = any(s.depends_on for s in steps)
+    if dag is False and has_deps:
+        raise WorkflowDefinitionError(
+            f"workflow {workflow_name!r} is declared sequential (dag=False) but steps have "
+            "depends_on",
+            workflow=workflow_name,
+        )
+    is_dag = has_deps if dag is None else dag
 
     branch_of = _branches(workflow_name, by_name, index, is_dag)
     _check_references(workflow_name, by_name)
@@ -181,12 +190,15 @@ def build_plan(workflow_name: str, steps: Sequence[Step]) -> Plan:
     )
 
 
-def _unknown(workflow: str, step: str, what: str, target: str, names: Sequence[str]) -> None:
+def _unknown(
+    workflow: str, step: str, what: str, target: str, names: Sequence[str], field: str
+) -> None:
     raise UnknownStepError(
         f"workflow {workflow!r}: step {step!r} {what} unknown step {target!r}"
         f"{did_you_mean(target, names)}",
         workflow=workflow,
         step=step,
+        field=field,
     )
 
 
@@ -198,19 +210,20 @@ def _branches(
     for step in by_name.values():
         for dep in step.depends_on:
             if dep not in by_name:
-                _unknown(workflow, step.name, "depends on", dep, names)
+                _unknown(workflow, step.name, "depends on", dep, names, "depends_on")
         if not isinstance(step, ChoiceStep):
             continue
         for side, target in (("then", step.then_step), ("else", step.else_step)):
             if target is None:
                 continue
             if target not in by_name:
-                _unknown(workflow, step.name, f"branches ({side}) to", target, names)
+                _unknown(workflow, step.name, f"branches ({side}) to", target, names, side)
             if target == step.name:
                 raise WorkflowDefinitionError(
                     f"workflow {workflow!r}: choice {step.name!r} branches to itself",
                     workflow=workflow,
                     step=step.name,
+                    field=side,
                 )
             if target in branch_of:
                 raise WorkflowDefinitionError(
@@ -231,14 +244,15 @@ def _branches(
     return branch_of
 
 
-def _expressions(step: Step) -> list[Expression]:
-    found: list[Expression] = []
+def _expressions(step: Step) -> list[tuple[str, Expression]]:
+    """(field, expression) pairs of a step (a map's inner step included)."""
+    found: list[tuple[str, Expression]] = []
     if isinstance(step, ChoiceStep) and isinstance(step.condition, Expression):
-        found.append(step.condition)
+        found.append(("condition", step.condition))
     if isinstance(step, MapStep):
         if isinstance(step.items_from, Expression):
-            found.append(step.items_from)
-        found.extend(_expressions(step.step))
+            found.append(("items_from", step.items_from))
+        found.extend((f"step.{f}", e) for f, e in _expressions(step.step))
     return found
 
 
@@ -246,7 +260,7 @@ def _check_references(workflow: str, by_name: Mapping[str, Step]) -> None:
     """Expressions may only read outputs of steps that exist."""
     names = list(by_name)
     for step in by_name.values():
-        for expr in _expressions(step):
+        for field, expr in _expressions(step):
             for ref in sorted(expr.output_refs):
                 if ref not in by_name:
                     raise UnknownStepError(
@@ -255,6 +269,7 @@ def _check_references(workflow: str, by_name: Mapping[str, Step]) -> None:
                         f"{did_you_mean(ref, names)}",
                         workflow=workflow,
                         step=step.name,
+                        field=field,
                     )
 
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WorkflowModel",
     "build_workflow",
+    "clean_loc",
     "format_loc",
     "step_from_data",
     "workflow_from_data",
@@ -284,6 +285,7 @@ class WorkflowModel(_Model):
     version: int = Field(default=1, ge=1)
     policy: ErrorPolicy = ErrorPolicy.STOP
     max_concurrency: int = Field(default=4, ge=1)
+    dag: bool | None = None
     params: dict[str, ParamModel | ParamType] = Field(default_factory=dict)
     steps: list[AnyStepModel]
 
@@ -301,19 +303,26 @@ class WorkflowModel(_Model):
         return value
 
 
-def format_loc(loc: tuple[int | str, ...]) -> str:
-    """``("steps", 2, "operation", "config")`` → ``steps[2].config`` (union tags dropped)."""
-    out = ""
+def clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """A pydantic error location without the discriminated-union tags it inserts."""
     tags = {t.value for t in StepType}
+    out: list[int | str] = []
     previous: int | str | None = None
     for part in loc:
+        if not (part in tags and (isinstance(previous, int) or previous == "step")):
+            out.append(part)
+        previous = part
+    return tuple(out)
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """``("steps", 2, "operation", "config")`` → ``steps[2].config``."""
+    out = ""
+    for part in clean_loc(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in tags and (isinstance(previous, int) or previous == "step"):
-            pass  # the discriminated-union tag pydantic puts in the path
         else:
             out += f".{part}" if out else str(part)
-        previous = part
     return out
 
 
@@ -346,6 +355,7 @@ def build_workflow(model: WorkflowModel) -> Workflow:
         max_concurrency=model.max_concurrency,
         description=model.description,
         version=model.version,
+        dag=model.dag,
     )
 
 

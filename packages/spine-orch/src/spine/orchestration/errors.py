@@ -55,15 +55,23 @@ __all__ = [
 class WorkflowDefinitionError(WorkflowError, ValidationError):
     """The workflow definition is invalid (raised at construction or load, before any run).
 
-    Also a :class:`~spine.types.ValidationError` and a ``ValueError``.
+    Also a :class:`~spine.types.ValidationError` and a ``ValueError``. ``context.step`` names
+    the step at fault and ``context.metadata["field"]`` the step field, when known.
     """
 
     def __init__(
-        self, message: str, *, workflow: str | None = None, step: str | None = None
+        self,
+        message: str,
+        *,
+        workflow: str | None = None,
+        step: str | None = None,
+        field: str | None = None,
     ) -> None:
         super().__init__(message)
         if workflow is not None or step is not None:
             self.with_context(workflow=workflow, step=step)
+        if field is not None:
+            self.with_context(field=field)
 
     @property
     def step(self) -> str | None:
@@ -91,6 +99,7 @@ class WorkflowCycleError(WorkflowDefinitionError):
             f"{where} has a dependency cycle: {' -> '.join(self.cycle)}",
             workflow=workflow,
             step=self.cycle[0] if self.cycle else None,
+            field="depends_on",
         )
         self.with_context(cycle=list(self.cycle))
 

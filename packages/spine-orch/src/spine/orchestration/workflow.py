@@ -56,6 +56,9 @@ class Workflow:
         max_concurrency: Steps of a DAG running at once (>= 1).
         description: Free text.
         version: Version of the definition (an int you bump when it changes meaning).
+        dag: ``None`` (default): a DAG when some step has ``depends_on``, else sequential.
+            ``True``: a DAG even without dependencies (independent steps run in parallel).
+            ``False``: sequential (``depends_on`` is then an error).
 
     Raises:
         DuplicateStepError, UnknownStepError, WorkflowCycleError, WorkflowDefinitionError.
@@ -63,6 +66,7 @@ class Workflow:
 
     __slots__ = (
         "_plan",
+        "dag",
         "description",
         "max_concurrency",
         "name",
@@ -79,6 +83,7 @@ class Workflow:
     max_concurrency: int
     description: str
     version: int
+    dag: bool | None
     _plan: Plan
 
     def __init__(
@@ -91,6 +96,7 @@ class Workflow:
         max_concurrency: int = 4,
         description: str = "",
         version: int = 1,
+        dag: bool | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH:
             raise WorkflowDefinitionError(
@@ -135,13 +141,18 @@ class Workflow:
         set_(self, "max_concurrency", max_concurrency)
         set_(self, "description", str(description or ""))
         set_(self, "version", version)
-        set_(self, "_plan", build_plan(name, self.steps))
+        if dag is not None and not isinstance(dag, bool):
+            raise WorkflowDefinitionError(
+                f"workflow {name!r}: dag must be True, False or None, got {dag!r}", workflow=name
+            )
+        set_(self, "dag", dag)
+        set_(self, "_plan", build_plan(name, self.steps, dag))
 
     # -- graph ----------------------------------------------------------------------------
 
     @property
     def is_dag(self) -> bool:
-        """Whether any step has ``depends_on`` (steps then run as a DAG, in parallel)."""
+        """Whether steps run as a DAG (in parallel where independent)."""
         return self._plan.is_dag
 
     def dependency_graph(self) -> dict[str, list[str]]:
@@ -187,6 +198,7 @@ class Workflow:
             "max_concurrency": self.max_concurrency,
             "description": self.description,
             "version": self.version,
+            "dag": self.dag,
         }
         unknown = set(changes) - set(args)
         if unknown:
@@ -211,6 +223,8 @@ class Workflow:
             data["policy"] = self.policy.value
         if self.max_concurrency != 4:
             data["max_concurrency"] = self.max_concurrency
+        if self.dag is not None:
+            data["dag"] = self.dag
         if self.params_schema:
             data["params"] = {n: s.to_dict() for n, s in self.params_schema.items()}
         data["steps"] = [s.to_dict() for s in self.steps]
@@ -243,6 +257,7 @@ class Workflow:
             and self.max_concurrency == other.max_concurrency
             and self.description == other.description
             and self.version == other.version
+            and self.dag == other.dag
         )
 
     __hash__ = None  # type: ignore[assignment]
