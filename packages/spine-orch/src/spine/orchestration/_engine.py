@@ -338,21 +338,12 @@ class Engine:
     def _run_sequential(self, state: RunState) -> None:
         plan = state.plan
         cancel = self.cancel_event
-        observer = self.observer
         for name in plan.order:
             if name in state.status:
                 continue
             if state.stopped or cancel.is_set():
                 return
-            reason = state.decide(name) if plan.deps[name] or name in plan.branch_of else None
-            if reason is not None:
-                self.record(state, state.skip_outcome(name, reason))
-                continue
-            if observer is not None:
-                observer.step_started(name, state.ctx)
-            self.record(
-                state, self.execute(plan.steps[name], state.ctx, state.prior_items.get(name))
-            )
+            self.run_step(state, name)
 
     def _run_dag(self, state: RunState) -> None:
         plan = state.plan
@@ -397,13 +388,25 @@ class Engine:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def record(self, state: RunState, outcome: StepOutcome) -> None:
+    def run_step(self, state: RunState, name: str) -> StepOutcome:
+        """Decide, run (or skip) and record step ``name`` in the calling thread."""
+        plan = state.plan
+        reason = state.decide(name) if plan.deps[name] or name in plan.branch_of else None
+        if reason is not None:
+            return self.record(state, state.skip_outcome(name, reason))
+        if self.observer is not None:
+            self.observer.step_started(name, state.ctx)
+        outcome = self.execute(plan.steps[name], state.ctx, state.prior_items.get(name))
+        return self.record(state, outcome)
+
+    def record(self, state: RunState, outcome: StepOutcome) -> StepOutcome:
         """Checkpoint (``on_outcome``), apply to ``state``, tell the observer."""
         if self.on_outcome is not None:
             outcome = self.on_outcome(outcome)
         state.apply(outcome, self._policies[outcome.name][1])
         if self.observer is not None:
             self.observer.step_finished(outcome, state.ctx)
+        return outcome
 
     # -- one step -------------------------------------------------------------------------
 
@@ -568,8 +571,17 @@ class Engine:
             )
         )
 
+    def _missing(self, step: Step, what: str) -> StepExecutionError:
+        return StepExecutionError(
+            f"{step.step_type.value} step {step.name!r} has no {what}",
+            step=step.name,
+            workflow=self.workflow.name,
+            retryable=False,
+        )
+
     def _run_lambda(self, step: LambdaStep, ctx: WorkflowContext) -> StepResult:
-        assert step.fn is not None  # preflight
+        if step.fn is None:
+            raise self._missing(step, "handler")
         value: object = step.fn(ctx, step.config)
         if isinstance(value, StepResult):
             return value
@@ -649,7 +661,8 @@ class Engine:
 
     def _run_choice(self, step: ChoiceStep, ctx: WorkflowContext) -> StepResult:
         condition = step.condition
-        assert condition is not None  # preflight
+        if condition is None:
+            raise self._missing(step, "condition")
         if isinstance(condition, Expression):
             value = condition.evaluate(ctx.params, ctx.outputs)
         else:
