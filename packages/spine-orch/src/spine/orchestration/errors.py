@@ -37,6 +37,7 @@ from spine.types import (
 __all__ = [
     "DuplicateStepError",
     "ExpressionError",
+    "ExpressionEvaluationError",
     "InvalidStepResultError",
     "RunClaimedError",
     "RunNotFoundError",
@@ -112,6 +113,17 @@ class ExpressionError(WorkflowDefinitionError):
     def __init__(self, message: str, expression: str, *, step: str | None = None) -> None:
         self.expression = expression
         super().__init__(f"{message} in expression {expression!r}", step=step)
+
+
+class ExpressionEvaluationError(WorkflowError):
+    """An expression could not be evaluated against the run's params and outputs (a missing
+    key, types that do not fit); the step that evaluated it fails."""
+
+    expression: str
+
+    def __init__(self, message: str, expression: str) -> None:
+        super().__init__(f"{message} (in {expression!r})")
+        self.expression = expression
 
 
 class UnknownOperationError(WorkflowDefinitionError):

@@ -36,24 +36,15 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spine.orchestration.errors import ExpressionError
-from spine.types import WorkflowError
+from spine.orchestration.errors import ExpressionError, ExpressionEvaluationError
 
-__all__ = ["Expression", "ExpressionEvaluationError"]
+__all__ = ["Expression"]
 
 _Scope = tuple[Mapping[str, Any], Mapping[str, Any]]
 _Eval = Callable[[_Scope], Any]
 
 MAX_EXPRESSION_LENGTH = 2000
 _MAX_SEQUENCE = 100_000
-
-
-class ExpressionEvaluationError(WorkflowError):
-    """An expression could not be evaluated against the run's params and outputs."""
-
-    def __init__(self, message: str, expression: str) -> None:
-        super().__init__(f"{message} (in {expression!r})")
-        self.expression = expression
 
 
 def _get(mapping: Any, key: Any, default: Any = None) -> Any:
