@@ -436,8 +436,22 @@ class Engine:
             error = result.exception
             assert error is not None
             decision = strategy.decide(error, attempts)
-            if not decision.retry or self.cancel_event.wait(decision.delay):
+            if not decision.retry:
                 break
+            if self.cancel_event.wait(decision.delay):
+                return StepOutcome(
+                    step.name,
+                    step.step_type.value,
+                    StepStatus.CANCELLED,
+                    result.output,
+                    error=f"cancelled while waiting to retry after: {error}",
+                    error_info=error_info(error),
+                    exception=error,
+                    attempts=attempts,
+                    started_at=started_at,
+                    finished_at=utc_now(),
+                    duration_ms=(time.perf_counter() - t0) * 1000.0,
+                )
             if isinstance(step, MapStep):
                 prior = result.output
         finished_at = utc_now()

@@ -220,7 +220,7 @@ def conditional(
     step. Exactly one branch runs; the other is recorded ``SKIPPED``.
 
     Example:
-        >>> wf = conditional("gate", "outputs.check.ok",
+        >>> wf = conditional("gate", "params.quality_ok",
         ...                  Step.operation("publish", "otc.publish"),
         ...                  Step.operation("quarantine", "otc.quarantine"))
         >>> [s.name for s in wf.steps]

@@ -28,7 +28,7 @@ Example:
     >>> changed = Workflow("test.operation", [
     ...     Step.lambda_("validate", lambda ctx, cfg: {"valid": False})])
     >>> [str(d) for d in replay(loaded, changed).diffs]
-    ["validate: output.valid: expected True, got False"]
+    ['validate: output.valid: expected True, got False']
 """
 
 from __future__ import annotations
