@@ -45,7 +45,8 @@ def test_type_checking_imports_match_the_lazy_table() -> None:
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             for stmt in node.body:
-                assert isinstance(stmt, ast.ImportFrom) and stmt.module is not None
+                assert isinstance(stmt, ast.ImportFrom)
+                assert stmt.module is not None
                 for alias in stmt.names:
                     typed[alias.name] = stmt.module
     assert typed == spine.orchestration._LAZY

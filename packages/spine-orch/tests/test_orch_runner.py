@@ -92,7 +92,8 @@ def test_a_raising_step_fails_with_a_step_error_keeping_the_cause() -> None:
     result = run(Workflow("w", [Step.lambda_("boom", boom)]))
     error = result.steps["boom"].exception
     assert isinstance(error, StepExecutionError)
-    assert error.step == "boom" and error.context.workflow == "w"
+    assert error.step == "boom"
+    assert error.context.workflow == "w"
     assert isinstance(error.cause, KeyError)
     assert error.category.value == "INTERNAL"
     assert result.steps["boom"].error_info is not None
@@ -331,7 +332,8 @@ def test_map_results_come_back_in_input_order_whatever_finishes_first() -> None:
     out = result.output("squares")
     assert [r["sq"] for r in out["results"]] == [0, 1, 4, 9]
     assert [r["index"] for r in out["results"]] == [0, 1, 2, 3]
-    assert out["count"] == 4 and out["failed"] == 0
+    assert out["count"] == 4
+    assert out["failed"] == 0
 
 
 def test_map_respects_its_max_concurrency() -> None:
@@ -506,7 +508,8 @@ def test_a_failed_step_result_is_retried_only_when_marked_retryable() -> None:
         )
 
     result = run(Workflow("w", [Step.lambda_("a", fn)], policy="retry"))
-    assert result.steps["a"].attempts == 2 and result.succeeded
+    assert result.steps["a"].attempts == 2
+    assert result.succeeded
 
 
 def test_exhausted_retries_then_continue_makes_the_run_partial() -> None:
@@ -554,7 +557,8 @@ def test_a_step_over_its_timeout_fails_with_a_retryable_timeout_error() -> None:
     assert time.perf_counter() - started < 0.9
     error = result.steps["sleepy"].exception
     assert isinstance(error, StepTimeoutError)
-    assert error.retryable and error.step == "sleepy"
+    assert error.retryable
+    assert error.step == "sleepy"
     assert "did not finish within its timeout of 0.1s" in str(error)
 
 
@@ -587,7 +591,8 @@ def test_independent_branches_of_a_dag_overlap_in_time() -> None:
     )
     result = run(wf)
     left, right, join = result.steps["left"], result.steps["right"], result.steps["join"]
-    assert left.started_at < right.finished_at and right.started_at < left.finished_at
+    assert left.started_at < right.finished_at
+    assert right.started_at < left.finished_at
     assert join.started_at >= max(left.finished_at, right.finished_at)
 
 
@@ -649,7 +654,8 @@ def test_context_updates_reach_later_steps_and_the_context_is_read_only() -> Non
     )
     assert seen == ["b-1"]
     assert result.params == {"week": "w1", "batch": "b-1"}
-    assert result.run_id == "run-1" and result.partition == {"week": "w1"}
+    assert result.run_id == "run-1"
+    assert result.partition == {"week": "w1"}
 
 
 def test_params_are_validated_before_any_step_runs() -> None:
@@ -699,4 +705,5 @@ def test_observer_sees_every_step_in_order() -> None:
 
 def test_empty_workflow_completes_with_no_steps() -> None:
     result = run(Workflow("empty", []))
-    assert result.status is RunStatus.COMPLETED and dict(result.steps) == {}
+    assert result.status is RunStatus.COMPLETED
+    assert dict(result.steps) == {}

@@ -175,6 +175,8 @@ def test_from_dict_names_the_wrong_field() -> None:
 def test_get_step_and_membership() -> None:
     wf = Workflow("w", [op("a")])
     assert wf.get_step("a").name == "a"
-    assert "a" in wf and "b" not in wf and len(wf) == 1
+    assert "a" in wf
+    assert "b" not in wf
+    assert len(wf) == 1
     with pytest.raises(KeyError, match="has no step 'b'"):
         wf.get_step("b")

@@ -51,10 +51,6 @@ from spine.types.lazy import lazy_exports
 # Keep the root import free of ``typing``: type checkers treat this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from spine.orchestration.dispatcher_runnable import (
-        DispatcherRunnable,
-    )
-
     from spine.orchestration.composition import (
         chain,
         conditional,
@@ -63,6 +59,10 @@ if TYPE_CHECKING:
     )
     from spine.orchestration.context import (
         WorkflowContext,
+    )
+    from spine.orchestration.dispatcher_runnable import (
+        DispatcherRunnable,
+        default_dispatcher,
     )
     from spine.orchestration.expressions import (
         Expression,
@@ -174,6 +174,7 @@ _LAZY: dict[str, str] = {
     "OperationResult": "spine.orchestration.runnable",
     "Runnable": "spine.orchestration.runnable",
     "DispatcherRunnable": "spine.orchestration.dispatcher_runnable",
+    "default_dispatcher": "spine.orchestration.dispatcher_runnable",
     "RunObserver": "spine.orchestration.runner",
     "WorkflowRunner": "spine.orchestration.runner",
     "TrackedWorkflowRunner": "spine.orchestration.tracked",
@@ -274,6 +275,7 @@ __all__ = [
     "backfill_workflow",
     "chain",
     "conditional",
+    "default_dispatcher",
     "dump_workflow",
     "dumps_workflow",
     "etl_workflow",

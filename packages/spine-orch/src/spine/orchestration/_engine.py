@@ -121,7 +121,8 @@ def preflight(
         ):
             raise UnknownOperationError(
                 f"workflow {workflow.name!r}: step {step.name!r} runs operation "
-                f"{step.operation_name!r}, which is not registered",
+                f"{step.operation_name!r}, which is not registered (register a handler under "
+                "that name on the runner's dispatcher, e.g. default_dispatcher().registry)",
                 workflow=workflow.name,
                 step=top.name,
             )
