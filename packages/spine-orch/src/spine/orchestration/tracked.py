@@ -460,6 +460,8 @@ class TrackedWorkflowRunner:
         tracker.start_heartbeat()
         try:
             try:
+                if self.store.get_run(record.run_id).cancel_requested:  # before we listened
+                    cancel_event.set()
                 result = engine.run(state)
             except BaseException as exc:
                 tracker.stop_heartbeat()
