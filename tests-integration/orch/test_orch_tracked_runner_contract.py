@@ -194,7 +194,7 @@ def test_a_run_whose_runner_died_is_resumed_by_another_runner(
 def test_resume_refuses_completed_and_cancelled_runs(store: WorkflowRunStore) -> None:
     runner = TrackedWorkflowRunner(store)
     done = runner.execute(etl(Steps()), PARAMS)
-    with pytest.raises(RunStateError, match="is completed.*rerun_from"):
+    with pytest.raises(RunStateError, match=r"is completed.*rerun_from"):
         runner.resume(done.run_id)
 
 

@@ -104,7 +104,7 @@ def test_an_unknown_operation_is_rejected_before_the_run_starts(dispatcher: Disp
         [Step.operation("ingest", "otc.ingest"), Step.operation("typo", "otc.ingset")],
     )
     with pytest.raises(
-        UnknownOperationError, match="'otc.ingset', which is not registered"
+        UnknownOperationError, match=r"'otc\.ingset', which is not registered"
     ) as info:
         runner(dispatcher).execute(wf, {"week_ending": "2025-12-26"})
     assert info.value.step == "typo"
