@@ -192,3 +192,14 @@ def test_the_default_runner_uses_the_process_wide_dispatcher() -> None:
         assert WorkflowRunner().execute(wf, {"who": "spine"}).output("hi") == {"hello": "spine"}
     finally:
         registry.unregister("test.default_hello")
+
+
+def test_typed_params_reach_handlers_as_json(dispatcher: Dispatcher) -> None:
+    wf = Workflow(
+        "w",
+        [Step.operation("ingest", "otc.ingest")],
+        params_schema={"week_ending": "week_ending"},
+    )
+    result = runner(dispatcher).execute(wf, {"week_ending": "2025-12-26"})
+    assert result.output("ingest")["week"] == "2025-12-26"
+    assert dispatcher.calls == [{"week_ending": "2025-12-26"}]  # type: ignore[attr-defined]

@@ -564,7 +564,11 @@ class ChoiceStep(Step):
         condition: object = self.condition
         if isinstance(condition, str):
             object.__setattr__(self, "condition", Expression(condition, step=self.name))
-        elif condition is not None and not callable(condition):
+        elif (
+            condition is not None
+            and not isinstance(condition, Expression)
+            and not callable(condition)
+        ):
             raise WorkflowDefinitionError(
                 f"choice step {self.name!r}: condition must be an expression string or "
                 f"fn(ctx) -> bool, got {type(condition).__name__}",
@@ -671,7 +675,7 @@ class MapStep(Step):
         items: object = self.items_from
         if isinstance(items, str):
             object.__setattr__(self, "items_from", Expression(items, step=self.name))
-        elif not callable(items):
+        elif not isinstance(items, Expression) and not callable(items):
             raise WorkflowDefinitionError(
                 f"map step {self.name!r}: items_from must be an expression string or "
                 f"fn(ctx) -> list, got {type(items).__name__}",
