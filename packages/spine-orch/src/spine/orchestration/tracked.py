@@ -128,8 +128,7 @@ class _Tracker:
                 step=outcome.name,
                 retryable=False,
             )
-            outcome = replace(
-                outcome,
+            outcome = outcome._replace(
                 status=StepStatus.FAILED,
                 output={},
                 context_updates={},
@@ -139,7 +138,7 @@ class _Tracker:
             )
             output, updates = {}, {}
         else:
-            outcome = replace(outcome, output=output, context_updates=updates)
+            outcome = outcome._replace(output=output, context_updates=updates)
         checkpoint = StepCheckpoint(
             run_id=self.run_id,
             step_name=outcome.name,
