@@ -22,8 +22,8 @@ check, context, result) is reported apart. Each figure is the best of ``--repeat
 repetitions of ``--runs`` workflow runs, variants interleaved (the best is the least disturbed
 by other processes on a shared machine; the spread shows how noisy the run was); the overhead
 is the per-step cost minus the loop's per-call cost. ``cpu µs/step`` is the same measure in
-process CPU time, which other processes' load does not inflate. The tracked runner (SQLite/PostgreSQL, against DBOS
-Transact) joins this script with the SQL run store.
+process CPU time, which other processes' load does not inflate. The tracked runner
+(SQLite/PostgreSQL, against DBOS Transact) joins this script with the SQL run store.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     header = (
         f"{'variant':<18}{'steps':>6}{'µs/step':>10}{'median-max':>14}{'cpu µs/step':>13}"
-        f"{'loop µs':>9}{'overhead':>10}{'× loop':>8}{'µs/run':>9}  goal"
+        f"{'loop µs':>9}{'overhead':>10}{'x loop':>8}{'µs/run':>9}  goal"
     )
     print(header)
     print("-" * len(header))
