@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -120,3 +122,18 @@ def test_integration_runs_oracle_and_db2_on_oldest_and_newest_python_with_pinned
     assert all(re.fullmatch(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}", v) for v in images.values())
     for service in job["services"].values():
         assert re.fullmatch(r"[\w/-]+:\d+\.\d+(\.\d+)?", service["image"]), service["image"]
+
+
+def test_the_release_tag_must_name_the_version_every_package_carries(
+    load_script: Callable[[str], ModuleType],
+) -> None:
+    script = load_script("version")
+    version = tomllib.loads((ROOT / "packages/spine-types/pyproject.toml").read_text())["project"][
+        "version"
+    ]
+    assert script.tag_problems(f"v{version}") == []
+    [wrong] = script.tag_problems("v99.0.0")
+    assert f"does not match the package version ({version})" in wrong
+    assert "scripts/version.py set 99.0.0" in wrong
+    [unprefixed] = script.tag_problems(version)
+    assert "is not v<version>" in unprefixed
