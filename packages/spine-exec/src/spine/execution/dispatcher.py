@@ -299,6 +299,8 @@ class Dispatcher:
         }
         if decision.retry and not job.cancelled and isinstance(error, Exception):
             run_after = utc_now() + timedelta(seconds=decision.delay)
+            # One critical section from "retried" to the executor holding the new run, so a
+            # cancel() sees either the old run or the new one's reference, never a gap.
             with self._lock:
                 try:
                     self.ledger.increment_retry(
@@ -320,10 +322,12 @@ class Dispatcher:
                 except InvalidTransitionError:
                     return  # cancelled meanwhile
                 job.run_number += 1
-            try:
-                job.ref = self.executor.submit(job, decision.delay)
-            except Exception as exc:  # executor shut down under a pending retry
-                self._finish(job, ExecutionStatus.CANCELLED, exc, {"reason": "executor closed"})
+                try:
+                    job.ref = self.executor.submit(job, decision.delay)
+                    return
+                except Exception as exc:  # executor shut down under a pending retry
+                    closed: Exception = exc
+            self._finish(job, ExecutionStatus.CANCELLED, closed, {"reason": "executor closed"})
             return
         if outcome.traceback:
             details["traceback"] = outcome.traceback
