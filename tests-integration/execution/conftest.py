@@ -13,15 +13,31 @@ import pytest
 
 from spine.execution.dlq import DeadLetterQueue
 from spine.execution.ledger import Ledger
-from spine.execution.testing import InMemoryDeadLetterQueue, InMemoryLedger
+from spine.execution.locks import LockGuard
+from spine.execution.testing import (
+    FakeClock,
+    InMemoryDeadLetterQueue,
+    InMemoryLedger,
+    InMemoryLockGuard,
+)
 
 LEDGERS: dict[str, Callable[[pytest.FixtureRequest], Ledger]] = {
     "memory": lambda request: InMemoryLedger(),
 }
 
-DEAD_LETTER_QUEUES: dict[str, Callable[[pytest.FixtureRequest], DeadLetterQueue]] = {
-    "memory": lambda request: InMemoryDeadLetterQueue(),
+DEAD_LETTER_QUEUES: dict[str, Callable[[pytest.FixtureRequest, FakeClock], DeadLetterQueue]] = {
+    "memory": lambda request, clock: InMemoryDeadLetterQueue(clock=clock),
 }
+
+LOCK_GUARDS: dict[str, Callable[[pytest.FixtureRequest, FakeClock], LockGuard]] = {
+    "memory": lambda request, clock: InMemoryLockGuard(clock=clock),
+}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The time seen by the stores under test."""
+    return FakeClock()
 
 
 @pytest.fixture(params=sorted(LEDGERS))
@@ -31,6 +47,12 @@ def ledger(request: pytest.FixtureRequest) -> Ledger:
 
 
 @pytest.fixture(params=sorted(DEAD_LETTER_QUEUES))
-def dlq(request: pytest.FixtureRequest) -> DeadLetterQueue:
-    """A fresh, empty dead-letter queue of each implementation."""
-    return DEAD_LETTER_QUEUES[request.param](request)
+def dlq(request: pytest.FixtureRequest, clock: FakeClock) -> DeadLetterQueue:
+    """A fresh, empty dead-letter queue of each implementation, on ``clock``."""
+    return DEAD_LETTER_QUEUES[request.param](request, clock)
+
+
+@pytest.fixture(params=sorted(LOCK_GUARDS))
+def guard(request: pytest.FixtureRequest, clock: FakeClock) -> LockGuard:
+    """A fresh lock guard of each implementation, on ``clock``."""
+    return LOCK_GUARDS[request.param](request, clock)

@@ -33,6 +33,7 @@ from spine.types.lazy import lazy_exports
 # Keep the root import free of ``typing``: type checkers treat this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from spine.execution.context import TrackedContext, TrackedExecution, tracked_execution
     from spine.execution.dispatcher import Dispatcher
     from spine.execution.dlq import DeadLetter, DeadLetterQueue, DeadLetterReplay
     from spine.execution.errors import (
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from spine.execution.executors.processes import ProcessExecutor
     from spine.execution.executors.threads import ThreadExecutor
     from spine.execution.ledger import Ledger
+    from spine.execution.locks import LockGuard, LockInfo, default_owner, hold_lock, lock_key
     from spine.execution.models import (
         TRANSITIONS,
         EventType,
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
     from spine.execution.registry import HandlerInfo, HandlerRegistry
     from spine.execution.retry import Backoff, RetryDecision, RetryStrategy, with_retry
     from spine.execution.spec import WorkSpec
+    from spine.execution.stores import ExecutionStores, Stores
     from spine.execution.timeout import Deadline, with_deadline, with_deadline_async
 
 _LAZY: dict[str, str] = {
@@ -117,6 +120,16 @@ _LAZY: dict[str, str] = {
     "Deadline": "spine.execution.timeout",
     "with_deadline": "spine.execution.timeout",
     "with_deadline_async": "spine.execution.timeout",
+    "LockGuard": "spine.execution.locks",
+    "LockInfo": "spine.execution.locks",
+    "default_owner": "spine.execution.locks",
+    "hold_lock": "spine.execution.locks",
+    "lock_key": "spine.execution.locks",
+    "ExecutionStores": "spine.execution.stores",
+    "Stores": "spine.execution.stores",
+    "TrackedContext": "spine.execution.context",
+    "TrackedExecution": "spine.execution.context",
+    "tracked_execution": "spine.execution.context",
 }
 
 __all__ = [
@@ -136,6 +149,7 @@ __all__ = [
     "ExecutionEvent",
     "ExecutionNotFoundError",
     "ExecutionStatus",
+    "ExecutionStores",
     "Executor",
     "HandlerError",
     "HandlerInfo",
@@ -147,6 +161,8 @@ __all__ = [
     "Job",
     "JobSink",
     "Ledger",
+    "LockGuard",
+    "LockInfo",
     "LockNotAcquiredError",
     "MemoryExecutor",
     "MissingExtraError",
@@ -155,13 +171,20 @@ __all__ = [
     "RetryDecision",
     "RetryStrategy",
     "RunningExecution",
+    "Stores",
     "ThreadExecutor",
     "TimeoutExpired",
+    "TrackedContext",
+    "TrackedExecution",
     "TriggerSource",
     "UnserializableParamsError",
     "WorkSpec",
     "can_transition",
     "current_execution",
+    "default_owner",
+    "hold_lock",
+    "lock_key",
+    "tracked_execution",
     "with_deadline",
     "with_deadline_async",
     "with_retry",

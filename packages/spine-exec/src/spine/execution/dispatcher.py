@@ -58,7 +58,7 @@ from spine.execution.executors.base import Executor, Job
 from spine.execution.executors.memory import MemoryExecutor
 from spine.execution.ledger import Ledger
 from spine.execution.models import MAX_LANE, MAX_WORKFLOW, Execution
-from spine.execution.outcome import Outcome, error_message
+from spine.execution.outcome import Outcome, error_message, failure_status
 from spine.execution.registry import HandlerInfo, HandlerRegistry
 from spine.execution.spec import WorkSpec
 from spine.types import (
@@ -331,12 +331,14 @@ class Dispatcher:
             return
         if outcome.traceback:
             details["traceback"] = outcome.traceback
-        status = (
-            ExecutionStatus.TIMED_OUT
-            if isinstance(error, TimeoutExpired)
-            else ExecutionStatus.FAILED
+        self._finish(
+            job,
+            failure_status(error),
+            error,
+            details,
+            at=outcome.finished_at,
+            dead_letter=isinstance(error, Exception),
         )
-        self._finish(job, status, error, details, at=outcome.finished_at, dead_letter=True)
 
     def _finish(
         self,
