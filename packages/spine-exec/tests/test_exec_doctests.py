@@ -24,6 +24,8 @@ MODULES = [
     "spine.execution.locks",
     "spine.execution.stores",
     "spine.execution.context",
+    "spine.execution.circuit_breaker",
+    "spine.execution.rate_limit",
     "spine.execution.executors.memory",
     "spine.execution.executors.threads",
     "spine.execution.executors.processes",
