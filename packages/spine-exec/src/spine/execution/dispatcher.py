@@ -58,7 +58,7 @@ from spine.execution.executors.base import Executor, Job
 from spine.execution.executors.memory import MemoryExecutor
 from spine.execution.ledger import Ledger
 from spine.execution.models import MAX_LANE, MAX_WORKFLOW, Execution
-from spine.execution.outcome import Outcome, error_message
+from spine.execution.outcome import Outcome, error_message, failure_status
 from spine.execution.registry import HandlerInfo, HandlerRegistry
 from spine.execution.spec import WorkSpec
 from spine.types import (
@@ -299,6 +299,8 @@ class Dispatcher:
         }
         if decision.retry and not job.cancelled and isinstance(error, Exception):
             run_after = utc_now() + timedelta(seconds=decision.delay)
+            # One critical section from "retried" to the executor holding the new run, so a
+            # cancel() sees either the old run or the new one's reference, never a gap.
             with self._lock:
                 try:
                     self.ledger.increment_retry(
@@ -320,19 +322,23 @@ class Dispatcher:
                 except InvalidTransitionError:
                     return  # cancelled meanwhile
                 job.run_number += 1
-            try:
-                job.ref = self.executor.submit(job, decision.delay)
-            except Exception as exc:  # executor shut down under a pending retry
-                self._finish(job, ExecutionStatus.CANCELLED, exc, {"reason": "executor closed"})
+                try:
+                    job.ref = self.executor.submit(job, decision.delay)
+                    return
+                except Exception as exc:  # executor shut down under a pending retry
+                    closed: Exception = exc
+            self._finish(job, ExecutionStatus.CANCELLED, closed, {"reason": "executor closed"})
             return
         if outcome.traceback:
             details["traceback"] = outcome.traceback
-        status = (
-            ExecutionStatus.TIMED_OUT
-            if isinstance(error, TimeoutExpired)
-            else ExecutionStatus.FAILED
+        self._finish(
+            job,
+            failure_status(error),
+            error,
+            details,
+            at=outcome.finished_at,
+            dead_letter=isinstance(error, Exception),
         )
-        self._finish(job, status, error, details, at=outcome.finished_at, dead_letter=True)
 
     def _finish(
         self,

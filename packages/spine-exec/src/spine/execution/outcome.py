@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from spine.execution._json import json_result
-from spine.execution.errors import HandlerError
+from spine.execution.errors import HandlerError, TimeoutExpired
 from spine.execution.registry import HandlerInfo
 from spine.execution.timeout import with_deadline, with_deadline_async
 from spine.types import (
@@ -40,6 +40,7 @@ from spine.types import (
     categorize_error,
     is_retryable,
 )
+from spine.types.enums import ExecutionStatus
 from spine.types.retry import retry_after_of
 from spine.types.timestamps import parse_iso, utc_now
 
@@ -50,6 +51,7 @@ __all__ = [
     "error_from_wire",
     "error_message",
     "error_to_wire",
+    "failure_status",
     "run_handler",
 ]
 
@@ -190,6 +192,16 @@ def run_handler(
 
 
 # -- errors across process boundaries ------------------------------------------------------
+
+
+def failure_status(error: BaseException) -> ExecutionStatus:
+    """The final status of an execution that ended with ``error``: TIMED_OUT for a deadline,
+    CANCELLED for an interruption (``KeyboardInterrupt``, task cancellation), else FAILED."""
+    if isinstance(error, TimeoutExpired):
+        return ExecutionStatus.TIMED_OUT
+    if not isinstance(error, Exception):
+        return ExecutionStatus.CANCELLED
+    return ExecutionStatus.FAILED
 
 
 def error_message(error: BaseException) -> str:
