@@ -66,6 +66,14 @@ def etl(steps: Steps) -> Workflow:
     )
 
 
+def failed_etl(store: WorkflowRunStore) -> tuple[Steps, TrackedWorkflowRunner, Any]:
+    """An ETL run whose ``load`` step failed (the steps keep failing until told otherwise)."""
+    steps = Steps()
+    steps.fail.add("load")
+    runner = TrackedWorkflowRunner(store)
+    return steps, runner, runner.execute(etl(steps), PARAMS)
+
+
 def statuses(result: Any) -> dict[str, str]:
     return {n: o.status.value for n, o in result.steps.items()}
 
@@ -139,10 +147,7 @@ def test_resume_restarts_at_the_failed_step_without_rerunning_completed_ones(
 def test_later_steps_see_outputs_in_their_stored_form_in_a_live_and_a_resumed_run(
     store: WorkflowRunStore,
 ) -> None:
-    steps = Steps()
-    steps.fail.add("load")
-    runner = TrackedWorkflowRunner(store)
-    failed = runner.execute(etl(steps), PARAMS)
+    steps, runner, failed = failed_etl(store)
     live_view = steps.seen["transform"]["outputs"]["extract"]
     steps.fail.clear()
     runner.resume(failed.run_id)
@@ -235,10 +240,7 @@ def test_two_runners_cannot_both_resume_one_run(open_store: OpenStore) -> None:
 def test_resume_with_a_workflow_that_lost_a_completed_step_is_refused(
     store: WorkflowRunStore,
 ) -> None:
-    steps = Steps()
-    steps.fail.add("load")
-    runner = TrackedWorkflowRunner(store)
-    failed = runner.execute(etl(steps), PARAMS)
+    steps, runner, failed = failed_etl(store)
     shrunk = Workflow("otc.etl", [Step.lambda_("load", steps("load"))])
     with pytest.raises(WorkflowDefinitionError, match="no longer has"):
         runner.resume(failed.run_id, shrunk)
@@ -402,10 +404,7 @@ def test_rerun_from_starts_a_linked_run_that_keeps_earlier_outputs(store: Workfl
 
 
 def test_rerun_from_works_for_a_cancelled_run(store: WorkflowRunStore) -> None:
-    steps = Steps()
-    steps.fail.add("load")
-    runner = TrackedWorkflowRunner(store)
-    failed = runner.execute(etl(steps), PARAMS)
+    steps, runner, failed = failed_etl(store)
     runner.cancel(failed.run_id)
     assert store.get_run(failed.run_id).status is RunStatus.CANCELLED
     with pytest.raises(RunStateError):

@@ -323,6 +323,30 @@ def _all_policies(workflow: Workflow) -> dict[str, tuple[RetryStrategy | None, E
     return {s.name: _policies(workflow, s) for s in workflow.steps}
 
 
+def _cancelled(
+    step: Step,
+    attempts: int,
+    started_at: datetime,
+    t0: float,
+    output: Mapping[str, Any] | None = None,
+    error: BaseException | None = None,
+) -> StepOutcome:
+    """The outcome of a step stopped by a cancel (while waiting, or before a retry)."""
+    return StepOutcome(
+        step.name,
+        step.step_type,
+        StepStatus.CANCELLED,
+        output or {},
+        error=f"cancelled while waiting to retry after: {error}" if error else None,
+        error_info=error_info(error) if error else None,
+        exception=error,
+        attempts=attempts,
+        started_at=started_at,
+        finished_at=utc_now(),
+        duration_ms=(time.perf_counter() - t0) * 1000.0,
+    )
+
+
 class _CancelledError(Exception):
     """A wait was interrupted by cancellation (internal signal)."""
 
@@ -459,15 +483,7 @@ class Engine:
             try:
                 result = self._attempt(step, ctx, prior)
             except _CancelledError:
-                return StepOutcome(
-                    step.name,
-                    step.step_type,
-                    StepStatus.CANCELLED,
-                    attempts=attempts,
-                    started_at=started_at,
-                    finished_at=utc_now(),
-                    duration_ms=(time.perf_counter() - t0) * 1000.0,
-                )
+                return _cancelled(step, attempts, started_at, t0)
             if isinstance(result, dict):  # the common case: a successful output
                 return StepOutcome(
                     step.name,
@@ -490,19 +506,7 @@ class Engine:
             if not decision.retry:
                 break
             if self.cancel_event.wait(decision.delay):
-                return StepOutcome(
-                    step.name,
-                    step.step_type,
-                    StepStatus.CANCELLED,
-                    result.output,
-                    error=f"cancelled while waiting to retry after: {error}",
-                    error_info=error_info(error),
-                    exception=error,
-                    attempts=attempts,
-                    started_at=started_at,
-                    finished_at=utc_now(),
-                    duration_ms=(time.perf_counter() - t0) * 1000.0,
-                )
+                return _cancelled(step, attempts, started_at, t0, result.output, error)
             if isinstance(step, MapStep):
                 prior = result.output
         finished_at = utc_now()

@@ -237,16 +237,7 @@ def conditional(
         _ends(else_branch)[0][0] if else_branch else None,
     )
     steps = [choice, *then_branch, *else_branch]
-    single = len(then_branch) == 1 and len(else_branch) <= 1
-    if single and not any(s.depends_on for s in steps):
-        return Workflow(
-            name,
-            steps,
-            policy=policy,
-            params_schema=_merged_schema(name, parts),
-            max_concurrency=max_concurrency,
-            description=description,
-        )
+    sequential = not any(s.depends_on for s in steps)  # single-step branches
     return Workflow(
         name,
         steps,
@@ -254,7 +245,7 @@ def conditional(
         params_schema=_merged_schema(name, parts),
         max_concurrency=max_concurrency,
         description=description,
-        dag=True,
+        dag=None if sequential else True,
     )
 
 

@@ -249,11 +249,7 @@ class Step:
             name=name,
             operation_name=operation_name,
             config=config,  # type: ignore[arg-type]  # frozen in __post_init__
-            depends_on=tuple(depends_on),
-            on_error=on_error,  # type: ignore[arg-type]
-            retry=retry,
-            after_retries=after_retries,  # type: ignore[arg-type]
-            timeout=timeout,
+            **_common(depends_on, on_error, retry, after_retries, timeout),
         )
 
     @staticmethod
@@ -277,11 +273,7 @@ class Step:
             name=name,
             fn=fn,
             config=config,  # type: ignore[arg-type]
-            depends_on=tuple(depends_on),
-            on_error=on_error,  # type: ignore[arg-type]
-            retry=retry,
-            after_retries=after_retries,  # type: ignore[arg-type]
-            timeout=timeout,
+            **_common(depends_on, on_error, retry, after_retries, timeout),
         )
 
     @staticmethod
@@ -317,11 +309,7 @@ class Step:
             fn=fn,
             config=config,  # type: ignore[arg-type]
             check_types=check_types,
-            depends_on=tuple(depends_on),
-            on_error=on_error,  # type: ignore[arg-type]
-            retry=retry,
-            after_retries=after_retries,  # type: ignore[arg-type]
-            timeout=timeout,
+            **_common(depends_on, on_error, retry, after_retries, timeout),
         )
 
     @staticmethod
@@ -395,11 +383,7 @@ class Step:
             step=step,
             max_concurrency=max_concurrency,
             item_param=item_param,
-            depends_on=tuple(depends_on),
-            on_error=on_error,  # type: ignore[arg-type]
-            retry=retry,
-            after_retries=after_retries,  # type: ignore[arg-type]
-            timeout=timeout,
+            **_common(depends_on, on_error, retry, after_retries, timeout),
         )
 
     # -- serialisation --------------------------------------------------------------------
@@ -447,6 +431,24 @@ class Step:
     def with_depends_on(self, depends_on: Sequence[str]) -> Step:
         """A copy with other dependencies."""
         return replace(self, depends_on=tuple(depends_on))
+
+
+def _common(
+    depends_on: Sequence[str],
+    on_error: ErrorPolicy | str | None,
+    retry: RetryStrategy | None,
+    after_retries: ErrorPolicy | str,
+    timeout: float | None,
+) -> dict[str, Any]:
+    """The fields every step type shares, as the factories pass them on (validated by
+    ``Step.__post_init__``)."""
+    return {
+        "depends_on": tuple(depends_on),
+        "on_error": on_error,
+        "retry": retry,
+        "after_retries": after_retries,
+        "timeout": timeout,
+    }
 
 
 def _policy(value: object, step: str, what: str) -> ErrorPolicy:
