@@ -473,13 +473,28 @@ def _ref_of(fn: object, step: str, what: str) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class OperationStep(Step):
+class _ConfiguredStep(Step):
+    """A step with a ``config`` mapping (frozen on construction)."""
+
+    config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "config", _freeze(self.config, "config", self.name))
+
+    def _config_dict(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.config:
+            data["config"] = dict(self.config)
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationStep(_ConfiguredStep):
     """Runs a registered operation through the runnable (see :meth:`Step.operation`)."""
 
     step_type: ClassVar[StepType] = StepType.OPERATION
 
     operation_name: str
-    config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -487,23 +502,18 @@ class OperationStep(Step):
             raise WorkflowDefinitionError(
                 f"operation step {self.name!r} needs an operation name", step=self.name
             )
-        object.__setattr__(self, "config", _freeze(self.config, "config", self.name))
 
     def _fields_to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"operation": self.operation_name}
-        if self.config:
-            data["config"] = dict(self.config)
-        return data
+        return self._config_dict({"operation": self.operation_name})
 
 
 @dataclass(frozen=True, kw_only=True)
-class LambdaStep(Step):
+class LambdaStep(_ConfiguredStep):
     """Calls ``fn(ctx, config)`` (see :meth:`Step.lambda_`)."""
 
     step_type: ClassVar[StepType] = StepType.LAMBDA
 
     fn: LambdaFn | None
-    config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -513,39 +523,32 @@ class LambdaStep(Step):
                 f"got {type(self.fn).__name__}",
                 step=self.name,
             )
-        object.__setattr__(self, "config", _freeze(self.config, "config", self.name))
 
     def _fields_to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if self.fn is not None:
             data["ref"] = _ref_of(self.fn, self.name, "handler")
-        if self.config:
-            data["config"] = dict(self.config)
-        return data
+        return self._config_dict(data)
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionStep(Step):
+class FunctionStep(_ConfiguredStep):
     """Calls a plain function with parameters filled by name (see :meth:`Step.function`)."""
 
     step_type: ClassVar[StepType] = StepType.FUNCTION
 
     fn: Callable[..., Any]
-    config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     check_types: bool = True
     spec: FunctionSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "config", _freeze(self.config, "config", self.name))
         object.__setattr__(
             self, "spec", inspect_function(self.fn, self.name, check_types=self.check_types)
         )
 
     def _fields_to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"ref": _ref_of(self.fn, self.name, "function")}
-        if self.config:
-            data["config"] = dict(self.config)
+        data = self._config_dict({"ref": _ref_of(self.fn, self.name, "function")})
         if not self.check_types:
             data["check_types"] = False
         return data
