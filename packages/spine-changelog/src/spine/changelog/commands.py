@@ -124,6 +124,8 @@ def check(
             commands.add(_FIX_COMMAND[Target.API_INDEX])
         else:
             commands.add(_FIX_COMMAND[Target.DIAGRAMS])
+    if _FIX_COMMAND[Target.CHANGELOG] in commands:
+        commands = {_FIX_COMMAND[Target.CHANGELOG]}  # generate rewrites every output
     fix = " and ".join(f"`python -m spine.changelog {c}`" for c in sorted(commands))
     print(f"to fix: run {fix} (or `spine changelog ...`) and commit the result", file=out)
     return EXIT_STALE
