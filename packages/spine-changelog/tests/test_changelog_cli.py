@@ -114,3 +114,14 @@ def test_python_m_needs_nothing_but_spine_types(acme: Repo, tmp_path: Path) -> N
     done = subprocess.run(env_cmd, cwd=acme.path, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert (acme.path / "CHANGELOG.md").is_file()
+
+
+def test_generate_only_the_changelog_leaves_the_other_outputs_alone(acme: Repo) -> None:
+    result = runner.invoke(app, ["generate", "--root", str(acme.path), "--only", "changelog"])
+    assert result.exit_code == 0, result.output
+    assert (acme.path / "CHANGELOG.md").is_file()
+    assert not (acme.path / "docs").exists()
+    done = _module("generate", "--only", "api-index", cwd=acme.path)
+    assert done.returncode == 0, done.stderr
+    assert (acme.path / "docs/api/index.md").is_file()
+    assert not (acme.path / "docs/diagrams").exists()

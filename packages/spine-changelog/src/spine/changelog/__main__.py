@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--rev", default="HEAD", help="commit the changelog describes (HEAD)")
     gen.add_argument("--fixture-dir", type=Path, help="read recorded history instead of git")
     gen.add_argument("--output-dir", type=Path, help="write under this directory instead")
+    gen.add_argument(
+        "--only",
+        action="append",
+        choices=[t.value for t in Target],
+        help="write only this output (repeatable)",
+    )
 
     rev = sub.add_parser(
         "review", parents=[common], help="REVIEW.md: changes and API diff since a ref"
@@ -67,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         return commands.guarded(
             lambda: commands.generate(
-                root, rev=args.rev, fixture_dir=args.fixture_dir, output_dir=args.output_dir
+                root,
+                rev=args.rev,
+                fixture_dir=args.fixture_dir,
+                output_dir=args.output_dir,
+                targets=args.only or ALL_TARGETS,
             )
         )
     if args.command == "review":

@@ -38,6 +38,9 @@ OutputDirOption = Annotated[
 ]
 
 
+OnlyOption = Annotated[list[Target] | None, typer.Option(help="Only this output (repeatable).")]
+
+
 def _exit(code: int) -> None:
     if code:
         raise typer.Exit(code)
@@ -51,11 +54,18 @@ def generate(
         Path | None, typer.Option(help="Read recorded history instead of git.")
     ] = None,
     output_dir: OutputDirOption = None,
+    only: OnlyOption = None,
 ) -> None:
     """Write CHANGELOG.md, the API index and the diagrams (all or nothing)."""
     _exit(
         commands.guarded(
-            lambda: commands.generate(root, rev=rev, fixture_dir=fixture_dir, output_dir=output_dir)
+            lambda: commands.generate(
+                root,
+                rev=rev,
+                fixture_dir=fixture_dir,
+                output_dir=output_dir,
+                targets=only or ALL_TARGETS,
+            )
         )
     )
 
@@ -99,9 +109,7 @@ def diagrams(root: RootOption = Path("."), output_dir: OutputDirOption = None) -
 @app.command()
 def check(
     root: RootOption = Path("."),
-    only: Annotated[
-        list[Target] | None, typer.Option(help="Check only this output (repeatable).")
-    ] = None,
+    only: OnlyOption = None,
 ) -> None:
     """Exit 1 when a checked-in output is stale (shows the difference and the fix)."""
     chosen = only or sorted(ALL_TARGETS)

@@ -93,7 +93,8 @@ class ScanResult:
     """``scan()``: raw inputs.
 
     ``history`` and ``history_workspace`` (the workspace as it was at the covered commit) are
-    ``None`` unless the changelog is a target; ``tree``/``workspace`` are the working tree.
+    ``None`` unless the changelog is a target; ``tree``/``workspace`` are the working tree
+    (``workspace`` is read from it only when the API index or diagrams are targets).
     """
 
     history: GitHistory | None
@@ -183,15 +184,17 @@ class ChangelogGenerator:
     def scan(self) -> ScanResult:
         """Read history (when the changelog is a target), the working tree and the phase map."""
         tree = DirectoryTree(self.root)
-        workspace = load_workspace(tree)
+        from_tree = self.targets & {Target.API_INDEX, Target.DIAGRAMS}
+        workspace = load_workspace(tree) if from_tree else None
         history = history_workspace = phase_map = None
         if Target.CHANGELOG in self.targets:
             if self.config.phase_map is not None:
                 phase_map = load_phase_map(self.root / self.config.phase_map, self.config.phase_map)
             history = self.scanner.scan()
             at_commit = self.scanner.tree()
-            history_workspace = load_workspace(at_commit) if at_commit is not None else workspace
-        return ScanResult(history, history_workspace, tree, workspace, phase_map)
+            history_workspace = load_workspace(at_commit if at_commit is not None else tree)
+        current = workspace or history_workspace or Workspace()
+        return ScanResult(history, history_workspace, tree, current, phase_map)
 
     def parse(self, scan: ScanResult) -> ParseResult:
         """Commits into notes (and phases); modules into the API index and docstrings."""

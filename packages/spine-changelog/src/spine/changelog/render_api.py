@@ -7,7 +7,6 @@ when a public name, signature or docstring summary changes.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from spine.changelog.markdown import code, finish, inline
@@ -85,6 +84,22 @@ def render_api_markdown(index: ApiIndex) -> str:
     return finish(lines)
 
 
+def _symbol_dict(symbol: ApiSymbol) -> dict[str, Any]:
+    # Written out by hand: dataclasses.asdict deep-copies and is the slow part of rendering.
+    return {
+        "name": symbol.name,
+        "kind": symbol.kind,
+        "signature": symbol.signature,
+        "summary": symbol.summary,
+        "defined_in": symbol.defined_in,
+        "bases": list(symbol.bases),
+        "members": [
+            {"name": m.name, "kind": m.kind, "signature": m.signature, "summary": m.summary}
+            for m in symbol.members
+        ],
+    }
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
@@ -109,7 +124,7 @@ def render_api_json(index: ApiIndex) -> str:
             lines.append("        {")
             lines += [f"          {_dumps(k)}: {_dumps(v)}," for k, v in sorted(info.items())]
             lines.append('          "symbols": [')
-            symbols = [_dumps(asdict(s)) for s in module.symbols]
+            symbols = [_dumps(_symbol_dict(s)) for s in module.symbols]
             lines += [
                 f"            {text}{',' if i < len(symbols) - 1 else ''}"
                 for i, text in enumerate(symbols)
