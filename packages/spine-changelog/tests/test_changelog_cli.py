@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,14 @@ if TYPE_CHECKING:
     from conftest import Repo
 
 runner = CliRunner()
+
+
+def test_the_spine_cli_entry_point_names_this_typer_app() -> None:
+    import typer
+
+    (entry,) = [e for e in entry_points(group="spine.cli") if e.name == "changelog"]
+    assert entry.value == "spine.changelog.cli:app"
+    assert isinstance(entry.load(), typer.Typer)
 
 
 def test_typer_generate_then_check_passes(acme: Repo) -> None:

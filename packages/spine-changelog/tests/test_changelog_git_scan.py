@@ -107,15 +107,22 @@ def test_scan_git_history_needs_exactly_one_source(tmp_path: Path) -> None:
         scan_git_history(repo_dir=tmp_path, fixture_dir=tmp_path)
 
 
+def _fixture(
+    recorded_dir: Path, target: Path, *, commits: str | None = None, refs: str | None = None
+) -> Path:
+    """A copy of the recorded fixture with ``commits.jsonl`` or ``refs.json`` replaced."""
+    target.mkdir()
+    (target / "commits.jsonl").write_text(commits or (recorded_dir / "commits.jsonl").read_text())
+    (target / "refs.json").write_text(refs or (recorded_dir / "refs.json").read_text())
+    return target
+
+
 def test_a_malformed_fixture_line_is_named_with_file_and_line(
     recorded_dir: Path, tmp_path: Path
 ) -> None:
-    fixture = tmp_path / "fx"
-    fixture.mkdir()
-    (fixture / "refs.json").write_text((recorded_dir / "refs.json").read_text())
     lines = (recorded_dir / "commits.jsonl").read_text().splitlines()
     lines[2] = lines[2][:40]
-    (fixture / "commits.jsonl").write_text("\n".join(lines) + "\n")
+    fixture = _fixture(recorded_dir, tmp_path / "fx", commits="\n".join(lines) + "\n")
     with pytest.raises(FixtureError, match=r"commits\.jsonl:3"):
         FixtureGitScanner(fixture).scan()
 
@@ -123,12 +130,10 @@ def test_a_malformed_fixture_line_is_named_with_file_and_line(
 def test_a_fixture_commit_without_a_utc_offset_is_rejected(
     recorded_dir: Path, tmp_path: Path
 ) -> None:
-    fixture = tmp_path / "fx"
-    fixture.mkdir()
-    (fixture / "refs.json").write_text((recorded_dir / "refs.json").read_text())
     items = [json.loads(line) for line in (recorded_dir / "commits.jsonl").read_text().splitlines()]
     items[0]["author_date"] = "2026-01-23T10:00:00"
-    (fixture / "commits.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items))
+    commits = "".join(json.dumps(i) + "\n" for i in items)
+    fixture = _fixture(recorded_dir, tmp_path / "fx", commits=commits)
     with pytest.raises(FixtureError, match="no UTC offset"):
         FixtureGitScanner(fixture).scan()
 
@@ -136,10 +141,8 @@ def test_a_fixture_commit_without_a_utc_offset_is_rejected(
 def test_a_fixture_whose_head_is_not_recorded_is_rejected(
     recorded_dir: Path, tmp_path: Path
 ) -> None:
-    fixture = tmp_path / "fx"
-    fixture.mkdir()
-    (fixture / "commits.jsonl").write_text((recorded_dir / "commits.jsonl").read_text())
-    (fixture / "refs.json").write_text(json.dumps({"head": "0" * 40, "tags": {}}))
+    refs = json.dumps({"head": "0" * 40, "tags": {}})
+    fixture = _fixture(recorded_dir, tmp_path / "fx", refs=refs)
     with pytest.raises(FixtureError, match=r"refs\.json: head"):
         FixtureGitScanner(fixture).scan()
 

@@ -19,10 +19,11 @@ import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from spine.changelog.errors import ChangelogConfigError
 
-__all__ = ["DEFAULT_TAG_PATTERN", "ChangelogConfig", "load_config"]
+__all__ = ["DEFAULT_TAG_PATTERN", "ChangelogConfig", "load_config", "parse_toml"]
 
 DEFAULT_TAG_PATTERN = (
     r"^v?(?P<version>\d+\.\d+\.\d+(?:[.-]?(?:a|b|rc|alpha|beta|dev|post)\.?\d*)*)$"
@@ -58,18 +59,29 @@ def _relative(path: str, key: str, source: str) -> str:
     return pure.as_posix()
 
 
+def parse_toml(
+    text: str,
+    source: str,
+    *,
+    path: str | None = None,
+    error: type[ChangelogConfigError] = ChangelogConfigError,
+) -> dict[str, Any]:
+    """Parse TOML; a syntax error becomes ``error`` naming ``source`` and the line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(
+            f"{source}: not valid TOML ({exc}); fix the file", path=path or source, cause=exc
+        ) from exc
+
+
 def load_config(root: Path) -> ChangelogConfig:
     """Read ``[tool.spine-changelog]`` of ``root/pyproject.toml`` (defaults when absent)."""
     path = Path(root) / "pyproject.toml"
     if not path.is_file():
         return ChangelogConfig()
     source = "pyproject.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ChangelogConfigError(
-            f"{source}: not valid TOML ({exc})", path=source, cause=exc
-        ) from exc
+    data = parse_toml(path.read_text(encoding="utf-8"), source)
     table = data.get("tool", {}).get("spine-changelog", {})
     if not isinstance(table, dict):
         raise ChangelogConfigError(f"{source}: [tool.spine-changelog] must be a table", path=source)

@@ -26,11 +26,11 @@ Example:
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from spine.changelog.config import parse_toml
 from spine.changelog.errors import PhaseMapError
 from spine.changelog.graph import CommitGraph
 
@@ -148,10 +148,7 @@ def _overlap(a: Phase, b: Phase) -> bool:
 
 def parse_phase_map(text: str, source: str) -> PhaseMap:
     """Parse and validate phase map TOML; ``source`` names the file in errors."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PhaseMapError(f"{source}: not valid TOML ({exc})", path=source, cause=exc) from exc
+    data = parse_toml(text, source, error=PhaseMapError)
     unknown = sorted(set(data) - {"phase"})
     if unknown:
         raise PhaseMapError(

@@ -107,6 +107,7 @@ class GitTree:
         self.commit = commit
         self._label = label or commit[:7]
         self._files: list[str] | None = None
+        self._file_set: frozenset[str] | None = None
 
     @property
     def label(self) -> str:
@@ -129,7 +130,9 @@ class GitTree:
 
     def exists(self, path: str) -> bool:
         """Whether the commit has the file."""
-        return path in set(self._all_files())
+        if self._file_set is None:
+            self._file_set = frozenset(self._all_files())
+        return path in self._file_set
 
     def read_texts(self, paths: Iterable[str]) -> dict[str, str]:
         """Read many blobs through one ``git cat-file --batch`` process."""

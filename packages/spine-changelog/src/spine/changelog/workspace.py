@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from spine.changelog.config import parse_toml
 from spine.changelog.errors import ChangelogConfigError
 
 if TYPE_CHECKING:
@@ -137,14 +137,7 @@ class Workspace:
 
 
 def _load_toml(tree: SourceTree, path: str, text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ChangelogConfigError(
-            f"{tree.describe(path)}: not valid TOML ({exc}); fix the file",
-            path=path,
-            cause=exc,
-        ) from exc
+    return parse_toml(text, tree.describe(path), path=path)
 
 
 def _member_dirs(tree: SourceTree, root: dict[str, Any]) -> list[str]:
