@@ -570,8 +570,11 @@ class Dispatcher:
 
     # -- lifecycle -----------------------------------------------------------------------
     def shutdown(self, wait: bool = True) -> None:
-        """Shut the executor down; executions it will no longer run are CANCELLED."""
+        """Shut the executor down; executions an in-process executor will no longer run are
+        CANCELLED. (A remote executor's jobs - Celery's - keep running on its workers.)"""
         self.executor.shutdown(wait=wait)
+        if getattr(self.executor, "remote", False):
+            return
         with self._lock:
             left = [job for job, _ in self._jobs.values()]
         for job in left:
