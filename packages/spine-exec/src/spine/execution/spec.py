@@ -101,7 +101,7 @@ class WorkSpec:
         if not isinstance(self.name, str) or not self.name or len(self.name) > MAX_WORKFLOW:
             return f"name must be a str of 1..{MAX_WORKFLOW} chars, got {self.name!r}"
         params: object = self.params
-        if not isinstance(params, Mapping):
+        if type(params) is not dict and not isinstance(params, Mapping):
             return f"params must be a mapping, got {type(params).__name__}"
         if self.kind not in WORK_KINDS:
             return f"kind must be one of {', '.join(sorted(WORK_KINDS))}, got {self.kind!r}"
@@ -115,7 +115,7 @@ class WorkSpec:
         if isinstance(self.priority, bool) or not isinstance(self.priority, int):
             return f"priority must be an int, got {self.priority!r}"
         try:
-            TriggerSource(self.trigger_source)
+            self.trigger  # noqa: B018 - validates the value
         except ValueError:
             valid = ", ".join(s.value for s in TriggerSource)
             return f"trigger_source must be one of {valid}, got {self.trigger_source!r}"
@@ -135,14 +135,15 @@ class WorkSpec:
         if retry is not None and not isinstance(retry, RetryStrategy):
             return f"retry must be a RetryStrategy, got {type(retry).__name__}"
         metadata: object = self.metadata
-        if not isinstance(metadata, Mapping):
+        if type(metadata) is not dict and not isinstance(metadata, Mapping):
             return f"metadata must be a mapping, got {type(metadata).__name__}"
         return None
 
     @property
     def trigger(self) -> TriggerSource:
         """``trigger_source`` as the enum (after :meth:`validate`)."""
-        return TriggerSource(self.trigger_source)
+        source = self.trigger_source
+        return source if type(source) is TriggerSource else TriggerSource(source)
 
 
 _FIELDS = frozenset(f.name for f in fields(WorkSpec))
