@@ -16,7 +16,6 @@ from spine.execution.models import Execution, ExecutionEvent
 from spine.types import ValidationError
 from spine.types.enums import EventType, ExecutionStatus, event_for_status
 from spine.types.timestamps import to_utc, utc_now
-from spine.types.ulid import generate_ulid
 
 __all__ = ["InMemoryLedger"]
 
@@ -129,7 +128,7 @@ class InMemoryLedger:
             )
             self._executions[execution_id] = new
             self._events[execution_id].append(
-                ExecutionEvent(generate_ulid(), execution_id, _EVENTS[new.status], when, payload)
+                ExecutionEvent.make(execution_id, _EVENTS[new.status], payload, when)
             )
         return _snapshot(new)
 

@@ -30,7 +30,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -203,7 +203,9 @@ class Execution:
             ) from None
         if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
             raise ValidationError(f"attempt must be an int >= 1, got {attempt!r}")
-        return cls(
+        new = _new(cls)  # the frozen dataclass __init__ costs a setattr per field
+        new.__dict__.update(
+            _EXECUTION_DEFAULTS,
             id=_text("execution_id", execution_id, 64, optional=True) or generate_ulid(),
             workflow=workflow,
             params=_mapping("params", params),
@@ -214,8 +216,10 @@ class Execution:
             idempotency_key=idempotency_key,
             attempt=attempt,
             retry_of=retry_of,
+            created_at=utc_now(),
             metadata=_mapping("metadata", metadata),
         )
+        return new
 
     # -- state machine -------------------------------------------------------------------
     @property
@@ -299,9 +303,14 @@ class Execution:
 
 
 _new = object.__new__
+_EXECUTION_DEFAULTS: dict[str, Any] = {
+    name: f.default
+    for name, f in Execution.__dataclass_fields__.items()
+    if not isinstance(f.default, type(MISSING))
+}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExecutionEvent:
     """One entry of an execution's append-only event log.
 
@@ -340,10 +349,21 @@ class ExecutionEvent:
             raise ValidationError(
                 f"unknown event type {event_type!r}; expected one of {valid}"
             ) from None
-        return cls(
-            generate_ulid(),
-            execution_id,
-            kind,
-            at if at is not None else utc_now(),
-            _mapping("event data", data),
+        return cls.make(
+            execution_id, kind, _mapping("event data", data), at if at is not None else utc_now()
         )
+
+    @classmethod
+    def make(
+        cls, execution_id: str, event_type: EventType, data: dict[str, Any], at: datetime
+    ) -> ExecutionEvent:
+        """A new event from checked values (no validation; ``data`` is kept, not copied)."""
+        new = _new(cls)
+        new.__dict__.update(
+            id=generate_ulid(),
+            execution_id=execution_id,
+            event_type=event_type,
+            occurred_at=at,
+            data=data,
+        )
+        return new

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from spine.execution.errors import InvalidSpecError
@@ -37,7 +37,7 @@ WORK_KINDS = frozenset({"task", "operation", "workflow", "step"})
 """What a spec may describe."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class WorkSpec:
     """A unit of work to submit.
 
@@ -83,7 +83,11 @@ class WorkSpec:
                 f"unknown work spec option(s): {', '.join(unknown)}; "
                 f"expected some of {', '.join(sorted(_FIELDS - {'name', 'params'}))}"
             )
-        return cls(name, {} if params is None else params, **options)
+        spec = object.__new__(cls)  # the frozen dataclass __init__ is a setattr per field
+        spec.__dict__.update(
+            _DEFAULTS, metadata={}, **options, name=name, params={} if params is None else params
+        )
+        return spec
 
     def validate(self) -> WorkSpec:
         """Check every field (params are checked as JSON by the dispatcher); return ``self``.
@@ -147,6 +151,9 @@ class WorkSpec:
 
 
 _FIELDS = frozenset(f.name for f in fields(WorkSpec))
+_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in fields(WorkSpec) if not isinstance(f.default, type(MISSING))
+}
 
 
 def spec_error_context(spec: WorkSpec, error: SpineError) -> SpineError:
