@@ -335,7 +335,7 @@ def test_retry_creates_a_new_execution_linked_to_the_old_with_attempt_plus_one(
         {"p": 1},
         S.COMPLETED,
     )
-    assert new.metadata["spec"] == {"kind": "task", "priority": 3, "timeout": 30.0}
+    assert new.metadata["spec"] == {"priority": 3, "timeout": 30.0}
     retried = dispatcher.ledger.get_events(first)[-1]
     assert retried.event_type is EventType.RETRIED
     assert retried.data == {"new_execution_id": second}

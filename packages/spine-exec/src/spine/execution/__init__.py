@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         UnserializableParamsError,
     )
     from spine.execution.executors.base import Executor, Job, JobSink
+    from spine.execution.executors.celery_executor import CeleryExecutor, install_spine_task
     from spine.execution.executors.memory import MemoryExecutor
     from spine.execution.executors.processes import ProcessExecutor
     from spine.execution.executors.threads import ThreadExecutor
@@ -169,6 +170,8 @@ _LAZY: dict[str, str] = {
     "TokenBucketStore": "spine.execution.rate_limit",
     "RedisSlidingWindowStore": "spine.execution.redis_limits",
     "RedisTokenBucketStore": "spine.execution.redis_limits",
+    "CeleryExecutor": "spine.execution.executors.celery_executor",
+    "install_spine_task": "spine.execution.executors.celery_executor",
 }
 
 __all__ = [
@@ -176,6 +179,7 @@ __all__ = [
     "Backoff",
     "BreakerState",
     "BreakerStateStore",
+    "CeleryExecutor",
     "CircuitBreaker",
     "CircuitOpenError",
     "CircuitState",
@@ -240,6 +244,7 @@ __all__ = [
     "current_execution",
     "default_owner",
     "hold_lock",
+    "install_spine_task",
     "lock_key",
     "tracked_execution",
     "with_deadline",

@@ -93,6 +93,9 @@ class BreakerState:
     half_open_at: float | None = None
 
 
+_CLOSED = BreakerState()
+
+
 @runtime_checkable
 class BreakerStateStore(Protocol):
     """Where breaker states live; each ``update`` is atomic across every user of the store."""
@@ -130,14 +133,14 @@ class InMemoryBreakerStore:
 
     def get(self, name: str) -> BreakerState:
         """See :meth:`BreakerStateStore.get`."""
-        return self._states.get(name, BreakerState())
+        return self._states.get(name, _CLOSED)
 
     def update(
         self, name: str, change: Callable[[BreakerState, float], tuple[BreakerState, T]]
     ) -> T:
         """See :meth:`BreakerStateStore.update`."""
         with self._lock:
-            new, answer = change(self._states.get(name, BreakerState()), self._clock())
+            new, answer = change(self._states.get(name, _CLOSED), self._clock())
             self._states[name] = new
         return answer
 
@@ -224,7 +227,7 @@ class CircuitBreaker:
         if s.state is CircuitState.HALF_OPEN:
             successes = s.successes + 1
             if successes >= self.success_threshold:
-                return BreakerState(), None
+                return _CLOSED, None
             return replace(s, successes=successes, probes=max(s.probes - 1, 0)), None
         return s, None  # a call admitted before the circuit opened: no news
 

@@ -81,16 +81,19 @@ _ACTIVE = (ExecutionStatus.PENDING, ExecutionStatus.QUEUED, ExecutionStatus.RUNN
 
 
 def _spec_metadata(spec: WorkSpec, handler: HandlerInfo) -> dict[str, Any]:
-    """What the ledger keeps of a spec beyond its columns, so a retry from anywhere (another
-    process, the dead-letter queue) rebuilds the same spec."""
-    run: dict[str, Any] = {"kind": spec.kind}
+    """What the ledger keeps of a spec beyond its columns (only what differs from the
+    defaults), so a retry from anywhere (another process, the dead-letter queue) rebuilds
+    the same spec."""
+    run: dict[str, Any] = {}
+    if spec.kind != "task":
+        run["kind"] = spec.kind
     if spec.priority:
         run["priority"] = spec.priority
     if spec.timeout is not None:
         run["timeout"] = float(spec.timeout)
     if spec.retry is not None:
         run["retry"] = spec.retry.to_dict()
-    return {"spec": run}
+    return {"spec": run} if run else {}
 
 
 def _safe_text(value: object, max_len: int, fallback: str) -> str:
@@ -570,8 +573,11 @@ class Dispatcher:
 
     # -- lifecycle -----------------------------------------------------------------------
     def shutdown(self, wait: bool = True) -> None:
-        """Shut the executor down; executions it will no longer run are CANCELLED."""
+        """Shut the executor down; executions an in-process executor will no longer run are
+        CANCELLED. (A remote executor's jobs - Celery's - keep running on its workers.)"""
         self.executor.shutdown(wait=wait)
+        if getattr(self.executor, "remote", False):
+            return
         with self._lock:
             left = [job for job, _ in self._jobs.values()]
         for job in left:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from spine.execution._json import json_result
 from spine.execution.errors import HandlerError, TimeoutExpired
@@ -58,8 +58,7 @@ __all__ = [
 MAX_TRACEBACK = 8000
 
 
-@dataclass(frozen=True, slots=True)
-class RunningExecution:
+class RunningExecution(NamedTuple):
     """What is running in this thread or task now (see :func:`current_execution`).
 
     Attributes:
@@ -87,7 +86,7 @@ def current_execution() -> RunningExecution | None:
     return _CURRENT.get()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Outcome:
     """How one handler call ended.
 
@@ -188,7 +187,11 @@ def run_handler(
     finally:
         if token is not None:
             _CURRENT.reset(token)
-    return Outcome(result, None, None, started, utc_now())
+    done = object.__new__(Outcome)  # the frozen dataclass __init__ is a setattr per field
+    done.__dict__.update(
+        result=result, error=None, traceback=None, started_at=started, finished_at=utc_now()
+    )
+    return done
 
 
 # -- errors across process boundaries ------------------------------------------------------
