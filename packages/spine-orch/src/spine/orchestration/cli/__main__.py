@@ -1,0 +1,5 @@
+"""``python -m spine.orchestration.cli``: the ``spine`` command."""
+
+from spine.orchestration.cli import main
+
+main()

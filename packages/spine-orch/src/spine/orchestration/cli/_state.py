@@ -1,0 +1,55 @@
+"""What the root ``spine`` callback hands every command (``ctx.obj``)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import click
+import typer
+
+from spine.db import SpineConnection
+from spine.orchestration.cli._database import DatabaseTarget, open_database, resolve_database_url
+from spine.orchestration.cli._errors import guard
+
+__all__ = ["CliState", "get_state"]
+
+
+@dataclass(slots=True)
+class CliState:
+    """Global options of one invocation.
+
+    Attributes:
+        db_option: ``--db`` as given (``None``: environment or default).
+        debug: ``--debug``: show tracebacks.
+    """
+
+    db_option: str | None = None
+    debug: bool = False
+
+    @property
+    def database(self) -> DatabaseTarget:
+        """The database URL to use and where it came from."""
+        return resolve_database_url(self.db_option)
+
+    @contextlib.contextmanager
+    def connect(self, *, schema: bool = True) -> Iterator[SpineConnection]:
+        """Open the database (schema created/migrated unless ``schema=False``)."""
+        with open_database(self.database.url, schema=schema) as conn:
+            yield conn
+
+    def guard(self) -> contextlib.AbstractContextManager[None]:
+        """Errors as one line and an exit code (tracebacks with ``--debug``)."""
+        return guard(self.debug)
+
+
+def get_state(ctx: typer.Context | click.Context | None = None) -> CliState:
+    """The :class:`CliState` of the running invocation (defaults when run without the root
+    callback, e.g. a group invoked on its own)."""
+    ctx = ctx or click.get_current_context(silent=True)
+    while ctx is not None:
+        if isinstance(ctx.obj, CliState):
+            return ctx.obj
+        ctx = ctx.parent
+    return CliState()
