@@ -86,22 +86,24 @@ def _make(
         start, sep, end = weeks.partition(":")
         if not sep or not start or not end:
             fail(f"--weeks {weeks!r} is not START:END", hint="e.g. --weeks 2025-10-03:2025-12-26")
-        if dry_run:
-            return BackfillPlan.from_week_range(
-                conn, domain, source, start, end, reason, dry_run=True
-            )
-        plan = BackfillPlan.from_week_range(conn, domain, source, start, end, reason)
-    elif partitions:
+        preview = BackfillPlan.from_week_range(conn, domain, source, start, end, dry_run=True)
+        return BackfillPlan.create(
+            conn,
+            domain,
+            source,
+            preview.partition_keys,
+            reason or f"weeks {start} to {end}",
+            metadata=metadata,
+            dry_run=dry_run,
+        )
+    if partitions:
         return BackfillPlan.create(
             conn, domain, source, _split(partitions), reason, metadata=metadata, dry_run=dry_run
         )
-    else:
-        store = DBWatermarkStore(conn)
-        expected = _split(gaps_of or "")
-        return BackfillPlan.from_watermark_gaps(
-            conn, store, domain, source, expected, reason, dry_run=dry_run
-        )
-    return plan
+    store = DBWatermarkStore(conn)
+    return BackfillPlan.from_watermark_gaps(
+        conn, store, domain, source, _split(gaps_of or ""), reason, dry_run=dry_run
+    )
 
 
 def _plan_row(plan: BackfillPlan) -> dict[str, Any]:
