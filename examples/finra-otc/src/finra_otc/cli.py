@@ -8,6 +8,7 @@ progress while it runs, then a summary. ``spine demo generate DIR`` writes the s
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -115,9 +116,7 @@ def demo(
     if as_json:
         data = report.to_dict()
         data["elapsed_s"] = round(elapsed, 3)
-        from spine.orchestration.cli._output import print_json
-
-        print_json(data)
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
         print_report(report, elapsed)
     if any(o.status == "failed" for o in report.outcomes):

@@ -153,7 +153,7 @@ def _run_release(runtime: Runtime, number: int, run: _Run, listener: DemoListene
     if not weeks:
         return
     plan.start()
-    fps = {}
+    fps: dict[str, list[WeeklyFile]] = {}
     for f in files:
         fps.setdefault(str(f.week), []).append(f)
     for week in plan.remaining_keys():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import click
 import typer
@@ -47,9 +48,9 @@ class CliState:
 def get_state(ctx: typer.Context | click.Context | None = None) -> CliState:
     """The :class:`CliState` of the running invocation (defaults when run without the root
     callback, e.g. a group invoked on its own)."""
-    ctx = ctx or click.get_current_context(silent=True)
-    while ctx is not None:
-        if isinstance(ctx.obj, CliState):
-            return ctx.obj
-        ctx = ctx.parent
+    node: Any = ctx or click.get_current_context(silent=True)
+    while node is not None:
+        if isinstance(node.obj, CliState):
+            return node.obj
+        node = node.parent
     return CliState()

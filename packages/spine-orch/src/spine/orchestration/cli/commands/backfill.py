@@ -87,23 +87,23 @@ def _make(
         if not sep or not start or not end:
             fail(f"--weeks {weeks!r} is not START:END", hint="e.g. --weeks 2025-10-03:2025-12-26")
         preview = BackfillPlan.from_week_range(conn, domain, source, start, end, dry_run=True)
+        keys: list[str] = list(preview.partition_keys)
+        reason = reason or f"weeks {start} to {end}"
+    elif partitions:
+        keys = _split(partitions)
+    else:
+        store = DBWatermarkStore(conn)
+        expected = _split(gaps_of or "")
+        if dry_run:
+            return BackfillPlan.from_watermark_gaps(
+                conn, store, domain, source, expected, reason, dry_run=True
+            )
+        return BackfillPlan.from_watermark_gaps(conn, store, domain, source, expected, reason)
+    if dry_run:
         return BackfillPlan.create(
-            conn,
-            domain,
-            source,
-            preview.partition_keys,
-            reason or f"weeks {start} to {end}",
-            metadata=metadata,
-            dry_run=dry_run,
+            conn, domain, source, keys, reason, metadata=metadata, dry_run=True
         )
-    if partitions:
-        return BackfillPlan.create(
-            conn, domain, source, _split(partitions), reason, metadata=metadata, dry_run=dry_run
-        )
-    store = DBWatermarkStore(conn)
-    return BackfillPlan.from_watermark_gaps(
-        conn, store, domain, source, _split(gaps_of or ""), reason, dry_run=dry_run
-    )
+    return BackfillPlan.create(conn, domain, source, keys, reason, metadata=metadata)
 
 
 def _plan_row(plan: BackfillPlan) -> dict[str, Any]:
