@@ -92,7 +92,8 @@ def test_bad_rows_of_every_kind_are_rejected_with_their_reason(
     assert all(n >= 12 for n in report.rejects_by_reason.values())
     stored = RejectSink(conn, DOMAIN).fetch(reason_code="MISSING_MPID", limit=1)[0]
     assert stored.reject.raw_data["MPID"] == ""
-    assert stored.reject.line_number is not None and stored.reject.line_number > 1
+    assert stored.reject.line_number is not None
+    assert stored.reject.line_number > 1
     assert stored.reject.source_locator is not None
 
 

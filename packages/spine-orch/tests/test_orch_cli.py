@@ -175,6 +175,13 @@ def test_an_unreachable_database_exits_2_with_one_line_and_writes_nothing(workdi
     ]  # fmt: skip
 
 
+def test_a_password_in_the_url_never_shows(workdir: Path) -> None:
+    result = invoke("--db", "postgresql://spine:hunter2@127.0.0.1:1/x", "db", "status")
+    assert result.exit_code == EXIT_USAGE
+    assert "hunter2" not in result.output
+    assert "***" in one_error_line(result)
+
+
 def test_a_malformed_database_url_is_bad_input() -> None:
     result = invoke("--db", "nosuchscheme://x", "db", "status")
     assert result.exit_code == EXIT_USAGE

@@ -56,7 +56,7 @@ class PostgreSQLDriver(Driver):
         if schema is not None:
             settings.append(f"-c search_path={validate_identifier(schema, allow_dotted=False)}")
         kwargs: dict[str, Any] = {
-            key: value for key, value in query.items() if key not in ("connect_timeout",)
+            key: value for key, value in query.items() if key not in ("connect_timeout", "schema")
         }
         if url.host is not None:
             kwargs["host"] = url.host
