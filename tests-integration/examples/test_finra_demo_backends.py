@@ -29,7 +29,7 @@ def _essence(report: DemoReport) -> dict[str, Any]:
                 w.warnings,
             )
             for w in report.weeks
-        ],  # fmt: skip
+        ],
         "rejects": report.rejects_by_reason,
         "quality": report.quality,
         "anomalies": sorted(
