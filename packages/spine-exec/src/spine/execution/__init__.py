@@ -167,4 +167,186 @@ __all__ = [
     "with_retry",
 ]
 
+# -- scheduling, events, cache, health, settings (issue 15) -----------------------------------
+if TYPE_CHECKING:
+    from spine.execution.events.postgres import (
+        PostgresEventBus,
+    )
+    from spine.execution.events.redis import (
+        RedisEventBus,
+    )
+
+    from spine.execution.events.base import (
+        EventBus,
+        EventBusError,
+        EventFilter,
+        Subscriber,
+        Subscription,
+        safe_publish,
+    )
+    from spine.execution.events.memory import (
+        InMemoryEventBus,
+    )
+    from spine.execution.events.models import (
+        ArrivalMissed,
+        Event,
+        ExecutionCompleted,
+        ExecutionFailed,
+        ExecutionStarted,
+        ScheduleFired,
+        StepCompleted,
+        event_from_dict,
+        event_from_json,
+        event_types,
+        register_event,
+    )
+    from spine.execution.scheduling.aio import (
+        AsyncScheduler,
+    )
+    from spine.execution.scheduling.calendars import (
+        BusinessCalendar,
+        Calendar,
+    )
+    from spine.execution.scheduling.clock import (
+        Clock,
+        ManualClock,
+        SystemClock,
+    )
+    from spine.execution.scheduling.errors import (
+        DuplicateScheduleError,
+        InvalidScheduleError,
+        ScheduleNotFoundError,
+    )
+    from spine.execution.scheduling.planning import (
+        FirePlan,
+        plan_fires,
+    )
+    from spine.execution.scheduling.schedule import (
+        MisfirePolicy,
+        Schedule,
+    )
+    from spine.execution.scheduling.scheduler import (
+        Scheduler,
+        SchedulerCore,
+        Submitter,
+    )
+    from spine.execution.scheduling.store import (
+        FireRecord,
+        FireStatus,
+        InMemoryScheduleStore,
+        ScheduleStore,
+        StoredSchedule,
+    )
+    from spine.execution.scheduling.template import (
+        ParamsTemplate,
+    )
+    from spine.execution.scheduling.threaded import (
+        ThreadScheduler,
+    )
+    from spine.execution.scheduling.triggers import (
+        CronTrigger,
+        IntervalTrigger,
+        Trigger,
+    )
+
+_LAZY.update(
+    {
+        "AsyncScheduler": "spine.execution.scheduling.aio",
+        "BusinessCalendar": "spine.execution.scheduling.calendars",
+        "Calendar": "spine.execution.scheduling.calendars",
+        "Clock": "spine.execution.scheduling.clock",
+        "ManualClock": "spine.execution.scheduling.clock",
+        "SystemClock": "spine.execution.scheduling.clock",
+        "DuplicateScheduleError": "spine.execution.scheduling.errors",
+        "InvalidScheduleError": "spine.execution.scheduling.errors",
+        "ScheduleNotFoundError": "spine.execution.scheduling.errors",
+        "FirePlan": "spine.execution.scheduling.planning",
+        "plan_fires": "spine.execution.scheduling.planning",
+        "MisfirePolicy": "spine.execution.scheduling.schedule",
+        "Schedule": "spine.execution.scheduling.schedule",
+        "Scheduler": "spine.execution.scheduling.scheduler",
+        "SchedulerCore": "spine.execution.scheduling.scheduler",
+        "Submitter": "spine.execution.scheduling.scheduler",
+        "FireRecord": "spine.execution.scheduling.store",
+        "FireStatus": "spine.execution.scheduling.store",
+        "InMemoryScheduleStore": "spine.execution.scheduling.store",
+        "ScheduleStore": "spine.execution.scheduling.store",
+        "StoredSchedule": "spine.execution.scheduling.store",
+        "ParamsTemplate": "spine.execution.scheduling.template",
+        "ThreadScheduler": "spine.execution.scheduling.threaded",
+        "CronTrigger": "spine.execution.scheduling.triggers",
+        "IntervalTrigger": "spine.execution.scheduling.triggers",
+        "Trigger": "spine.execution.scheduling.triggers",
+        "EventBus": "spine.execution.events.base",
+        "EventBusError": "spine.execution.events.base",
+        "EventFilter": "spine.execution.events.base",
+        "Subscriber": "spine.execution.events.base",
+        "Subscription": "spine.execution.events.base",
+        "safe_publish": "spine.execution.events.base",
+        "InMemoryEventBus": "spine.execution.events.memory",
+        "ArrivalMissed": "spine.execution.events.models",
+        "Event": "spine.execution.events.models",
+        "ExecutionCompleted": "spine.execution.events.models",
+        "ExecutionFailed": "spine.execution.events.models",
+        "ExecutionStarted": "spine.execution.events.models",
+        "ScheduleFired": "spine.execution.events.models",
+        "StepCompleted": "spine.execution.events.models",
+        "event_from_dict": "spine.execution.events.models",
+        "event_from_json": "spine.execution.events.models",
+        "event_types": "spine.execution.events.models",
+        "register_event": "spine.execution.events.models",
+        "PostgresEventBus": "spine.execution.events.postgres",
+        "RedisEventBus": "spine.execution.events.redis",
+    }
+)
+
+__all__ += [
+    "ArrivalMissed",
+    "AsyncScheduler",
+    "BusinessCalendar",
+    "Calendar",
+    "Clock",
+    "CronTrigger",
+    "DuplicateScheduleError",
+    "Event",
+    "EventBus",
+    "EventBusError",
+    "EventFilter",
+    "ExecutionCompleted",
+    "ExecutionFailed",
+    "ExecutionStarted",
+    "FirePlan",
+    "FireRecord",
+    "FireStatus",
+    "InMemoryEventBus",
+    "InMemoryScheduleStore",
+    "IntervalTrigger",
+    "InvalidScheduleError",
+    "ManualClock",
+    "MisfirePolicy",
+    "ParamsTemplate",
+    "PostgresEventBus",
+    "RedisEventBus",
+    "Schedule",
+    "ScheduleFired",
+    "ScheduleNotFoundError",
+    "ScheduleStore",
+    "Scheduler",
+    "SchedulerCore",
+    "StepCompleted",
+    "StoredSchedule",
+    "Submitter",
+    "Subscriber",
+    "Subscription",
+    "SystemClock",
+    "ThreadScheduler",
+    "Trigger",
+    "event_from_dict",
+    "event_from_json",
+    "event_types",
+    "plan_fires",
+    "register_event",
+    "safe_publish",
+]
+
 __getattr__, __dir__ = lazy_exports("spine.execution", _LAZY, globals())
