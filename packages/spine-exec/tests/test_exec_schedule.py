@@ -3,6 +3,7 @@ rules in New York and London, Friday anchors, business calendars, params templat
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -197,7 +198,7 @@ def test_fall_back_in_new_york_runs_an_ambiguous_daily_time_once_at_its_first_oc
 def test_fall_back_every_15_minutes_fires_through_both_passes_of_the_repeated_hour() -> None:
     s = Schedule("q", "t", cron="*/15 * * * *", timezone="America/New_York")
     fires = s.next_fire_times(utc(2025, 11, 2, 4, 50), 10)  # 00:50 EDT
-    gaps = {b - a for a, b in zip(fires, fires[1:], strict=False)}
+    gaps = {b - a for a, b in itertools.pairwise(fires)}
     assert gaps == {timedelta(minutes=15)}
     assert local_times(fires, NY)[:2] == ["11-02 01:00 EDT", "11-02 01:15 EDT"]
     assert "11-02 01:00 EST" in local_times(fires, NY)
@@ -232,7 +233,7 @@ def test_hourly_cron_fires_once_per_elapsed_hour_on_transition_days(
     end = (datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(days=1)).astimezone(UTC)
     fires = [f for f in s.next_fire_times(start - timedelta(seconds=1), 30) if f < end]
     assert len(fires) == count
-    assert {b - a for a, b in zip(fires, fires[1:], strict=False)} == {timedelta(hours=1)}
+    assert {b - a for a, b in itertools.pairwise(fires)} == {timedelta(hours=1)}
 
 
 def test_london_transitions_follow_the_same_rules() -> None:
@@ -263,7 +264,7 @@ def test_daily_fires_are_increasing_once_per_local_day_at_the_cron_time_or_after
     tz = ZoneInfo(zone)
     s = Schedule("p", "t", cron=f"{minute} {hour} * * *", timezone=zone)
     fires = s.next_fire_times(start.replace(tzinfo=UTC), 8)
-    assert all(a < b for a, b in zip(fires, fires[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(fires))
     days = [f.astimezone(tz).date() for f in fires]
     assert len(set(days)) == len(days)
     for fire in fires:

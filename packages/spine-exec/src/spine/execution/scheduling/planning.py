@@ -71,12 +71,20 @@ def plan_fires(schedule: Schedule, cursor: datetime, now: datetime) -> FirePlan:
     """Split the fires in ``(cursor, now]`` of ``schedule`` by its misfire policy (see
     :mod:`~spine.execution.scheduling.schedule`)."""
     policy = MisfirePolicy(schedule.misfire_policy)
+    keep = schedule.max_catch_up if policy is MisfirePolicy.CATCH_UP else 1
+    # Fast path, every tick of a healthy scheduler: a handful of fires since the cursor.
+    due: list[datetime] = []
+    for instant in schedule.fires_after(cursor):
+        if instant > now:
+            return _apply(schedule, policy, now, due, 0, None, False, cursor, cursor)
+        due.append(instant)
+        if len(due) > keep + _FAST_BUDGET:
+            break
+    # Far behind (the scheduler was down): jump close to now instead of iterating it all.
     grace = schedule.misfire_grace
     assert isinstance(grace, timedelta)
-    keep = schedule.max_catch_up if policy is MisfirePolicy.CATCH_UP else 1
-    # Everything within the grace window may run on time; beyond it, keep ``keep`` fires.
     scan_from = max(cursor, min(now - grace, schedule.window_start(now, keep, cursor)))
-    due: list[datetime] = []
+    due = []
     for instant in schedule.fires_after(scan_from):
         if instant > now:
             break
@@ -84,6 +92,25 @@ def plan_fires(schedule: Schedule, cursor: datetime, now: datetime) -> FirePlan:
     dropped, dropped_first, capped = (0, None, False)
     if scan_from > cursor:
         dropped, dropped_first, capped = _count(schedule, cursor, scan_from)
+    return _apply(schedule, policy, now, due, dropped, dropped_first, capped, cursor, scan_from)
+
+
+_FAST_BUDGET = 256
+
+
+def _apply(
+    schedule: Schedule,
+    policy: MisfirePolicy,
+    now: datetime,
+    due: list[datetime],
+    dropped: int,
+    dropped_first: datetime | None,
+    capped: bool,
+    cursor: datetime,
+    scan_from: datetime,
+) -> FirePlan:
+    grace = schedule.misfire_grace
+    assert isinstance(grace, timedelta)
     on_time = [t for t in due if now - t <= grace]
     late = [t for t in due if now - t > grace]
     if policy is MisfirePolicy.SKIP:

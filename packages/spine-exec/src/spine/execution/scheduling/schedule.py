@@ -61,8 +61,8 @@ MAX_SCHEDULE_NAME = 200
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
 _WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 0}
 _AT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-# How many trigger fires a calendar may skip in a row before we call the schedule dead.
-_MAX_SKIPPED_IN_A_ROW = 10_000
+# How long a calendar may skip every fire before the schedule counts as never firing again.
+_MAX_SKIPPED_SPAN = timedelta(days=400)
 
 
 class MisfirePolicy(StrEnum):
@@ -295,17 +295,17 @@ class Schedule:
         after = after.astimezone(UTC)
         if self.start_at is not None and after < self.start_at:
             after = self.start_at - timedelta(microseconds=1)
-        skipped = 0
+        skipping_since: datetime | None = None
         for instant in self._trigger.fires_after(after):
             if self.end_at is not None and instant > self.end_at:
                 return
             if self._allowed(instant):
-                skipped = 0
+                skipping_since = None
                 yield instant
-            else:
-                skipped += 1
-                if skipped > _MAX_SKIPPED_IN_A_ROW:
-                    return
+            elif skipping_since is None:
+                skipping_since = instant
+            elif instant - skipping_since > _MAX_SKIPPED_SPAN:
+                return
 
     def next_fire_times(self, after: datetime, n: int = 5) -> list[datetime]:
         """The next ``n`` fire instants strictly after ``after``."""
