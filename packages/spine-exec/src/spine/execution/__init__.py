@@ -169,13 +169,12 @@ __all__ = [
 
 # -- scheduling, events, cache, health, settings (issue 15) -----------------------------------
 if TYPE_CHECKING:
-    from spine.execution.events.postgres import (
-        PostgresEventBus,
+    from spine.execution.cache import (
+        CacheBackend,
+        CacheValueError,
+        InMemoryCache,
+        RedisCache,
     )
-    from spine.execution.events.redis import (
-        RedisEventBus,
-    )
-
     from spine.execution.events.base import (
         EventBus,
         EventBusError,
@@ -199,6 +198,12 @@ if TYPE_CHECKING:
         event_from_json,
         event_types,
         register_event,
+    )
+    from spine.execution.events.postgres import (
+        PostgresEventBus,
+    )
+    from spine.execution.events.redis import (
+        RedisEventBus,
     )
     from spine.execution.scheduling.aio import (
         AsyncScheduler,
@@ -297,6 +302,10 @@ _LAZY.update(
         "register_event": "spine.execution.events.models",
         "PostgresEventBus": "spine.execution.events.postgres",
         "RedisEventBus": "spine.execution.events.redis",
+        "CacheBackend": "spine.execution.cache",
+        "CacheValueError": "spine.execution.cache",
+        "InMemoryCache": "spine.execution.cache",
+        "RedisCache": "spine.execution.cache",
     }
 )
 
@@ -304,6 +313,8 @@ __all__ += [
     "ArrivalMissed",
     "AsyncScheduler",
     "BusinessCalendar",
+    "CacheBackend",
+    "CacheValueError",
     "Calendar",
     "Clock",
     "CronTrigger",
@@ -318,6 +329,7 @@ __all__ += [
     "FirePlan",
     "FireRecord",
     "FireStatus",
+    "InMemoryCache",
     "InMemoryEventBus",
     "InMemoryScheduleStore",
     "IntervalTrigger",
@@ -326,6 +338,7 @@ __all__ += [
     "MisfirePolicy",
     "ParamsTemplate",
     "PostgresEventBus",
+    "RedisCache",
     "RedisEventBus",
     "Schedule",
     "ScheduleFired",

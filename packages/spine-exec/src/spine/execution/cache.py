@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from spine.execution._json import check_json
 from spine.execution._redis import DEFAULT_REDIS_URL, redis_client, translate_redis_error
 from spine.types import ValidationError
 
@@ -105,14 +106,11 @@ def encode_value(key: str, value: Any) -> str:
     """``value`` as compact JSON.
 
     Raises:
-        CacheValueError: JSON cannot carry it (names the key and the type).
+        CacheValueError: JSON cannot carry it, or would change it (a non-str dict key); the
+            message names the key and the offending path.
     """
-    try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise CacheValueError(
-            f"cannot cache {type(value).__name__} under {key!r}: values must be JSON-ready ({exc})"
-        ) from None
+    check_json(value, "value", 0, CacheValueError, f"the value cached under {key!r}")
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
 def check_ttl(ttl: float | None) -> float | None:
