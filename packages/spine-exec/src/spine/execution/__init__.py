@@ -205,6 +205,21 @@ if TYPE_CHECKING:
     from spine.execution.events.redis import (
         RedisEventBus,
     )
+    from spine.execution.health import (
+        CheckResult,
+        HealthCheck,
+        HealthResponse,
+        HealthStatus,
+        LivenessResponse,
+        create_health_router,
+        run_health_checks,
+        run_health_checks_async,
+    )
+    from spine.execution.health_checks import (
+        database_check,
+        redis_check,
+        worker_heartbeat_check,
+    )
     from spine.execution.scheduling.aio import (
         AsyncScheduler,
     )
@@ -306,6 +321,17 @@ _LAZY.update(
         "CacheValueError": "spine.execution.cache",
         "InMemoryCache": "spine.execution.cache",
         "RedisCache": "spine.execution.cache",
+        "CheckResult": "spine.execution.health",
+        "HealthCheck": "spine.execution.health",
+        "HealthResponse": "spine.execution.health",
+        "HealthStatus": "spine.execution.health",
+        "LivenessResponse": "spine.execution.health",
+        "create_health_router": "spine.execution.health",
+        "run_health_checks": "spine.execution.health",
+        "run_health_checks_async": "spine.execution.health",
+        "database_check": "spine.execution.health_checks",
+        "redis_check": "spine.execution.health_checks",
+        "worker_heartbeat_check": "spine.execution.health_checks",
     }
 )
 
@@ -316,6 +342,7 @@ __all__ += [
     "CacheBackend",
     "CacheValueError",
     "Calendar",
+    "CheckResult",
     "Clock",
     "CronTrigger",
     "DuplicateScheduleError",
@@ -329,11 +356,15 @@ __all__ += [
     "FirePlan",
     "FireRecord",
     "FireStatus",
+    "HealthCheck",
+    "HealthResponse",
+    "HealthStatus",
     "InMemoryCache",
     "InMemoryEventBus",
     "InMemoryScheduleStore",
     "IntervalTrigger",
     "InvalidScheduleError",
+    "LivenessResponse",
     "ManualClock",
     "MisfirePolicy",
     "ParamsTemplate",
@@ -354,12 +385,18 @@ __all__ += [
     "SystemClock",
     "ThreadScheduler",
     "Trigger",
+    "create_health_router",
+    "database_check",
     "event_from_dict",
     "event_from_json",
     "event_types",
     "plan_fires",
+    "redis_check",
     "register_event",
+    "run_health_checks",
+    "run_health_checks_async",
     "safe_publish",
+    "worker_heartbeat_check",
 ]
 
 __getattr__, __dir__ = lazy_exports("spine.execution", _LAZY, globals())
