@@ -175,6 +175,34 @@ if TYPE_CHECKING:
         InMemoryCache,
         RedisCache,
     )
+    from spine.execution.config.components import (
+        CacheKind,
+        EventBusKind,
+        SchedulerKind,
+        validate_component_combination,
+    )
+    from spine.execution.config.container import (
+        SpineContainer,
+        get_container,
+    )
+    from spine.execution.config.factory import (
+        connection_factory,
+        create_cache,
+        create_event_bus,
+        create_scheduler,
+    )
+    from spine.execution.config.loader import (
+        find_env_files,
+    )
+    from spine.execution.config.profiles import (
+        Profile,
+        load_profile,
+    )
+    from spine.execution.config.settings import (
+        SpineSettings,
+        get_settings,
+        load_settings,
+    )
     from spine.execution.events.base import (
         EventBus,
         EventBusError,
@@ -268,6 +296,11 @@ if TYPE_CHECKING:
         IntervalTrigger,
         Trigger,
     )
+    from spine.execution.settings import (
+        Secret,
+        SpineBaseSettings,
+        resolve_secret_refs,
+    )
 
 _LAZY.update(
     {
@@ -332,6 +365,25 @@ _LAZY.update(
         "database_check": "spine.execution.health_checks",
         "redis_check": "spine.execution.health_checks",
         "worker_heartbeat_check": "spine.execution.health_checks",
+        "Secret": "spine.execution.settings",
+        "SpineBaseSettings": "spine.execution.settings",
+        "resolve_secret_refs": "spine.execution.settings",
+        "CacheKind": "spine.execution.config.components",
+        "EventBusKind": "spine.execution.config.components",
+        "SchedulerKind": "spine.execution.config.components",
+        "validate_component_combination": "spine.execution.config.components",
+        "SpineContainer": "spine.execution.config.container",
+        "get_container": "spine.execution.config.container",
+        "connection_factory": "spine.execution.config.factory",
+        "create_cache": "spine.execution.config.factory",
+        "create_event_bus": "spine.execution.config.factory",
+        "create_scheduler": "spine.execution.config.factory",
+        "find_env_files": "spine.execution.config.loader",
+        "Profile": "spine.execution.config.profiles",
+        "load_profile": "spine.execution.config.profiles",
+        "SpineSettings": "spine.execution.config.settings",
+        "get_settings": "spine.execution.config.settings",
+        "load_settings": "spine.execution.config.settings",
     }
 )
 
@@ -340,6 +392,7 @@ __all__ += [
     "AsyncScheduler",
     "BusinessCalendar",
     "CacheBackend",
+    "CacheKind",
     "CacheValueError",
     "Calendar",
     "CheckResult",
@@ -349,6 +402,7 @@ __all__ += [
     "Event",
     "EventBus",
     "EventBusError",
+    "EventBusKind",
     "EventFilter",
     "ExecutionCompleted",
     "ExecutionFailed",
@@ -369,6 +423,7 @@ __all__ += [
     "MisfirePolicy",
     "ParamsTemplate",
     "PostgresEventBus",
+    "Profile",
     "RedisCache",
     "RedisEventBus",
     "Schedule",
@@ -377,6 +432,11 @@ __all__ += [
     "ScheduleStore",
     "Scheduler",
     "SchedulerCore",
+    "SchedulerKind",
+    "Secret",
+    "SpineBaseSettings",
+    "SpineContainer",
+    "SpineSettings",
     "StepCompleted",
     "StoredSchedule",
     "Submitter",
@@ -385,17 +445,28 @@ __all__ += [
     "SystemClock",
     "ThreadScheduler",
     "Trigger",
+    "connection_factory",
+    "create_cache",
+    "create_event_bus",
     "create_health_router",
+    "create_scheduler",
     "database_check",
     "event_from_dict",
     "event_from_json",
     "event_types",
+    "find_env_files",
+    "get_container",
+    "get_settings",
+    "load_profile",
+    "load_settings",
     "plan_fires",
     "redis_check",
     "register_event",
+    "resolve_secret_refs",
     "run_health_checks",
     "run_health_checks_async",
     "safe_publish",
+    "validate_component_combination",
     "worker_heartbeat_check",
 ]
 
