@@ -161,7 +161,8 @@ class HealthCheck:
 
     def run_sync(self) -> CheckResult:
         """:meth:`run` from synchronous code."""
-        return _run_sync(self.run())
+        result: CheckResult = _run_sync(self.run())
+        return result
 
 
 def _in_daemon_thread(fn: Callable[[], Any]) -> asyncio.Future[Any]:

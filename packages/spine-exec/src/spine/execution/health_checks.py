@@ -73,7 +73,7 @@ def redis_check(
     from spine.execution._redis import redis_client, translate_redis_error
 
     url = target if isinstance(target, str) else None
-    client = (
+    client: Any = (
         redis_client(url, feature="redis_check", timeout=timeout_s) if url is not None else target
     )
     shown = mask_url(url) if url is not None else repr(client)
@@ -122,7 +122,9 @@ def worker_heartbeat_check(
         else:
             beats = {f"worker-{i}": v for i, v in enumerate(raw)}
         now = _aware(clock(), "clock()")
-        fresh, stale, ages = [], [], {}
+        fresh: list[str] = []
+        stale: list[str] = []
+        ages: dict[str, float] = {}
         for worker, beat in sorted(beats.items()):
             if beat is None:
                 stale.append(worker)
@@ -130,7 +132,12 @@ def worker_heartbeat_check(
             age = (now - _aware(beat, f"heartbeat of {worker}")).total_seconds()
             ages[worker] = round(age, 3)
             (fresh if age <= max_age_s else stale).append(worker)
-        details = {"fresh": fresh, "stale": stale, "age_s": ages, "max_age_s": max_age_s}
+        details: dict[str, Any] = {
+            "fresh": fresh,
+            "stale": stale,
+            "age_s": ages,
+            "max_age_s": max_age_s,
+        }
         if not beats:
             return CheckResult.unhealthy("no worker heartbeat", **details)
         if not fresh:
@@ -142,6 +149,6 @@ def worker_heartbeat_check(
                 f"{len(stale)} of {len(beats)} worker(s) silent for over {max_age_s:g}s",
                 **details,
             )
-        return CheckResult.healthy(**details)
+        return CheckResult.healthy(None, **details)
 
     return HealthCheck(name, check, required=required, timeout_s=timeout_s)

@@ -80,7 +80,7 @@ class SpineContainer:
     @property
     def connect(self) -> Callable[[], SpineConnection]:
         """Opens a new database connection each call (the caller closes it)."""
-        return factory.connection_factory(self.settings)  # type: ignore[no-any-return]
+        return factory.connection_factory(self.settings)
 
     @property
     def database(self) -> SpineConnection:

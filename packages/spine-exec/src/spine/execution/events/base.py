@@ -149,7 +149,8 @@ class SubscriberSet:
         self, handler: Subscriber, types: Iterable[EventFilter] | EventFilter | None
     ) -> Subscription:
         """Register ``handler``; returns its subscription."""
-        if not callable(handler):
+        candidate: object = handler
+        if not callable(candidate):
             from spine.types import ValidationError
 
             raise ValidationError(f"an event subscriber must be callable, got {handler!r}")

@@ -41,7 +41,8 @@ class InMemoryEventBus:
 
     def publish(self, event: Event) -> None:
         """Deliver ``event`` to the matching subscribers now."""
-        if not isinstance(event, Event):
+        candidate: object = event
+        if not isinstance(candidate, Event):
             from spine.types import ValidationError
 
             raise ValidationError(f"publish() takes an Event, got {type(event).__name__}")

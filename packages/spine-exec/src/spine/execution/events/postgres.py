@@ -112,7 +112,8 @@ class PostgresEventBus:
             ValidationError: the JSON payload exceeds 7,999 bytes.
             EventBusError: the database is unreachable (retryable).
         """
-        if not isinstance(event, Event):
+        candidate: object = event
+        if not isinstance(candidate, Event):
             raise ValidationError(f"publish() takes an Event, got {type(event).__name__}")
         payload = event.to_json()
         size = len(payload.encode())

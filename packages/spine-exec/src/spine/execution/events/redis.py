@@ -90,7 +90,8 @@ class RedisEventBus:
         Raises:
             EventBusError: Redis is unreachable (retryable).
         """
-        if not isinstance(event, Event):
+        candidate: object = event
+        if not isinstance(candidate, Event):
             raise ValidationError(f"publish() takes an Event, got {type(event).__name__}")
         try:
             self._client.publish(self.channel_prefix + event.type, event.to_json())

@@ -25,6 +25,7 @@ Backends only decide how ticks are driven: :class:`~spine.execution.scheduling.T
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import socket
@@ -90,19 +91,19 @@ class Scheduler(Protocol):
         """The schedule named ``name``."""
         ...
 
-    def list(self) -> list[Schedule]:
+    def list(self) -> builtins.list[Schedule]:
         """Every schedule, by name."""
         ...
 
-    def next_fire_times(self, name: str, n: int = 5) -> list[datetime]:
+    def next_fire_times(self, name: str, n: int = 5) -> builtins.list[datetime]:
         """The next ``n`` fires of ``name`` that have not been settled."""
         ...
 
-    def history(self, name: str, limit: int = 50) -> list[FireRecord]:
+    def history(self, name: str, limit: int = 50) -> builtins.list[FireRecord]:
         """The latest fire records of ``name``, newest first."""
         ...
 
-    def tick(self, now: datetime | None = None) -> list[FireRecord]:
+    def tick(self, now: datetime | None = None) -> builtins.list[FireRecord]:
         """Settle every due fire now; the records written."""
         ...
 
@@ -242,11 +243,11 @@ class SchedulerCore:
         """
         return self._stored(name).schedule
 
-    def list(self) -> list[Schedule]:
+    def list(self) -> builtins.list[Schedule]:
         """Every schedule, by name."""
         return [stored.schedule for stored in self.store.list()]
 
-    def next_fire_times(self, name: str, n: int = 5) -> list[datetime]:
+    def next_fire_times(self, name: str, n: int = 5) -> builtins.list[datetime]:
         """The next ``n`` unsettled fires of ``name`` (after its cursor, at or after now
         minus the grace period). Empty while it is paused."""
         stored = self._stored(name)
@@ -254,7 +255,7 @@ class SchedulerCore:
             return []
         return stored.schedule.next_fire_times(stored.cursor, n)
 
-    def history(self, name: str, limit: int = 50) -> list[FireRecord]:
+    def history(self, name: str, limit: int = 50) -> builtins.list[FireRecord]:
         """The latest fire records of ``name``, newest first.
 
         Raises:
@@ -283,14 +284,14 @@ class SchedulerCore:
                 earliest = upcoming
         return earliest
 
-    def tick(self, now: datetime | None = None) -> list[FireRecord]:
+    def tick(self, now: datetime | None = None) -> builtins.list[FireRecord]:
         """Settle every due fire of every enabled schedule; return the records written.
 
         Safe to call from several threads or processes sharing a store: ticks are claimed.
         """
         with self._tick_lock:
             at = self.clock.now() if now is None else now
-            records: list[FireRecord] = []
+            records: builtins.list[FireRecord] = []
             for stored in self.store.list():
                 if not stored.schedule.enabled:
                     continue

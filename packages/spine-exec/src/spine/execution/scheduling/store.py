@@ -18,6 +18,7 @@ Example:
     >>> from datetime import datetime, timedelta, timezone
     >>> store = InMemoryScheduleStore()
     >>> t0 = datetime(2025, 12, 26, 23, tzinfo=timezone.utc)
+    >>> _ = store.add(Schedule("w", "job", cron="0 23 * * FRI"), cursor=t0 - timedelta(hours=1))
     >>> store.claim_fire("w", t0, "a", t0 + timedelta(minutes=5), now=t0)
     True
     >>> store.claim_fire("w", t0, "b", t0 + timedelta(minutes=5), now=t0)   # a holds it
@@ -26,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -132,7 +134,7 @@ class ScheduleStore(Protocol):
         """The stored schedule, or ``None``."""
         ...
 
-    def list(self) -> list[StoredSchedule]:
+    def list(self) -> builtins.list[StoredSchedule]:
         """Every stored schedule, by name."""
         ...
 
@@ -172,7 +174,7 @@ class ScheduleStore(Protocol):
         ``max(cursor, record.scheduled_for)``."""
         ...
 
-    def history(self, name: str, limit: int = 50) -> list[FireRecord]:
+    def history(self, name: str, limit: int = 50) -> builtins.list[FireRecord]:
         """The latest fire records of ``name``, newest first."""
         ...
 
@@ -223,7 +225,7 @@ class InMemoryScheduleStore:
             entry = self._entries.get(name)
             return None if entry is None else entry.stored
 
-    def list(self) -> list[StoredSchedule]:
+    def list(self) -> builtins.list[StoredSchedule]:
         """Every stored schedule, by name."""
         with self._lock:
             return [self._entries[name].stored for name in sorted(self._entries)]
@@ -304,7 +306,7 @@ class InMemoryScheduleStore:
         for key in stale:
             del self._ticks[key]
 
-    def history(self, name: str, limit: int = 50) -> list[FireRecord]:
+    def history(self, name: str, limit: int = 50) -> builtins.list[FireRecord]:
         """The latest records, newest first."""
         with self._lock:
             entry = self._entries.get(name)

@@ -237,9 +237,9 @@ class IntervalTrigger:
     def fires_after(self, after: datetime, limit: int | None = None) -> Iterator[datetime]:
         """``anchor + k * interval`` for every ``k`` with a result strictly after ``after``."""
         first = self._index_after(after)
-        counter = itertools.count(first)
-        if limit is not None:
-            counter = iter(range(first, first + max(0, limit)))
+        counter: Iterator[int] = (
+            itertools.count(first) if limit is None else iter(range(first, first + max(0, limit)))
+        )
         return (self.anchor + k * self.interval for k in counter)
 
     def window_start(self, upto: datetime, count: int) -> datetime:
