@@ -202,7 +202,9 @@ class InMemoryScheduleStore:
     def __init__(self, *, history_limit: int = 1000) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
-        self._ticks: dict[tuple[str, datetime], _Tick] = {}
+        # schedule -> fire instant -> claim, in claim order (fires are claimed oldest first,
+        # so the oldest claims are at the front: pruning pops from there).
+        self._ticks: dict[str, dict[datetime, _Tick]] = {}
         self._history_limit = max(1, history_limit)
 
     def add(self, schedule: Schedule, *, cursor: datetime, replace: bool = False) -> StoredSchedule:
@@ -235,8 +237,7 @@ class InMemoryScheduleStore:
         with self._lock:
             if self._entries.pop(name, None) is None:
                 return False
-            for key in [k for k in self._ticks if k[0] == name]:
-                del self._ticks[key]
+            self._ticks.pop(name, None)
             return True
 
     def set_enabled(self, name: str, enabled: bool, *, now: datetime) -> StoredSchedule:
@@ -264,24 +265,26 @@ class InMemoryScheduleStore:
         now: datetime,
     ) -> bool:
         """Claim a tick (see :meth:`ScheduleStore.claim_fire`)."""
-        key = (name, scheduled_for.astimezone(UTC))
+        at = scheduled_for.astimezone(UTC)
         with self._lock:
             entry = self._entries.get(name)
-            if entry is None or key[1] <= entry.stored.cursor:
+            if entry is None or at <= entry.stored.cursor:
                 return False
-            tick = self._ticks.get(key)
+            ticks = self._ticks.setdefault(name, {})
+            tick = ticks.get(at)
             if tick is not None and (tick.done or tick.lease_until > now):
                 return False
-            self._ticks[key] = _Tick(owner, lease_until)
+            ticks[at] = _Tick(owner, lease_until)
             return True
 
     def release_fire(self, name: str, scheduled_for: datetime, owner: str) -> None:
         """Give back an unrecorded claim."""
-        key = (name, scheduled_for.astimezone(UTC))
+        at = scheduled_for.astimezone(UTC)
         with self._lock:
-            tick = self._ticks.get(key)
+            ticks = self._ticks.get(name, {})
+            tick = ticks.get(at)
             if tick is not None and tick.owner == owner and not tick.done:
-                del self._ticks[key]
+                del ticks[at]
 
     def record(self, record: FireRecord) -> None:
         """Settle a tick and move the cursor."""
@@ -290,7 +293,7 @@ class InMemoryScheduleStore:
             if entry is None:
                 return
             at = record.scheduled_for.astimezone(UTC)
-            tick = self._ticks.get((record.schedule, at))
+            tick = self._ticks.get(record.schedule, {}).get(at)
             if tick is not None:
                 tick.done = True
             entry.history.append(record)
@@ -301,10 +304,15 @@ class InMemoryScheduleStore:
     def _prune(self, name: str, cursor: datetime) -> None:
         # Ticks at or before the cursor can never be claimed again (claim_fire checks the
         # cursor first), so only the recent ones are kept.
+        ticks = self._ticks.get(name)
+        if not ticks:
+            return
         horizon = cursor - timedelta(days=1)
-        stale = [k for k in self._ticks if k[0] == name and k[1] < horizon]
-        for key in stale:
-            del self._ticks[key]
+        while ticks:
+            oldest = next(iter(ticks))
+            if oldest >= horizon:
+                break
+            del ticks[oldest]
 
     def history(self, name: str, limit: int = 50) -> builtins.list[FireRecord]:
         """The latest records, newest first."""

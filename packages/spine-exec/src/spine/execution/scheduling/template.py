@@ -147,7 +147,9 @@ def _render(value: Any, context: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         if "{" not in value and "}" not in value:
             return value
-        return _FORMATTER.vformat(value, (), context)
+        # Safe: every placeholder was checked to be a plain known name (no attribute or item
+        # access) when the template was built; format_map is the C fast path.
+        return value.format_map(context)
     if isinstance(value, Mapping):
         return {key: _render(item, context) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -128,7 +129,7 @@ class CronTrigger:
         InvalidScheduleError: invalid expression (field ``cron``) or zone (``timezone``).
     """
 
-    __slots__ = ("_both_folds", "_tz", "expression", "timezone")
+    __slots__ = ("_both_folds", "_memo", "_proto", "_tz", "expression", "timezone")
 
     def __init__(
         self, expression: str, timezone: str = "UTC", *, schedule: str | None = None
@@ -138,27 +139,52 @@ class CronTrigger:
         self.timezone = self._tz.key
         hour = self.expression.split(" ")[1]
         self._both_folds = hour in ("*", "*/1")
+        # Parsing an expression costs far more than stepping it: iterators are copies of
+        # this parsed prototype (the parsed fields are shared, read-only).
+        self._proto = croniter(self.expression, _PROBE_START)
+        # "next fire after t" for recently asked t: a scheduler asks for the fire after its
+        # cursor, which is the fire it computed on the previous tick.
+        self._memo: dict[datetime, datetime] = {}
+
+    def _iterator(self, wall: datetime) -> croniter:
+        it = copy.copy(self._proto)
+        it.set_current(wall, force=True)
+        return it
 
     def _walls_from(self, wall: datetime) -> Iterator[datetime]:
-        it = croniter(self.expression, wall)
+        it = self._iterator(wall)
         while True:
             yield it.get_next(datetime)
 
     def fires_after(self, after: datetime, limit: int | None = None) -> Iterator[datetime]:
         """Fire instants (UTC) strictly after ``after``, ascending."""
-        after = after.astimezone(UTC)
+        later = self._memoized(after.astimezone(UTC))
+        return later if limit is None else itertools.islice(later, limit)
+
+    def _memoized(self, after: datetime) -> Iterator[datetime]:
+        memo = self._memo
+        while (known := memo.get(after)) is not None:
+            yield known
+            after = known
+        if len(memo) > 1024:
+            memo.clear()
+        for instant in self._compute(after):
+            memo[after] = instant
+            yield instant
+            after = instant
+
+    def _compute(self, after: datetime) -> Iterator[datetime]:
         start = after - DST_MARGIN if transition_near(after, self._tz) else after
         wall = start.astimezone(self._tz).replace(tzinfo=None)
         instants = resolve_wall_times(self._walls_from(wall), self._tz, both_folds=self._both_folds)
-        later = (t for t in instants if t > after)
-        return later if limit is None else itertools.islice(later, limit)
+        return (t for t in instants if t > after)
 
     def window_start(self, upto: datetime, count: int) -> datetime:
         """An instant from which iterating reaches the last ``count`` fires at or before
         ``upto`` (walks croniter backwards in wall time, with a DST margin)."""
         upto = upto.astimezone(UTC)
         wall = (upto + timedelta(seconds=1)).astimezone(self._tz).replace(tzinfo=None)
-        it = croniter(self.expression, wall)
+        it = self._iterator(wall)
         earliest = wall
         for _ in range(max(1, count)):
             earliest = it.get_prev(datetime)
