@@ -37,7 +37,8 @@ def _pool_module() -> Any:
     except ImportError as exc:
         raise ConfigError(
             "the async PostgreSQL pool needs psycopg and psycopg_pool: "
-            'pip install "spine-db[postgres]"',
+            'pip install "spine-db[postgres]" (or "spine-db[postgres-binary]" where the system '
+            f"has no libpq); import failed with: {exc}",
             cause=exc,
         ).with_context(extra="postgres") from exc
     return _pg_pool

@@ -40,6 +40,10 @@ class PostgreSQLDriver(Driver):
     name: ClassVar[str] = "postgresql"
     module_name: ClassVar[str] = "psycopg"
     extra: ClassVar[str] = "postgres"
+    import_hint: ClassVar[str] = (
+        "psycopg needs the libpq client library: install it from your OS packages (libpq5, "
+        'libpq), or use psycopg\'s self-contained build: pip install "spine-db[postgres-binary]"'
+    )
     option_names: ClassVar[frozenset[str]] = frozenset({"prepare_threshold", "application_name"})
 
     def connect(

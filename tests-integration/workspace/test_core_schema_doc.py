@@ -1,4 +1,8 @@
-"""The core tables: the contract in docs/core-schema.md, reserved words, the registry."""
+"""The core tables: the contract in docs/core-schema.md, reserved words, the registry.
+
+A repo-level contract (the doc lives outside every distribution), so it runs from the workspace,
+not from spine-db's sdist.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ from spine.db.schema import (
 from spine.db.testing import memory_connection
 from spine.types import ValidationError
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "core-schema.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "core-schema.md"
 
 _TYPE = re.compile(r"^(ID|TEXT|INT|BIGINT|FLOAT|BOOL|JSON|TS|STR\((\d+)\))$")
 
