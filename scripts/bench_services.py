@@ -36,8 +36,8 @@ from croniter import croniter
 
 from spine.execution import (
     Dispatcher,
-    InMemoryScheduleStore,
     InMemoryCache,
+    InMemoryScheduleStore,
     ManualClock,
     RedisCache,
     Schedule,

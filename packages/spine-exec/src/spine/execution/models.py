@@ -30,7 +30,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -71,6 +71,8 @@ MAX_ERROR_TYPE = 200
 
 
 def _status(value: ExecutionStatus | str) -> ExecutionStatus:
+    if type(value) is ExecutionStatus:
+        return value
     try:
         return ExecutionStatus(value)
     except ValueError:
@@ -98,6 +100,8 @@ def _text(name: str, value: object, max_len: int, *, optional: bool = False) -> 
 
 
 def _mapping(name: str, value: object) -> dict[str, Any]:
+    if type(value) is dict:
+        return value.copy()
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -105,7 +109,7 @@ def _mapping(name: str, value: object) -> dict[str, Any]:
     return dict(value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no __slots__: evolve() copies the instance __dict__ in one step
 class Execution:
     """One execution in the ledger: an immutable snapshot of its row.
 
@@ -187,7 +191,11 @@ class Execution:
         _text("batch_id", batch_id, 64, optional=True)
         _text("retry_of", retry_of, 64, optional=True)
         try:
-            source = TriggerSource(trigger_source)
+            source = (
+                trigger_source
+                if type(trigger_source) is TriggerSource
+                else TriggerSource(trigger_source)
+            )
         except ValueError:
             valid = ", ".join(s.value for s in TriggerSource)
             raise ValidationError(
@@ -195,7 +203,9 @@ class Execution:
             ) from None
         if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
             raise ValidationError(f"attempt must be an int >= 1, got {attempt!r}")
-        return cls(
+        new = _new(cls)  # the frozen dataclass __init__ costs a setattr per field
+        new.__dict__.update(
+            _EXECUTION_DEFAULTS,
             id=_text("execution_id", execution_id, 64, optional=True) or generate_ulid(),
             workflow=workflow,
             params=_mapping("params", params),
@@ -206,8 +216,10 @@ class Execution:
             idempotency_key=idempotency_key,
             attempt=attempt,
             retry_of=retry_of,
+            created_at=utc_now(),
             metadata=_mapping("metadata", metadata),
         )
+        return new
 
     # -- state machine -------------------------------------------------------------------
     @property
@@ -270,7 +282,16 @@ class Execution:
             elif error is not None or error_type is not None:
                 changes["error"] = error
                 changes["error_type"] = (error_type or "")[:MAX_ERROR_TYPE] or None
-        return replace(self, **changes)
+        return self.evolve(**changes)
+
+    def evolve(self, **changes: Any) -> Execution:
+        """A copy with ``changes`` applied, without validation (``dataclasses.replace``
+        without its overhead: ledgers copy snapshots on every call)."""
+        new = _new(Execution)
+        state = new.__dict__
+        state.update(self.__dict__)
+        state.update(changes)
+        return new
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (timestamps as ISO-8601)."""
@@ -281,7 +302,15 @@ class Execution:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+_new = object.__new__
+_EXECUTION_DEFAULTS: dict[str, Any] = {
+    name: f.default
+    for name, f in Execution.__dataclass_fields__.items()
+    if not isinstance(f.default, type(MISSING))
+}
+
+
+@dataclass(frozen=True)
 class ExecutionEvent:
     """One entry of an execution's append-only event log.
 
@@ -314,16 +343,27 @@ class ExecutionEvent:
             ValidationError: unknown event type, data that is not a mapping.
         """
         try:
-            kind = EventType(event_type)
+            kind = event_type if type(event_type) is EventType else EventType(event_type)
         except ValueError:
             valid = ", ".join(t.value for t in EventType)
             raise ValidationError(
                 f"unknown event type {event_type!r}; expected one of {valid}"
             ) from None
-        return cls(
-            generate_ulid(),
-            execution_id,
-            kind,
-            at if at is not None else utc_now(),
-            _mapping("event data", data),
+        return cls.make(
+            execution_id, kind, _mapping("event data", data), at if at is not None else utc_now()
         )
+
+    @classmethod
+    def make(
+        cls, execution_id: str, event_type: EventType, data: dict[str, Any], at: datetime
+    ) -> ExecutionEvent:
+        """A new event from checked values (no validation; ``data`` is kept, not copied)."""
+        new = _new(cls)
+        new.__dict__.update(
+            id=generate_ulid(),
+            execution_id=execution_id,
+            event_type=event_type,
+            occurred_at=at,
+            data=data,
+        )
+        return new

@@ -66,7 +66,7 @@ class Dialect:
             (upper case). :meth:`quote` quotes them.
         supports_notify: Whether the backend has asynchronous notifications
             (``LISTEN``/``NOTIFY`` on PostgreSQL): see :meth:`notify_sql` and
-            :meth:`SpineConnection.wait_notifications <spine.db.SpineConnection.wait_notifications>`.
+            :meth:`spine.db.SpineConnection.wait_notifications`.
         ping_sql: The cheapest statement that proves the connection works (health checks).
     """
 
