@@ -13,14 +13,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from spine.execution.events.base import EventBusError, SubscriberSet
+from spine.execution.events.base import (
+    EventBusError,
+    EventFilter,
+    Subscriber,
+    SubscriberSet,
+    Subscription,
+)
 from spine.execution.events.models import event_from_json
 from spine.types import SpineError, is_retryable
 
-__all__ = ["Listener"]
+__all__ = ["Listener", "ListeningBus"]
 
 log = logging.getLogger("spine.execution.events")
 
@@ -137,3 +143,67 @@ class Listener:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
         self._thread = None
+
+
+class ListeningBus:
+    """Base of the buses whose subscribers are fed by a :class:`Listener` thread: the
+    subscription, listening and closing logic; subclasses provide the transport
+    (``_listen_connect``, ``_listen_receive``, ``_listen_close``, ``_close_transport``)."""
+
+    subscribers: SubscriberSet
+    timeout: float
+
+    def _start_listening(self, name: str, timeout: float) -> None:
+        self.subscribers = SubscriberSet()
+        self.timeout = timeout
+        self.published = 0
+        self._closed = False
+        self._listener = Listener(
+            name, self.subscribers, self._listen_connect, self._listen_receive, self._listen_close
+        )
+
+    def _listen_connect(self) -> Any:
+        raise NotImplementedError
+
+    def _listen_receive(self, handle: Any, timeout: float) -> list[str]:
+        raise NotImplementedError
+
+    def _listen_close(self, handle: Any) -> None:
+        raise NotImplementedError
+
+    def _close_transport(self) -> None:
+        raise NotImplementedError
+
+    def subscribe(
+        self, handler: Subscriber, types: Iterable[EventFilter] | EventFilter | None = None
+    ) -> Subscription:
+        """Deliver matching events to ``handler`` (from the listener thread). When this
+        returns, the listener is subscribed.
+
+        Raises:
+            EventBusError: the bus is closed, or not listening within ``timeout``.
+            ConfigError: the server cannot be used (wrong kind, credentials).
+        """
+        if self._closed:
+            raise EventBusError(f"{type(self).__name__} is closed")
+        subscription = self.subscribers.add(handler, types)
+        try:
+            self._listener.ensure_started(self.timeout)
+        except SpineError:
+            subscription.unsubscribe()
+            raise
+        return subscription
+
+    @property
+    def listening(self) -> bool:
+        """Whether the listener thread is connected and subscribed."""
+        return self._listener.listening
+
+    def close(self) -> None:
+        """Stop the listener and close connections (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._listener.stop()
+        self.subscribers.clear()
+        self._close_transport()

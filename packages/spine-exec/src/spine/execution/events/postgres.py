@@ -27,16 +27,12 @@ Example (needs PostgreSQL)::
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from spine.db import SpineConnection, create_connection, mask_url
-from spine.execution.events._listener import Listener
+from spine.execution.events._listener import ListeningBus
 from spine.execution.events.base import (
     EventBusError,
-    EventFilter,
-    Subscriber,
-    SubscriberSet,
-    Subscription,
 )
 from spine.execution.events.models import Event
 from spine.types import ConfigError, SpineError, ValidationError
@@ -46,7 +42,7 @@ __all__ = ["MAX_PAYLOAD_BYTES", "PostgresEventBus"]
 MAX_PAYLOAD_BYTES = 7999
 
 
-class PostgresEventBus:
+class PostgresEventBus(ListeningBus):
     """An :class:`~spine.execution.events.EventBus` over LISTEN/NOTIFY.
 
     Args:
@@ -80,19 +76,9 @@ class PostgresEventBus:
 
         self._connect = connect
         self.channel = channel
-        self.timeout = timeout
-        self.subscribers = SubscriberSet()
-        self.published = 0
-        self._closed = False
         self._publisher: SpineConnection | None = None
         self._lock = threading.Lock()
-        self._listener = Listener(
-            f"spine-events-postgres[{channel}]",
-            self.subscribers,
-            self._listen_connect,
-            self._listen_receive,
-            self._listen_close,
-        )
+        self._start_listening(f"spine-events-postgres[{channel}]", timeout)
 
     def _open(self) -> SpineConnection:
         conn = self._connect()
@@ -148,25 +134,6 @@ class PostgresEventBus:
             except SpineError:
                 return
 
-    def subscribe(
-        self, handler: Subscriber, types: Iterable[EventFilter] | EventFilter | None = None
-    ) -> Subscription:
-        """Deliver matching events to ``handler`` (from the listener thread).
-
-        Raises:
-            ConfigError: the database has no LISTEN/NOTIFY.
-            EventBusError: the listener could not start within ``timeout``.
-        """
-        if self._closed:
-            raise EventBusError("PostgresEventBus is closed")
-        subscription = self.subscribers.add(handler, types)
-        try:
-            self._listener.ensure_started(self.timeout)
-        except SpineError:
-            subscription.unsubscribe()
-            raise
-        return subscription
-
     def _listen_connect(self) -> SpineConnection:
         conn = self._open()
         conn.listen(self.channel)
@@ -178,18 +145,7 @@ class PostgresEventBus:
     def _listen_close(self, conn: SpineConnection) -> None:
         conn.close()
 
-    @property
-    def listening(self) -> bool:
-        """Whether the listener is connected and listening."""
-        return self._listener.listening
-
-    def close(self) -> None:
-        """Stop the listener and close connections (idempotent)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._listener.stop()
-        self.subscribers.clear()
+    def _close_transport(self) -> None:
         with self._lock:
             self._drop_publisher()
 

@@ -15,21 +15,16 @@ Example (needs a Redis server)::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from spine.db import mask_url
 from spine.execution._redis import DEFAULT_REDIS_URL, redis_client, translate_redis_error
-from spine.execution.events._listener import Listener
+from spine.execution.events._listener import ListeningBus
 from spine.execution.events.base import (
     EventBusError,
-    EventFilter,
-    Subscriber,
-    SubscriberSet,
-    Subscription,
 )
 from spine.execution.events.models import Event
-from spine.types import SpineError, ValidationError
+from spine.types import ValidationError
 
 __all__ = ["RedisEventBus"]
 
@@ -38,7 +33,7 @@ def _glob_escape(text: str) -> str:
     return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
-class RedisEventBus:
+class RedisEventBus(ListeningBus):
     """An :class:`~spine.execution.events.EventBus` over Redis pub/sub.
 
     Args:
@@ -68,17 +63,7 @@ class RedisEventBus:
             else redis_client(url, feature="RedisEventBus", timeout=timeout)
         )
         self.channel_prefix = channel_prefix
-        self.timeout = timeout
-        self.subscribers = SubscriberSet()
-        self.published = 0
-        self._closed = False
-        self._listener = Listener(
-            f"spine-events-redis[{channel_prefix}]",
-            self.subscribers,
-            self._listen_connect,
-            self._listen_receive,
-            self._listen_close,
-        )
+        self._start_listening(f"spine-events-redis[{channel_prefix}]", timeout)
 
     def _fail(self, exc: BaseException, what: str) -> EventBusError:
         spine_error = translate_redis_error(exc, f"RedisEventBus {what}", self._url)
@@ -98,24 +83,6 @@ class RedisEventBus:
         except Exception as exc:
             raise self._fail(exc, "publish") from exc
         self.published += 1
-
-    def subscribe(
-        self, handler: Subscriber, types: Iterable[EventFilter] | EventFilter | None = None
-    ) -> Subscription:
-        """Deliver matching events to ``handler`` (from the listener thread).
-
-        Raises:
-            EventBusError: the listener could not subscribe within ``timeout``.
-        """
-        if self._closed:
-            raise EventBusError("RedisEventBus is closed")
-        subscription = self.subscribers.add(handler, types)
-        try:
-            self._listener.ensure_started(self.timeout)
-        except SpineError:
-            subscription.unsubscribe()
-            raise
-        return subscription
 
     def _listen_connect(self) -> Any:
         pubsub = self._client.pubsub()
@@ -139,18 +106,7 @@ class RedisEventBus:
     def _listen_close(self, pubsub: Any) -> None:
         pubsub.close()
 
-    @property
-    def listening(self) -> bool:
-        """Whether the listener thread is subscribed."""
-        return self._listener.listening
-
-    def close(self) -> None:
-        """Stop the listener and close connections (idempotent)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._listener.stop()
-        self.subscribers.clear()
+    def _close_transport(self) -> None:
         try:
             self._client.close()
         except Exception:  # closing never raises
