@@ -128,10 +128,7 @@ class AsyncScheduler(SchedulerCore):
                     async with self._fired:
                         self._records.extend(records)
                         self._fired.notify_all()
-                deadline = self.clock.now() + self.max_sleep
-                upcoming = self.next_due()
-                if upcoming is not None and upcoming < deadline:
-                    deadline = upcoming
+                deadline = self.wake_deadline(self.max_sleep)
             except Exception:
                 self.errors += 1
                 log.exception("scheduler loop error; retrying in 1s")

@@ -284,6 +284,12 @@ class SchedulerCore:
                 earliest = upcoming
         return earliest
 
+    def wake_deadline(self, max_sleep: timedelta) -> datetime:
+        """When a loop should tick next: the earliest due fire, at most ``max_sleep`` away."""
+        deadline = self.clock.now() + max_sleep
+        upcoming = self.next_due()
+        return upcoming if upcoming is not None and upcoming < deadline else deadline
+
     def tick(self, now: datetime | None = None) -> builtins.list[FireRecord]:
         """Settle every due fire of every enabled schedule; return the records written.
 

@@ -100,11 +100,7 @@ class ThreadScheduler(SchedulerCore):
                     with self._fired_cond:
                         self._records.extend(records)
                         self._fired_cond.notify_all()
-                now = self.clock.now()
-                deadline = now + self.max_sleep
-                upcoming = self.next_due()
-                if upcoming is not None and upcoming < deadline:
-                    deadline = upcoming
+                deadline = self.wake_deadline(self.max_sleep)
             except Exception:
                 self.errors += 1
                 log.exception("scheduler loop error; retrying in 1s")
