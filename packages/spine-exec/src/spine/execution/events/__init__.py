@@ -17,9 +17,6 @@ from spine.types.lazy import lazy_exports
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from spine.execution.events.postgres import PostgresEventBus
-    from spine.execution.events.redis import RedisEventBus
-
     from spine.execution.events.base import (
         EventBus,
         EventBusError,
@@ -42,6 +39,8 @@ if TYPE_CHECKING:
         event_types,
         register_event,
     )
+    from spine.execution.events.postgres import PostgresEventBus
+    from spine.execution.events.redis import RedisEventBus
 
 _LAZY: dict[str, str] = {
     "EventBus": "spine.execution.events.base",
