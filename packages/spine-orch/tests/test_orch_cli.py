@@ -162,6 +162,18 @@ def test_the_environment_names_the_database_when_no_option_is_given(
     assert data["database"].endswith("env.db")
 
 
+def test_a_settings_profile_names_the_database(workdir: Path) -> None:
+    profiles = workdir / ".spine" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "nightly.toml").write_text(f'database_url = "sqlite:///{workdir / "n.db"}"\n')
+    data = json.loads(invoke("--profile", "nightly", "db", "status", "--json").stdout)
+    assert data["source"] == "settings"
+    assert data["database"].endswith("n.db")
+    missing = invoke("--profile", "nope", "db", "status")
+    assert missing.exit_code == EXIT_USAGE
+    assert "profile 'nope' not found" in one_error_line(missing)
+
+
 def test_an_unreachable_database_exits_2_with_one_line_and_writes_nothing(workdir: Path) -> None:
     result = invoke("--db", "postgresql://nobody@127.0.0.1:1/nowhere", "anomalies", "list")
     assert result.exit_code == EXIT_USAGE

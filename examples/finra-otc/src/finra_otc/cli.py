@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,7 +24,7 @@ from finra_otc.pipeline import STEPS
 from finra_otc.report import DemoReport
 from finra_otc.sample import SampleSource
 from spine.db import create_connection, mask_url
-from spine.orchestration.cli import EXIT_FAILED, resolve_database_url
+from spine.orchestration.cli import EXIT_FAILED, EXIT_USAGE, current_database
 
 __all__ = ["app"]
 
@@ -59,17 +59,7 @@ def _c(text: Any) -> str:
     return f"[{style}]{value}[/{style}]" if style else value.replace("[", r"\[")
 
 
-def _db_option(ctx: typer.Context) -> str | None:
-    node: Any = ctx
-    while node is not None:
-        option = getattr(node.obj, "db_option", None)
-        if option:
-            return str(option)
-        node = node.parent
-    return None
-
-
-def _fail(message: str, hint: str, code: int = 2) -> None:
+def _fail(message: str, hint: str, code: int = EXIT_USAGE) -> NoReturn:
     print(f"error: {message} (hint: {hint})", file=sys.stderr)
     raise typer.Exit(code)
 
@@ -96,7 +86,10 @@ def demo(
         _fail(f"--input {str(input_dir)!r} is not a directory", "point it at FINRA weekly files")
     if input_dir is not None and scale is not None:
         _fail("--input and --scale exclude each other", "the sample is synthetic; --input is real")
-    target = resolve_database_url(_db_option(ctx))
+    try:
+        target = current_database(ctx)
+    except Exception as exc:
+        _fail(f"settings: {getattr(exc, 'message', exc)}", "check SPINE_* settings and --profile")
     settings = DemoSettings(input_dir=input_dir, scale=scale, seed=seed, weeks=weeks)
     started = time.perf_counter()
     try:

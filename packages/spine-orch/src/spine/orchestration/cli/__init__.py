@@ -5,8 +5,10 @@
 command group other distributions add through the ``spine.cli`` entry-point group (a
 :class:`typer.Typer` app per entry point; a broken one is skipped with a warning).
 
-Run it as ``spine …`` (console script), ``python -m spine.orchestration.cli …``, or from
-Python with :func:`main`. :func:`build_app` makes a fresh app (tests, documentation).
+A plugin command connects to :func:`current_database` (the invocation's ``--db`` and
+``--profile``, else the settings). Run it as ``spine …`` (console script),
+``python -m spine.orchestration.cli …``, or from Python with :func:`main`;
+:func:`build_app` makes a fresh app (tests, documentation).
 
 Example:
     >>> from typer.testing import CliRunner
@@ -27,6 +29,7 @@ from spine.orchestration.cli._database import (
 )
 from spine.orchestration.cli._errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from spine.orchestration.cli._plugins import ENTRY_POINT_GROUP, LoadedPlugin
+from spine.orchestration.cli._state import current_database
 
 __all__ = [
     "BUILTIN_COMMANDS",
@@ -39,6 +42,7 @@ __all__ = [
     "CliError",
     "LoadedPlugin",
     "build_app",
+    "current_database",
     "loaded_plugins",
     "main",
     "resolve_database_url",

@@ -15,12 +15,13 @@ from spine.orchestration.cli.commands.run import run
 
 __all__ = ["BUILTIN_COMMANDS", "build_app"]
 
-HELP = """spine: recurring, restartable, auditable data pipelines.
-
-The database comes from --db, else SPINE_DATABASE_URL, else sqlite:///spine.db in the
-current directory; commands create or migrate its schema when they need it. Exit codes:
-0 ok, 1 the work failed, 2 bad usage or input.
-"""
+HELP = (
+    "spine: recurring, restartable, auditable data pipelines.\n\n"
+    "The database comes from --db, else the settings (SPINE_DATABASE_URL, a .env file, "
+    "the --profile), else sqlite:///spine.db in the current directory; commands create or "
+    "migrate its schema when they need it.\n\n"
+    "Exit codes: 0 ok, 1 the work failed, 2 bad usage or input."
+)
 
 BUILTIN_COMMANDS = (
     "db",
@@ -80,6 +81,14 @@ def build_app(*, plugins: bool = True) -> typer.Typer:
                 show_default=False,
             ),
         ] = None,
+        profile: Annotated[
+            str | None,
+            typer.Option(
+                "--profile",
+                help="Settings profile (TOML; default SPINE_PROFILE).",
+                show_default=False,
+            ),
+        ] = None,
         debug: Annotated[
             bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
         ] = False,
@@ -93,7 +102,7 @@ def build_app(*, plugins: bool = True) -> typer.Typer:
             ),
         ] = False,
     ) -> None:
-        ctx.obj = CliState(db_option=db_url, debug=debug)
+        ctx.obj = CliState(db_option=db_url, debug=debug, profile=profile)
 
     app.add_typer(db.app, name="db")
     app.command("run")(run)

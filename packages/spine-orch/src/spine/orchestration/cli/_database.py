@@ -1,9 +1,10 @@
 """Which database the ``spine`` command talks to, and opening it with its schema in place.
 
-The URL comes from, in order: ``--db URL``, the ``SPINE_DATABASE_URL`` environment variable,
-then the embedded default ``sqlite:///spine.db`` (a file in the current directory). This is
-the one place that resolves it: when spine-exec's ``SpineSettings`` (profiles, ``.env``) is
-available, :func:`resolve_database_url` reads it instead of the environment variable.
+The URL comes from ``--db URL``, else spine-exec's :class:`~spine.execution.SpineSettings`:
+the ``SPINE_DATABASE_URL`` environment variable, a ``.env`` file, the TOML profile chosen by
+``--profile`` or ``SPINE_PROFILE``, then the embedded default ``sqlite:///spine.db`` (a file
+in the current directory). A ``database_password`` setting is put into a URL that has none.
+:func:`resolve_database_url` is the one place that resolves it.
 
 Commands open the database only when they need it (bad input is rejected before anything is
 created), and create or migrate the schema before the first read or write
@@ -40,20 +41,31 @@ ENV_DATABASE_URL = "SPINE_DATABASE_URL"
 
 @dataclass(frozen=True, slots=True)
 class DatabaseTarget:
-    """A resolved database URL and where it came from (``option``, ``env`` or ``default``)."""
+    """A resolved database URL and where it came from: ``option`` (``--db``), ``env``
+    (``SPINE_DATABASE_URL``), ``settings`` (a ``.env`` file or profile) or ``default``."""
 
     url: str
     source: str
 
 
-def resolve_database_url(option: str | None) -> DatabaseTarget:
-    """The database to use: ``--db``, else ``SPINE_DATABASE_URL``, else the default."""
+def resolve_database_url(option: str | None, *, profile: str | None = None) -> DatabaseTarget:
+    """The database to use: ``--db``, else the settings (environment, ``.env``, profile),
+    else the default.
+
+    Raises:
+        InvalidConfigError: a malformed or missing profile, or a bad settings value.
+    """
     if option:
         return DatabaseTarget(option, "option")
-    env = os.environ.get(ENV_DATABASE_URL, "").strip()
-    if env:
-        return DatabaseTarget(env, "env")
-    return DatabaseTarget(DEFAULT_DATABASE_URL, "default")
+    from spine.execution import load_settings
+
+    settings = load_settings(profile)
+    url = settings.database_url_with_password()
+    if os.environ.get(ENV_DATABASE_URL, "").strip():
+        return DatabaseTarget(url, "env")
+    if settings.database_url != DEFAULT_DATABASE_URL:
+        return DatabaseTarget(url, "settings")
+    return DatabaseTarget(url, "default")
 
 
 def ensure_schema(conn: SpineConnection) -> list[str]:

@@ -14,7 +14,7 @@ from spine.db import SpineConnection
 from spine.orchestration.cli._database import DatabaseTarget, open_database, resolve_database_url
 from spine.orchestration.cli._errors import guard
 
-__all__ = ["CliState", "get_state"]
+__all__ = ["CliState", "current_database", "get_state"]
 
 
 @dataclass(slots=True)
@@ -24,15 +24,17 @@ class CliState:
     Attributes:
         db_option: ``--db`` as given (``None``: environment or default).
         debug: ``--debug``: show tracebacks.
+        profile: ``--profile``: the settings profile (default ``SPINE_PROFILE``).
     """
 
     db_option: str | None = None
     debug: bool = False
+    profile: str | None = None
 
     @property
     def database(self) -> DatabaseTarget:
         """The database URL to use and where it came from."""
-        return resolve_database_url(self.db_option)
+        return resolve_database_url(self.db_option, profile=self.profile)
 
     @contextlib.contextmanager
     def connect(self, *, schema: bool = True) -> Iterator[SpineConnection]:
@@ -54,3 +56,14 @@ def get_state(ctx: typer.Context | click.Context | None = None) -> CliState:
             return node.obj
         node = node.parent
     return CliState()
+
+
+def current_database(ctx: typer.Context | click.Context | None = None) -> DatabaseTarget:
+    """The database the running ``spine`` invocation uses (its ``--db`` and ``--profile``,
+    else the settings, else the default): what a plugin group's command should connect to.
+
+    Example:
+        >>> current_database().source in ("env", "settings", "default")
+        True
+    """
+    return get_state(ctx).database
