@@ -22,10 +22,11 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for script
 
 def _install(ctx: typer.Context, as_json: bool, verb: str) -> None:
     state = get_state(ctx)
-    with state.guard(), state.connect(schema=False) as conn:
-        created = ensure_schema(conn)
-        status = schema_status(conn)
-    target = state.database
+    with state.guard():
+        target = state.database
+        with state.connect(schema=False) as conn:
+            created = ensure_schema(conn)
+            status = schema_status(conn)
     if as_json:
         print_json(
             {
@@ -59,10 +60,11 @@ def migrate(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Show the database in use and which spine tables exist (writes nothing)."""
     state = get_state(ctx)
-    target = state.database
-    with state.guard(), state.connect(schema=False) as conn:
-        backend = conn.dialect.name
-        found = schema_status(conn)
+    with state.guard():
+        target = state.database
+        with state.connect(schema=False) as conn:
+            backend = conn.dialect.name
+            found = schema_status(conn)
     if as_json:
         print_json(
             {
