@@ -53,6 +53,14 @@ _STATUS = {
 }
 
 
+_MARKS = {
+    "completed": "[green]✔[/green]",
+    "skipped": "[dim]·[/dim]",
+    "failed": "[red]✘[/red]",
+    "cancelled": "[magenta]✘[/magenta]",
+}
+
+
 def _c(text: Any) -> str:
     value = str(text)
     style = _STATUS.get(value.lower())
@@ -136,6 +144,7 @@ def _run_with_progress(conn: Any, settings: DemoSettings, *, quiet: bool) -> Dem
             if not quiet:
                 if weeks:
                     out.print(f"  backfill plan {plan_id}: {len(weeks)} week(s) to run")
+                    out.print(f"  [dim]{'week':<10}  steps   ({', '.join(STEPS)})[/dim]")
                 else:
                     out.print("  nothing to run: every week is published and its files unchanged")
             progress.update(task, total=len(weeks) * len(STEPS), completed=0)
@@ -147,11 +156,10 @@ def _run_with_progress(conn: Any, settings: DemoSettings, *, quiet: bool) -> Dem
         def week_done(outcome: Any) -> None:
             if quiet:
                 return
-            marks = " ".join(_c(outcome.steps.get(s, "-")) for s in STEPS)
-            line = f"  {outcome.week}  {_c(outcome.status):<20} {marks}"
-            out.print(line)
+            marks = "".join(_MARKS.get(outcome.steps.get(s, ""), " ") for s in STEPS)
+            out.print(f"  {outcome.week}  {marks}  {_c(outcome.status)}")
             if outcome.status in ("blocked", "failed") and outcome.error:
-                out.print(f"    [dim]{outcome.error}[/dim]", markup=True)
+                out.print(f"    [dim]{outcome.error.split(' failed: ', 1)[-1]}[/dim]")
 
         return run_demo(
             conn,

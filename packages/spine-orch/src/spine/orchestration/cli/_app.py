@@ -77,7 +77,7 @@ def build_app(*, plugins: bool = True) -> typer.Typer:
             str | None,
             typer.Option(
                 "--db",
-                help="Database URL (default: SPINE_DATABASE_URL, else sqlite:///spine.db).",
+                help="Database URL (default: the settings, else sqlite:///spine.db).",
                 show_default=False,
             ),
         ] = None,

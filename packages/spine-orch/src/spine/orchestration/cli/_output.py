@@ -19,7 +19,7 @@ from rich.table import Table
 
 __all__ = ["console", "emit", "err_console", "print_json", "styled", "to_jsonable"]
 
-console = Console(highlight=False, soft_wrap=False)
+console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
 """Where human output goes (stdout)."""
 
 err_console = Console(stderr=True, highlight=False)

@@ -75,8 +75,8 @@ def anomalies_list(
         {
             "id": a.id,
             "domain": a.domain,
-            "severity": a.severity.value,
-            "category": a.category.value,
+            "severity": a.severity.value.lower(),
+            "category": a.category.value.lower(),
             "stage": a.stage,
             "partition": a.partition_key,
             "message": a.message,

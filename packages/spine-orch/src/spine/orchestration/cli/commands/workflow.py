@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -110,7 +111,7 @@ def visualize(
             )
         return
     text = visualize_mermaid(workflow) if fmt is Format.MERMAID else visualize_ascii(workflow)
-    console.print(text, markup=False, highlight=False)
+    sys.stdout.write(text.rstrip("\n") + "\n")
 
 
 @app.command()
