@@ -129,10 +129,12 @@ def _execution_id() -> str | None:
 
 
 def _int(text: str | None) -> int | None:
-    if text is None:
+    """An integer written with digits only (and an optional minus), else ``None``."""
+    if not text:
         return None
     t = text.strip()
-    return int(t) if re.fullmatch(r"-?\d+", t) else None
+    digits = t[1:] if t[:1] == "-" else t
+    return int(t) if digits.isascii() and digits.isdigit() else None
 
 
 class OtcPipeline:

@@ -176,10 +176,11 @@ class SampleSource:
         if self.weeks < 6:
             raise ValueError("the sample needs at least 6 weeks (the rolling window)")
         self.week_list = self.last_week.window(self.weeks)
-        self.truncated_week = self.week_list[3]
-        self.corrected_week = self.week_list[7]
-        self.garbage_week = self.week_list[6]
-        self.spike_week = self.week_list[8]
+        n = self.weeks  # for 12 weeks: the 4th, 7th, 8th and 9th
+        self.truncated_week = self.week_list[n * 3 // 12]
+        self.garbage_week = self.week_list[n * 6 // 12]
+        self.corrected_week = self.week_list[n * 7 // 12]
+        self.spike_week = self.week_list[n * 8 // 12]
         self._universe = {tier: self._symbols(tier) for tier in TIERS}
 
     # -- releases -----------------------------------------------------------------------------
