@@ -210,3 +210,10 @@ def test_the_example_uses_only_public_spine_names() -> None:
                 assert public is not None, f"{path.name}: {module} has no __all__"
                 for alias in node.names:
                     assert alias.name in public, f"{path.name}: {module}.{alias.name} is private"
+
+
+def test_a_shorter_sample_keeps_every_special_week() -> None:
+    report = run_demo(memory_connection(), DemoSettings(weeks=6))
+    assert len(report.published_weeks) == 6
+    assert {o.status for o in report.outcomes} == {"published", "blocked"}
+    assert len(report.restatements) == 1
