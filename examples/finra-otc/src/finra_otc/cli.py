@@ -8,7 +8,6 @@ progress while it runs, then a summary. ``spine demo generate DIR`` writes the s
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from finra_otc.demo import DemoListener, DemoSettings, run_demo
@@ -24,7 +22,14 @@ from finra_otc.pipeline import STEPS
 from finra_otc.report import DemoReport
 from finra_otc.sample import SampleSource
 from spine.db import create_connection, mask_url
-from spine.orchestration.cli import EXIT_FAILED, EXIT_USAGE, current_database
+from spine.orchestration.cli import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    current_database,
+    print_json,
+    progress_bar,
+    styled,
+)
 
 __all__ = ["app"]
 
@@ -36,22 +41,6 @@ app = typer.Typer(
 )
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False)
-
-_STATUS = {
-    "published": "green",
-    "completed": "green",
-    "unchanged": "dim",
-    "skipped": "dim",
-    "blocked": "yellow",
-    "failed": "red",
-    "warn": "yellow",
-    "error": "red",
-    "up": "green",
-    "down": "red",
-    "flat": "dim",
-}
-
 
 _MARKS = {
     "completed": "[green]✔[/green]",
@@ -59,12 +48,6 @@ _MARKS = {
     "failed": "[red]✘[/red]",
     "cancelled": "[magenta]✘[/magenta]",
 }
-
-
-def _c(text: Any) -> str:
-    value = str(text)
-    style = _STATUS.get(value.lower())
-    return f"[{style}]{value}[/{style}]" if style else value.replace("[", r"\[")
 
 
 def _fail(message: str, hint: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -117,7 +100,7 @@ def demo(
     if as_json:
         data = report.to_dict()
         data["elapsed_s"] = round(elapsed, 3)
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        print_json(data)
     else:
         print_report(report, elapsed)
     if any(o.status == "failed" for o in report.outcomes):
@@ -125,15 +108,7 @@ def demo(
 
 
 def _run_with_progress(conn: Any, settings: DemoSettings, *, quiet: bool) -> DemoReport:
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or not err.is_terminal,
-        transient=True,
-    ) as progress:
+    with progress_bar(quiet=quiet) as progress:
         task = progress.add_task("planning", total=None)
 
         def release(number: int, description: str) -> None:
@@ -157,7 +132,7 @@ def _run_with_progress(conn: Any, settings: DemoSettings, *, quiet: bool) -> Dem
             if quiet:
                 return
             marks = "".join(_MARKS.get(outcome.steps.get(s, ""), " ") for s in STEPS)
-            out.print(f"  {outcome.week}  {marks}  {_c(outcome.status)}")
+            out.print(f"  {outcome.week}  {marks}  {styled(outcome.status)}")
             if outcome.status in ("blocked", "failed") and outcome.error:
                 out.print(f"    [dim]{outcome.error.split(' failed: ', 1)[-1]}[/dim]")
 
@@ -188,7 +163,7 @@ def print_report(report: DemoReport, elapsed: float) -> None:
         counts: dict[str, int] = {}
         for o in ran:
             counts[o.status] = counts.get(o.status, 0) + 1
-        out.print("this run: " + ", ".join(f"{n} {_c(s)}" for s, n in sorted(counts.items())))
+        out.print("this run: " + ", ".join(f"{n} {styled(s)}" for s, n in sorted(counts.items())))
 
     weeks = _table(
         "rows per stage and week",
@@ -197,7 +172,7 @@ def print_report(report: DemoReport, elapsed: float) -> None:
     for w in report.weeks:
         weeks.add_row(
             w.week,
-            _c(w.stage),
+            styled(w.stage),
             f"{w.lines or 0:,}",
             f"{w.new_rows or 0:,}",
             f"{w.rows or 0:,}",
@@ -215,7 +190,7 @@ def print_report(report: DemoReport, elapsed: float) -> None:
 
     quality = _table("quality checks (every run)", ["check", "pass", "warn", "fail"])
     for q in report.quality:
-        quality.add_row(q["check"], str(q["pass"]), _c(q["warn"]) if q["warn"] else "0",
+        quality.add_row(q["check"], str(q["pass"]), styled(q["warn"]) if q["warn"] else "0",
                         f"[red]{q['fail']}[/red]" if q["fail"] else "0")  # fmt: skip
     out.print(quality)
 
@@ -223,7 +198,7 @@ def print_report(report: DemoReport, elapsed: float) -> None:
         f"open anomalies ({report.anomalies_resolved} resolved)", ["severity", "week", "message"]
     )
     for a in report.anomalies_open:
-        anomalies.add_row(_c(a["severity"]), str(a["week"]), a["message"])
+        anomalies.add_row(styled(a["severity"]), str(a["week"]), a["message"])
     out.print(anomalies)
 
     for r in report.restatements:
@@ -244,7 +219,7 @@ def print_report(report: DemoReport, elapsed: float) -> None:
         )
         for s in report.top_symbols:
             top.add_row(s["symbol"], s["tier"], f"{s['avg_shares_6w']:,}",
-                        f"{s['change_pct']:+.1f}%", _c(s["trend"]))  # fmt: skip
+                        f"{s['change_pct']:+.1f}%", styled(s["trend"]))  # fmt: skip
         out.print(top)
     if report.top_venues:
         venues = _table(

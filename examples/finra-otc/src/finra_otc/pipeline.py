@@ -213,6 +213,20 @@ class OtcPipeline:
             return {"skipped": "unchanged", "fingerprint": fp}
         return None
 
+    def _input(self, week: WeekEnding, after: str, stage: str) -> tuple[str, dict[str, Any] | None]:
+        """``(fingerprint, skipped)`` of a step reading stage ``after`` and writing ``stage``:
+        ``skipped`` is the step's output when ``stage`` already holds that fingerprint.
+
+        Raises:
+            SourceNotFoundError: ``after`` has not been reached (the step cannot run yet).
+        """
+        fp = self.stage_fingerprint(week, after)
+        if fp is None:
+            raise SourceNotFoundError(f"week {week} has not reached {after!r} yet").with_context(
+                partition_key=str(week)
+            )
+        return fp, self._skip(week, stage, fp)
+
     # -- 1. ingest ------------------------------------------------------------------------------
 
     def ingest(self, week: WeekEnding) -> dict[str, Any]:
@@ -302,10 +316,7 @@ class OtcPipeline:
     def normalize(self, week: WeekEnding) -> dict[str, Any]:
         """Validate the week's rows: bad ones to the reject sink with a reason code, the
         current version of every good row to the weekly table (L3 per week)."""
-        fp = self.stage_fingerprint(week, "ingested")
-        if fp is None:
-            raise SourceNotFoundError(f"week {week} has not been ingested")
-        skipped = self._skip(week, "normalized", fp)
+        fp, skipped = self._input(week, "ingested", "normalized")
         if skipped is not None:
             return skipped
         execution_id = _execution_id()
@@ -400,10 +411,7 @@ class OtcPipeline:
 
     def quality_gate(self, week: WeekEnding) -> dict[str, Any]:
         """Check the week: FAIL stops it here (an ERROR anomaly), WARN records an anomaly."""
-        fp = self.stage_fingerprint(week, "normalized")
-        if fp is None:
-            raise SourceNotFoundError(f"week {week} has not been normalized")
-        skipped = self._skip(week, "validated", fp)
+        fp, skipped = self._input(week, "normalized", "validated")
         if skipped is not None:
             return skipped
         execution_id = _execution_id()
@@ -460,10 +468,7 @@ class OtcPipeline:
     def aggregate(self, week: WeekEnding) -> dict[str, Any]:
         """Per week and tier: symbol totals, and each venue's market share and rank (L3,
         restated: a changed week becomes a new version, the old one kept)."""
-        fp = self.stage_fingerprint(week, "validated")
-        if fp is None:
-            raise SourceNotFoundError(f"week {week} has not passed the quality gate")
-        skipped = self._skip(week, "aggregated", fp)
+        fp, skipped = self._input(week, "validated", "aggregated")
         if skipped is not None:
             return skipped
         execution_id = _execution_id()

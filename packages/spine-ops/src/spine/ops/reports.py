@@ -115,6 +115,18 @@ class _Where:
     def sql(self) -> str:
         return f" WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
 
+    @classmethod
+    def scoped(
+        cls, db: OpsDb, domain: str | None, partition_key: Mapping[str, Any] | None
+    ) -> _Where:
+        """The clauses every listing takes: one domain, one partition."""
+        where = cls(db)
+        if domain is not None:
+            where.add("domain = {ph}", domain)
+        if partition_key is not None:
+            where.add("partition_hash = {ph}", encode_partition_key(partition_key)[1])
+        return where
+
 
 def _tail(db: OpsDb, order: str, limit: int | None) -> str:
     sql = f" ORDER BY {order}"
@@ -144,13 +156,9 @@ def list_anomalies(
 ) -> list[Anomaly]:
     """Anomalies (open ones unless ``include_resolved``), newest first."""
     db = OpsDb(conn)
-    where = _Where(db)
-    if domain is not None:
-        where.add("domain = {ph}", domain)
+    where = _Where.scoped(db, domain, partition_key)
     if not include_resolved:
         where.clauses.append("resolved_at IS NULL")
-    if partition_key is not None:
-        where.add("partition_hash = {ph}", encode_partition_key(partition_key)[1])
     if min_severity is not None:
         levels = Severity(_enum_value(Severity, min_severity)).at_least()
         start = len(where.params)
@@ -180,13 +188,9 @@ def list_quality_results(
 ) -> list[QualityRecord]:
     """Stored quality results, newest first."""
     db = OpsDb(conn)
-    where = _Where(db)
-    if domain is not None:
-        where.add("domain = {ph}", domain)
+    where = _Where.scoped(db, domain, partition_key)
     if status is not None:
         where.add("status = {ph}", _enum_value(QualityStatus, status))
-    if partition_key is not None:
-        where.add("partition_hash = {ph}", encode_partition_key(partition_key)[1])
     if check_name is not None:
         where.add("check_name = {ph}", check_name)
     sql = (
@@ -223,11 +227,7 @@ def list_manifest(
     """Manifest rows by domain, partition and stage order (most recently updated first
     within the limit)."""
     db = OpsDb(conn)
-    where = _Where(db)
-    if domain is not None:
-        where.add("domain = {ph}", domain)
-    if partition_key is not None:
-        where.add("partition_hash = {ph}", encode_partition_key(partition_key)[1])
+    where = _Where.scoped(db, domain, partition_key)
     sql = (
         "SELECT domain, partition_key, stage, stage_rank, row_count, metrics_json, "  # noqa: S608 - constant names, bound values
         "execution_id, updated_at FROM core_manifest"
@@ -258,11 +258,7 @@ def reject_tallies(
 ) -> list[RejectTally]:
     """Rejected rows counted by domain, stage and reason code (most first)."""
     db = OpsDb(conn)
-    where = _Where(db)
-    if domain is not None:
-        where.add("domain = {ph}", domain)
-    if partition_key is not None:
-        where.add("partition_hash = {ph}", encode_partition_key(partition_key)[1])
+    where = _Where.scoped(db, domain, partition_key)
     sql = (
         "SELECT domain, stage, reason_code, COUNT(*) AS n, "  # noqa: S608 - constant names, bound values
         "COUNT(DISTINCT partition_hash) AS parts FROM core_rejects"

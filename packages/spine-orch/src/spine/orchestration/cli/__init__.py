@@ -6,7 +6,8 @@ command group other distributions add through the ``spine.cli`` entry-point grou
 :class:`typer.Typer` app per entry point; a broken one is skipped with a warning).
 
 A plugin command connects to :func:`current_database` (the invocation's ``--db`` and
-``--profile``, else the settings). Run it as ``spine …`` (console script),
+``--profile``, else the settings) and may use the same output helpers (:func:`progress_bar`,
+:func:`styled`, :func:`print_json`). Run it as ``spine …`` (console script),
 ``python -m spine.orchestration.cli …``, or from Python with :func:`main`;
 :func:`build_app` makes a fresh app (tests, documentation).
 
@@ -28,6 +29,7 @@ from spine.orchestration.cli._database import (
     resolve_database_url,
 )
 from spine.orchestration.cli._errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from spine.orchestration.cli._output import print_json, progress_bar, styled
 from spine.orchestration.cli._plugins import ENTRY_POINT_GROUP, LoadedPlugin
 from spine.orchestration.cli._state import current_database
 
@@ -45,7 +47,10 @@ __all__ = [
     "current_database",
     "loaded_plugins",
     "main",
+    "print_json",
+    "progress_bar",
     "resolve_database_url",
+    "styled",
 ]
 
 

@@ -15,9 +15,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-__all__ = ["console", "emit", "err_console", "print_json", "styled", "to_jsonable"]
+__all__ = [
+    "console",
+    "emit",
+    "err_console",
+    "print_json",
+    "progress_bar",
+    "styled",
+    "to_jsonable",
+]
 
 console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
 """Where human output goes (stdout)."""
@@ -44,7 +53,25 @@ _STYLES = {
     "error": "red",
     "critical": "bold red",
     "cancelled": "magenta",
+    "blocked": "yellow",
+    "up": "green",
+    "down": "red",
+    "flat": "dim",
 }
+
+
+def progress_bar(*, quiet: bool = False) -> Progress:
+    """A progress bar on stderr (description, bar, done/total, elapsed); silent when
+    ``quiet`` or when stderr is not a terminal, so logs and ``--json`` output stay clean."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet or not err_console.is_terminal,
+        transient=True,
+    )
 
 
 def to_jsonable(value: Any) -> Any:

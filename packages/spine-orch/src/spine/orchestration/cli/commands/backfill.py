@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from spine.ops import BackfillPlan, BackfillPreview, BackfillStatus, DBWatermarkStore, known_domains
 from spine.orchestration.cli._errors import EXIT_FAILED, fail
-from spine.orchestration.cli._output import console, emit, err_console, print_json, styled
+from spine.orchestration.cli._output import console, emit, print_json, progress_bar, styled
 from spine.orchestration.cli._params import parse_assignments
 from spine.orchestration.cli._state import get_state
 from spine.orchestration.cli._workflows import (
@@ -247,15 +246,7 @@ def _run_partitions(
     runner = WorkflowRunner(default_operations())
     results: list[dict[str, Any]] = []
     remaining = backfill.remaining_keys()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not err_console.is_terminal,
-        transient=True,
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("backfill", total=len(remaining))
         for partition in remaining:
             progress.update(task, description=f"partition {partition}")

@@ -7,10 +7,12 @@ domains when omitted) and ``--json``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from spine.db import SpineConnection
 from spine.ops import (
     AnomalyRecorder,
     list_anomalies,
@@ -26,6 +28,8 @@ from spine.orchestration.cli._state import get_state
 
 __all__ = ["anomalies", "manifest", "quality", "rejects", "watermarks"]
 
+T = TypeVar("T")
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")]
 DomainOption = Annotated[
     str | None, typer.Option("--domain", "-d", help="Only this domain (default: all).")
@@ -39,6 +43,26 @@ LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most 
 
 def _partition(items: list[str] | None) -> dict[str, object] | None:
     return parse_assignments(items, option="--partition") or None
+
+
+def _show(
+    ctx: typer.Context,
+    partition: list[str] | None,
+    fetch: Callable[[SpineConnection, dict[str, object] | None], Sequence[T]],
+    to_row: Callable[[T], dict[str, Any]],
+    columns: list[str],
+    *,
+    as_json: bool,
+    title: str,
+    empty: str,
+) -> None:
+    """Read records (bad input and an unreachable database as one line) and list them."""
+    state = get_state(ctx)
+    with state.guard():
+        key = _partition(partition)
+        with state.connect() as conn:
+            found = fetch(conn, key)
+    emit([to_row(x) for x in found], columns, as_json=as_json, title=title, empty=empty)
 
 
 anomalies = typer.Typer(name="anomalies", help="Anomalies: list and resolve.", no_args_is_help=True)
@@ -59,20 +83,19 @@ def anomalies_list(
     as_json: JsonOption = False,
 ) -> None:
     """Open anomalies, newest first (--all for resolved ones too)."""
-    state = get_state(ctx)
-    with state.guard():
-        key = _partition(partition)
-        with state.connect() as conn:
-            found = list_anomalies(
-                conn,
-                domain=domain,
-                include_resolved=include_resolved,
-                min_severity=severity,
-                partition_key=key,
-                limit=limit,
-            )
-    rows = [
-        {
+    columns = ["id", "domain", "severity", "category", "partition", "message", "created_at"]
+    _show(
+        ctx,
+        partition,
+        lambda conn, key: list_anomalies(
+            conn,
+            domain=domain,
+            include_resolved=include_resolved,
+            min_severity=severity,
+            partition_key=key,
+            limit=limit,
+        ),
+        lambda a: {
             "id": a.id,
             "domain": a.domain,
             "severity": a.severity.value.lower(),
@@ -85,13 +108,12 @@ def anomalies_list(
             "resolution_note": a.resolution_note,
             "metadata": a.metadata,
             "execution_id": a.execution_id,
-        }
-        for a in found
-    ]
-    columns = ["id", "domain", "severity", "category", "partition", "message", "created_at"]
-    if include_resolved:
-        columns.append("resolved_at")
-    emit(rows, columns, as_json=as_json, title="anomalies", empty="no open anomalies")
+        },
+        [*columns, "resolved_at"] if include_resolved else columns,
+        as_json=as_json,
+        title="anomalies",
+        empty="no open anomalies",
+    )
 
 
 @anomalies.command("resolve")
@@ -138,15 +160,13 @@ def quality_list(
     as_json: JsonOption = False,
 ) -> None:
     """Stored quality results, newest first."""
-    state = get_state(ctx)
-    with state.guard():
-        key = _partition(partition)
-        with state.connect() as conn:
-            found = list_quality_results(
-                conn, domain=domain, status=status, partition_key=key, check_name=check, limit=limit
-            )
-    rows = [
-        {
+    _show(
+        ctx,
+        partition,
+        lambda conn, key: list_quality_results(
+            conn, domain=domain, status=status, partition_key=key, check_name=check, limit=limit
+        ),
+        lambda q: {
             "domain": q.domain,
             "partition": q.partition_key,
             "check": q.check_name,
@@ -157,11 +177,7 @@ def quality_list(
             "expected": q.expected_value,
             "created_at": q.created_at,
             "execution_id": q.execution_id,
-        }
-        for q in found
-    ]
-    emit(
-        rows,
+        },
         ["domain", "partition", "check", "status", "message", "created_at"],
         as_json=as_json,
         title="quality results",
@@ -180,23 +196,17 @@ def rejects_summary(
     as_json: JsonOption = False,
 ) -> None:
     """Rejected rows counted by domain, stage and reason code."""
-    state = get_state(ctx)
-    with state.guard():
-        key = _partition(partition)
-        with state.connect() as conn:
-            found = reject_tallies(conn, domain=domain, partition_key=key)
-    rows = [
-        {
+    _show(
+        ctx,
+        partition,
+        lambda conn, key: reject_tallies(conn, domain=domain, partition_key=key),
+        lambda t: {
             "domain": t.domain,
             "stage": t.stage,
             "reason": t.reason_code,
             "rows": t.count,
             "partitions": t.partitions,
-        }
-        for t in found
-    ]
-    emit(
-        rows,
+        },
         ["domain", "stage", "reason", "rows", "partitions"],
         as_json=as_json,
         title="rejects",
@@ -216,13 +226,11 @@ def manifest_show(
     as_json: JsonOption = False,
 ) -> None:
     """Stages reached per partition (row counts, when, by which execution)."""
-    state = get_state(ctx)
-    with state.guard():
-        key = _partition(partition)
-        with state.connect() as conn:
-            found = list_manifest(conn, domain=domain, partition_key=key, limit=limit)
-    rows = [
-        {
+    _show(
+        ctx,
+        partition,
+        lambda conn, key: list_manifest(conn, domain=domain, partition_key=key, limit=limit),
+        lambda e: {
             "domain": e.domain,
             "partition": e.partition_key,
             "stage": e.stage,
@@ -230,11 +238,7 @@ def manifest_show(
             "updated_at": e.updated_at,
             "execution_id": e.execution_id,
             "metrics": e.metrics,
-        }
-        for e in found
-    ]
-    emit(
-        rows,
+        },
         ["domain", "partition", "stage", "rows", "updated_at"],
         as_json=as_json,
         title="manifest",
@@ -252,22 +256,18 @@ def watermarks_list(
     as_json: JsonOption = False,
 ) -> None:
     """Watermarks: how far each source's partitions have been processed."""
-    state = get_state(ctx)
-    with state.guard(), state.connect() as conn:
-        found = list_watermarks(conn, domain=domain)
-    rows = [
-        {
+    _show(
+        ctx,
+        None,
+        lambda conn, _key: list_watermarks(conn, domain=domain),
+        lambda w: {
             "domain": w.domain,
             "source": w.source,
             "partition": w.partition_key,
             "high_water": w.high_water,
             "updated_at": w.updated_at,
             "metadata": dict(w.metadata),
-        }
-        for w in found
-    ]
-    emit(
-        rows,
+        },
         ["domain", "source", "partition", "high_water", "updated_at"],
         as_json=as_json,
         title="watermarks",

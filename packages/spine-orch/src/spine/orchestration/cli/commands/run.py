@@ -11,10 +11,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
 from spine.orchestration.cli._errors import EXIT_FAILED
-from spine.orchestration.cli._output import console, emit, err_console, print_json, styled
+from spine.orchestration.cli._output import (
+    console,
+    emit,
+    err_console,
+    print_json,
+    progress_bar,
+    styled,
+)
 from spine.orchestration.cli._params import parse_assignments
 from spine.orchestration.cli._state import CliState, get_state
 from spine.orchestration.cli._workflows import (
@@ -77,15 +84,7 @@ def _execute(
     state: CliState, workflow: Workflow, params: dict[str, Any], partition: dict[str, Any]
 ) -> Any:
     quiet = not err_console.is_terminal
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=quiet,
-        transient=True,
-    ) as progress:
+    with progress_bar(quiet=quiet) as progress:
         observer = None if quiet else ProgressObserver(progress, len(workflow.steps))
         runner = make_runner(state, observer)
         return runner.execute(workflow, params, partition=partition or None)
