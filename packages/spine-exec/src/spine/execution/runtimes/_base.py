@@ -18,7 +18,7 @@ name, image and spec hash, never its env.
 
 :class:`StubRuntimeAdapter` runs nothing: it *simulates* a job, on the wall clock and without
 tasks or processes. ``sh -c`` scripts made of ``echo``, ``sleep``, ``exit``, ``true`` and
-``false`` play out as they would in a shell (lines appear, time passes, the exit code is
+``false`` (with ``$VAR`` taken from the spec's env) play out as they would in a shell (lines appear, time passes, the exit code is
 kept), so tests of job flows - status progression, cancel, timeouts, logs - run anywhere.
 Any other command succeeds at once.
 
@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import shlex
 import time
 from abc import ABC, abstractmethod
@@ -297,6 +298,9 @@ class _Event:
     exit_code: int | None = None
 
 
+_VAR_RE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+
+
 def _simulate(spec: ContainerJobSpec, default_exit_code: int) -> list[_Event]:
     """The timeline of a spec's ``sh -c`` script (see the module docstring)."""
     argv = [*(spec.command or ()), *(spec.args or ())]
@@ -304,18 +308,33 @@ def _simulate(spec: ContainerJobSpec, default_exit_code: int) -> list[_Event]:
         return [_Event(0.0, exit_code=default_exit_code)]
     events: list[_Event] = []
     clock = 0.0
-    script = argv[2].replace("&&", ";").replace("\n", ";")
+    env = spec.env_values()
+    script = _VAR_RE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), argv[2])
+    script = script.replace("&&", ";").replace("\n", ";")
     for statement in script.split(";"):
         try:
             words = shlex.split(statement)
         except ValueError:
             words = statement.split()
-        words = [w for w in words if not w.startswith((">", "1>", "2>"))]
-        if not words:
+        kept: list[str] = []
+        to_file = False
+        skip_next = False
+        for word in words:
+            if skip_next:
+                to_file = to_file or not word.startswith("&")
+                skip_next = False
+            elif word in (">", ">>", "1>", "2>", "1>>", "2>>"):
+                skip_next = True
+            elif word.startswith((">", "1>", "2>")):
+                to_file = to_file or not word.lstrip("12>").startswith("&")
+            else:
+                kept.append(word)
+        if not kept:
             continue
-        cmd, rest = words[0], words[1:]
+        cmd, rest = kept[0], kept[1:]
         if cmd == "echo":
-            events.append(_Event(clock, line=" ".join(rest)))
+            if not to_file:  # output sent to a file is not in the logs
+                events.append(_Event(clock, line=" ".join(rest)))
         elif cmd == "sleep" and rest:
             with contextlib.suppress(ValueError):
                 clock += max(0.0, float(rest[0]))
@@ -476,7 +495,8 @@ class StubRuntimeAdapter(BaseRuntimeAdapter):
         if not follow:
             now = min(job.elapsed(), job.finish_offset())
             visible = [e.line for e in lines if e.at <= now and e.line is not None]
-            for line in visible[-tail:] if tail is not None else visible:
+            start = max(0, len(visible) - tail) if tail is not None else 0
+            for line in visible[start:]:
                 yield line
             return
         sent = 0

@@ -391,12 +391,18 @@ class LocalProcessAdapter(BaseRuntimeAdapter):
 
     async def _do_health(self) -> RuntimeHealth:
         root = self.artifacts_root
-        if root is not None and not os.access(root, os.W_OK):
-            return RuntimeHealth(
-                healthy=False,
-                runtime=self.runtime_name,
-                message=f"artifacts_root {root} is not writable",
-            )
+        if root is not None:
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+                writable = os.access(root, os.W_OK)
+            except OSError:
+                writable = False
+            if not writable:
+                return RuntimeHealth(
+                    healthy=False,
+                    runtime=self.runtime_name,
+                    message=f"artifacts_root {root} is not writable",
+                )
         return RuntimeHealth(
             healthy=True, runtime=self.runtime_name, version=f"python {sys.version.split()[0]}"
         )
