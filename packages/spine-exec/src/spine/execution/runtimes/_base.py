@@ -18,9 +18,10 @@ name, image and spec hash, never its env.
 
 :class:`StubRuntimeAdapter` runs nothing: it *simulates* a job, on the wall clock and without
 tasks or processes. ``sh -c`` scripts made of ``echo``, ``sleep``, ``exit``, ``true`` and
-``false`` (with ``$VAR`` taken from the spec's env) play out as they would in a shell (lines appear, time passes, the exit code is
-kept), so tests of job flows - status progression, cancel, timeouts, logs - run anywhere.
-Any other command succeeds at once.
+``false`` (``$VAR`` taken from the spec's env, output redirected to a file left out of the
+logs) play out as they would in a shell: lines appear, time passes, the exit code is kept.
+Tests of job flows - status progression, cancel, timeouts, logs - run anywhere. Any other
+command succeeds at once.
 
 Example:
     >>> import asyncio
