@@ -146,6 +146,7 @@ class DockerAdapter(BaseRuntimeAdapter):
         stop_timeout: Seconds between SIGTERM and SIGKILL on cancel and timeout.
         supports_gpu: Claim GPU support (the daemon has the NVIDIA runtime).
         api_timeout: Seconds an SDK call may take.
+        api_version: Docker API version spoken (1.41: Docker 20.10+, podman 3+).
         runtime_name: Name to register under (``"docker"``).
     """
 
@@ -160,6 +161,7 @@ class DockerAdapter(BaseRuntimeAdapter):
         stop_timeout: float = 5.0,
         supports_gpu: bool = False,
         api_timeout: float = 60.0,
+        api_version: str = "1.41",
         runtime_name: str = "docker",
     ) -> None:
         self._docker = import_docker()
@@ -167,6 +169,7 @@ class DockerAdapter(BaseRuntimeAdapter):
         self.owner = owner
         self.stop_timeout = stop_timeout
         self.api_timeout = api_timeout
+        self.api_version = api_version
         self.base_url = base_url
         self.capabilities = RuntimeCapabilities(
             supports_gpu=supports_gpu,
@@ -189,12 +192,13 @@ class DockerAdapter(BaseRuntimeAdapter):
         """The docker client (created on first use)."""
         with self._client_lock:
             if self._client is None:
+                # a pinned API version: "auto" asks the daemon inside the constructor, and a
+                # failed ask leaks the half-built client's socket
+                options = {"timeout": int(self.api_timeout), "version": self.api_version}
                 if self.base_url is not None:
-                    self._client = self._docker.DockerClient(
-                        base_url=self.base_url, timeout=int(self.api_timeout)
-                    )
+                    self._client = self._docker.DockerClient(base_url=self.base_url, **options)
                 else:
-                    self._client = self._docker.from_env(timeout=int(self.api_timeout))
+                    self._client = self._docker.from_env(**options)
             return self._client
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -231,6 +235,13 @@ class DockerAdapter(BaseRuntimeAdapter):
                     runtime=name,
                 )
             text = str(exc.explanation or exc).lower()
+            if "no such container" in text:  # podman answers 500 for a removed container
+                return JobError(
+                    JobErrorCategory.NOT_FOUND,
+                    f"{operation}: no such container ({exc.explanation})",
+                    provider_code=str(status),
+                    runtime=name,
+                )
             if "no such image" in text or "image not known" in text:
                 return JobError(
                     JobErrorCategory.NOT_FOUND,
@@ -414,9 +425,11 @@ class DockerAdapter(BaseRuntimeAdapter):
             try:
                 await self._call(self._stop_blocking, ref)
             except Exception as exc:  # status() tries again
-                log.warning(
-                    "%s: could not stop %s at its deadline: %s", self.runtime_name, ref, exc
-                )
+                err = self.map_error(exc, "stop")
+                if err.job_category is not JobErrorCategory.NOT_FOUND:  # removed meanwhile: fine
+                    log.warning(
+                        "%s: could not stop %s at its deadline: %s", self.runtime_name, ref, err
+                    )
 
     # -- status --------------------------------------------------------------------------
     async def _do_status(self, external_ref: str) -> JobStatus:
