@@ -128,6 +128,48 @@ def busybox_image(docker_client: Any) -> str:
     return import_image(docker_client, "localhost/spine-test-busybox", busybox_rootfs())
 
 
+def python_rootfs() -> bytes:
+    """busybox's rootfs plus merged-usr links (``/lib`` -> ``usr/lib``) and mount points."""
+    base = io.BytesIO(busybox_rootfs(("usr", "work", "root")))
+    out = io.BytesIO()
+    with tarfile.open(fileobj=base) as src, tarfile.open(fileobj=out, mode="w") as dst:
+        for member in src.getmembers():
+            dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+        for link, target in (("lib", "usr/lib"), ("lib64", "usr/lib64")):
+            info = tarfile.TarInfo(link)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            dst.addfile(info)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def python_job_template(docker_client: Any) -> Any:
+    """A spec template for Python jobs in containers, assembled from this machine's files (no
+    registry): an image with busybox and merged-usr links, and read-only bind mounts of
+    ``/usr``, this Python's installation and this checkout (with its virtualenv) at the same
+    paths, so the job runs the same interpreter and code as the test."""
+    from spine.execution.runtimes import ContainerJobSpec, VolumeMount
+
+    image = import_image(docker_client, "localhost/spine-test-python", python_rootfs())
+    repo = Path(__file__).resolve().parents[2]
+    paths = ["/usr", str(repo)]
+    for prefix in (sys.base_prefix, sys.prefix):
+        if not any(Path(prefix).is_relative_to(p) for p in paths):
+            paths.append(prefix)
+    volumes = [
+        VolumeMount(name=f"host{i}", mount_path=p, host_path=p, read_only=True)
+        for i, p in enumerate(paths)
+    ]
+    return ContainerJobSpec(
+        name="python-job",
+        image=image,
+        volumes=volumes,
+        image_pull_policy="never",
+        runtime="docker",
+    )
+
+
 def owner_label() -> str:
     """The ``spine.owner`` label of this test process's containers."""
     return f"spine-tests-{os.getpid()}"

@@ -61,6 +61,7 @@ import io
 import logging
 import mimetypes
 import os
+import socket
 import tarfile
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -192,6 +193,7 @@ class DockerAdapter(BaseRuntimeAdapter):
         """The docker client (created on first use)."""
         with self._client_lock:
             if self._client is None:
+                self._check_unix_socket()
                 # a pinned API version: "auto" asks the daemon inside the constructor, and a
                 # failed ask leaks the half-built client's socket
                 options = {"timeout": int(self.api_timeout), "version": self.api_version}
@@ -200,6 +202,26 @@ class DockerAdapter(BaseRuntimeAdapter):
                 else:
                     self._client = self._docker.from_env(**options)
             return self._client
+
+    def _check_unix_socket(self) -> None:
+        """Fail fast (and without the SDK, whose failed unix connects leak their socket) when
+        the daemon's unix socket is missing or nobody listens on it."""
+        url = self.base_url or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        if not url.startswith("unix://"):
+            return
+        path = url[len("unix://") :]
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(min(5.0, self.api_timeout))
+            try:
+                probe.connect(path)
+            except OSError as exc:
+                raise JobError(
+                    JobErrorCategory.RUNTIME_UNAVAILABLE,
+                    f"docker daemon at {url} is not reachable: {exc.strerror or exc}; start it "
+                    "or point DOCKER_HOST at a running one",
+                    provider_code=type(exc).__name__,
+                    runtime=self.runtime_name,
+                ) from exc
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
