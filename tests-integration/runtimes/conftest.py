@@ -78,8 +78,11 @@ def need_docker() -> None:
 def _busybox() -> Path:
     found = shutil.which("busybox") or "/bin/busybox"
     path = Path(found)
-    if not path.is_file():
-        pytest.fail("the docker tests need a static busybox (apt-get install busybox-static)")
+    # a dynamic busybox names its loader (PT_INTERP); a static one runs in an empty image
+    if not path.is_file() or b"/ld-linux" in path.read_bytes()[:4096]:
+        pytest.fail(
+            f"the docker tests need a static busybox at {path}: apt-get install busybox-static"
+        )
     return path
 
 
