@@ -581,7 +581,24 @@ class JobEngine:
                     timeout or 0.0,
                     f"execution {execution_id} still {execution.status.value} after {timeout:g}s",
                 ).with_context(execution_id=execution_id)
+            await self._pause(execution, interval, end)
+
+    async def _pause(self, execution: Execution, interval: float, end: float | None) -> None:
+        """Until the next poll: an adapter that can tell when its job ends (``wait``, like
+        LocalProcessAdapter's) is awaited for up to a second, the others are polled."""
+        try:
+            adapter, ref = self._adapter_for(execution)
+        except JobError:
+            adapter, ref = None, ""
+        waiter = getattr(adapter, "wait", None)
+        if waiter is None:
             await asyncio.sleep(interval)
+            return
+        left = 1.0 if end is None else max(0.0, min(1.0, end - time.monotonic()))
+        try:
+            await waiter(ref, timeout=left)
+        except (TimeoutError, JobError):
+            pass
 
     async def wait_outcome(self, execution_id: str, timeout: float | None = None) -> JobOutcome:
         """:meth:`wait`, then the result or the typed error (see :class:`JobOutcome`)."""
