@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import io
 import tarfile
+import tomllib
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -107,7 +108,10 @@ def test_sdist_tests_run_with_the_workspace_pytest_settings(
     parser = configparser.ConfigParser()
     parser.read(check_wheels.pytest_config(tmp_path / "pytest.ini"))
     section = parser["pytest"]
-    assert section["filterwarnings"].split() == ["error"]
+    workspace = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    warnings = workspace["tool"]["pytest"]["ini_options"]["filterwarnings"]
+    assert warnings[0] == "error"
+    assert [w.strip() for w in section["filterwarnings"].splitlines() if w.strip()] == warnings
     assert "--import-mode=importlib" in section["addopts"].split()
     assert "--strict-markers" in section["addopts"].split()
     assert "backend(name)" in section["markers"]

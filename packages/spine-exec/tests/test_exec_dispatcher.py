@@ -335,7 +335,7 @@ def test_retry_creates_a_new_execution_linked_to_the_old_with_attempt_plus_one(
         {"p": 1},
         S.COMPLETED,
     )
-    assert new.metadata["spec"] == {"kind": "task", "priority": 3, "timeout": 30.0}
+    assert new.metadata["spec"] == {"priority": 3, "timeout": 30.0}
     retried = dispatcher.ledger.get_events(first)[-1]
     assert retried.event_type is EventType.RETRIED
     assert retried.data == {"new_execution_id": second}
@@ -454,7 +454,7 @@ def test_a_handler_over_its_timeout_is_timed_out(dispatcher: Dispatcher) -> None
         dispatcher.result(execution_id)
 
 
-def test_keyboard_interrupt_in_a_handler_is_recorded_then_propagates(
+def test_keyboard_interrupt_in_a_handler_is_recorded_cancelled_then_propagates(
     dispatcher: Dispatcher,
 ) -> None:
     def interrupted(params: dict[str, Any]) -> None:
@@ -464,4 +464,6 @@ def test_keyboard_interrupt_in_a_handler_is_recorded_then_propagates(
     with pytest.raises(KeyboardInterrupt):
         dispatcher.submit("ctrl-c")
     [execution] = dispatcher.ledger.list_executions()
-    assert (execution.status, execution.error_type) == (S.FAILED, "KeyboardInterrupt")
+    assert (execution.status, execution.error_type) == (S.CANCELLED, "KeyboardInterrupt")
+    assert dispatcher.dlq is not None
+    assert dispatcher.dlq.count() == 0

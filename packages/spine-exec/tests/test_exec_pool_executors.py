@@ -242,3 +242,13 @@ def test_remote_error_of_unknown_module_is_a_handler_error() -> None:
     assert err.retryable
     assert err.remote_type == "httpx.ReadTimeout"
     assert str(err) == "ReadTimeout: timed out"
+
+
+def test_a_missing_celery_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from spine.execution import CeleryExecutor, MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "celery", None)  # what "not installed" looks like
+    with pytest.raises(MissingExtraError, match=r'pip install "spine-exec\[celery\]"'):
+        CeleryExecutor(object())

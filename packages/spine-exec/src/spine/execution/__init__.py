@@ -33,6 +33,14 @@ from spine.types.lazy import lazy_exports
 # Keep the root import free of ``typing``: type checkers treat this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from spine.execution.circuit_breaker import (
+        BreakerState,
+        BreakerStateStore,
+        CircuitBreaker,
+        CircuitState,
+        InMemoryBreakerStore,
+    )
+    from spine.execution.context import TrackedContext, TrackedExecution, tracked_execution
     from spine.execution.dispatcher import Dispatcher
     from spine.execution.dlq import DeadLetter, DeadLetterQueue, DeadLetterReplay
     from spine.execution.errors import (
@@ -52,10 +60,12 @@ if TYPE_CHECKING:
         UnserializableParamsError,
     )
     from spine.execution.executors.base import Executor, Job, JobSink
+    from spine.execution.executors.celery_executor import CeleryExecutor, install_spine_task
     from spine.execution.executors.memory import MemoryExecutor
     from spine.execution.executors.processes import ProcessExecutor
     from spine.execution.executors.threads import ThreadExecutor
     from spine.execution.ledger import Ledger
+    from spine.execution.locks import LockGuard, LockInfo, default_owner, hold_lock, lock_key
     from spine.execution.models import (
         TRANSITIONS,
         EventType,
@@ -66,9 +76,24 @@ if TYPE_CHECKING:
         can_transition,
     )
     from spine.execution.outcome import Outcome, RunningExecution, current_execution
+    from spine.execution.rate_limit import (
+        CompositeRateLimiter,
+        Grant,
+        InMemorySlidingWindowStore,
+        InMemoryTokenBucketStore,
+        KeyedRateLimiter,
+        RateLimiter,
+        RateLimitExceeded,
+        SlidingWindowLimiter,
+        SlidingWindowStore,
+        TokenBucketLimiter,
+        TokenBucketStore,
+    )
+    from spine.execution.redis_limits import RedisSlidingWindowStore, RedisTokenBucketStore
     from spine.execution.registry import HandlerInfo, HandlerRegistry
     from spine.execution.retry import Backoff, RetryDecision, RetryStrategy, with_retry
     from spine.execution.spec import WorkSpec
+    from spine.execution.stores import ExecutionStores, Stores
     from spine.execution.timeout import Deadline, with_deadline, with_deadline_async
 
 _LAZY: dict[str, str] = {
@@ -117,12 +142,48 @@ _LAZY: dict[str, str] = {
     "Deadline": "spine.execution.timeout",
     "with_deadline": "spine.execution.timeout",
     "with_deadline_async": "spine.execution.timeout",
+    "LockGuard": "spine.execution.locks",
+    "LockInfo": "spine.execution.locks",
+    "default_owner": "spine.execution.locks",
+    "hold_lock": "spine.execution.locks",
+    "lock_key": "spine.execution.locks",
+    "ExecutionStores": "spine.execution.stores",
+    "Stores": "spine.execution.stores",
+    "TrackedContext": "spine.execution.context",
+    "TrackedExecution": "spine.execution.context",
+    "tracked_execution": "spine.execution.context",
+    "BreakerState": "spine.execution.circuit_breaker",
+    "BreakerStateStore": "spine.execution.circuit_breaker",
+    "CircuitBreaker": "spine.execution.circuit_breaker",
+    "CircuitState": "spine.execution.circuit_breaker",
+    "InMemoryBreakerStore": "spine.execution.circuit_breaker",
+    "CompositeRateLimiter": "spine.execution.rate_limit",
+    "Grant": "spine.execution.rate_limit",
+    "InMemorySlidingWindowStore": "spine.execution.rate_limit",
+    "InMemoryTokenBucketStore": "spine.execution.rate_limit",
+    "KeyedRateLimiter": "spine.execution.rate_limit",
+    "RateLimitExceeded": "spine.execution.rate_limit",
+    "RateLimiter": "spine.execution.rate_limit",
+    "SlidingWindowLimiter": "spine.execution.rate_limit",
+    "SlidingWindowStore": "spine.execution.rate_limit",
+    "TokenBucketLimiter": "spine.execution.rate_limit",
+    "TokenBucketStore": "spine.execution.rate_limit",
+    "RedisSlidingWindowStore": "spine.execution.redis_limits",
+    "RedisTokenBucketStore": "spine.execution.redis_limits",
+    "CeleryExecutor": "spine.execution.executors.celery_executor",
+    "install_spine_task": "spine.execution.executors.celery_executor",
 }
 
 __all__ = [
     "TRANSITIONS",
     "Backoff",
+    "BreakerState",
+    "BreakerStateStore",
+    "CeleryExecutor",
+    "CircuitBreaker",
     "CircuitOpenError",
+    "CircuitState",
+    "CompositeRateLimiter",
     "DeadLetter",
     "DeadLetterNotFoundError",
     "DeadLetterQueue",
@@ -136,32 +197,56 @@ __all__ = [
     "ExecutionEvent",
     "ExecutionNotFoundError",
     "ExecutionStatus",
+    "ExecutionStores",
     "Executor",
+    "Grant",
     "HandlerError",
     "HandlerInfo",
     "HandlerNotFoundError",
     "HandlerRegistry",
+    "InMemoryBreakerStore",
+    "InMemorySlidingWindowStore",
+    "InMemoryTokenBucketStore",
     "InvalidResultError",
     "InvalidSpecError",
     "InvalidTransitionError",
     "Job",
     "JobSink",
+    "KeyedRateLimiter",
     "Ledger",
+    "LockGuard",
+    "LockInfo",
     "LockNotAcquiredError",
     "MemoryExecutor",
     "MissingExtraError",
     "Outcome",
     "ProcessExecutor",
+    "RateLimitExceeded",
+    "RateLimiter",
+    "RedisSlidingWindowStore",
+    "RedisTokenBucketStore",
     "RetryDecision",
     "RetryStrategy",
     "RunningExecution",
+    "SlidingWindowLimiter",
+    "SlidingWindowStore",
+    "Stores",
     "ThreadExecutor",
     "TimeoutExpired",
+    "TokenBucketLimiter",
+    "TokenBucketStore",
+    "TrackedContext",
+    "TrackedExecution",
     "TriggerSource",
     "UnserializableParamsError",
     "WorkSpec",
     "can_transition",
     "current_execution",
+    "default_owner",
+    "hold_lock",
+    "install_spine_task",
+    "lock_key",
+    "tracked_execution",
     "with_deadline",
     "with_deadline_async",
     "with_retry",

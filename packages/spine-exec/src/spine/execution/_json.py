@@ -18,29 +18,46 @@ __all__ = ["copy_json", "json_params", "json_result", "lenient_json"]
 
 _MAX_DEPTH = 100
 _SCALARS = (str, int, bool, type(None))
+_IMMUTABLE = frozenset({str, int, bool, float, type(None)})
 
 
 def _walk(value: Any, path: str, depth: int, error: type[SpineError], what: str) -> Any:
-    if isinstance(value, _SCALARS):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
         return value
-    if isinstance(value, float):
+    if kind is float:
         if math.isfinite(value):
             return value
         raise error(f"{what} is not JSON: {path} is {value!r} (NaN/Infinity are not JSON)")
     if depth > _MAX_DEPTH:
         raise error(f"{what} is not JSON: {path} is nested deeper than {_MAX_DEPTH} levels")
-    if isinstance(value, dict):
+    if kind is dict or isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise error(
-                    f"{what} is not JSON: {path} has a {type(key).__name__} key {key!r} "
-                    "(JSON object keys are strings)"
-                )
-            out[key] = _walk(item, f"{path}[{key!r}]", depth + 1, error, what)
+            if type(key) is not str:
+                if not isinstance(key, str):
+                    raise error(
+                        f"{what} is not JSON: {path} has a {type(key).__name__} key {key!r} "
+                        "(JSON object keys are strings)"
+                    )
+                key = str.__str__(key)
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool or item is None:
+                out[key] = item
+            else:
+                out[key] = _walk(item, f"{path}[{key!r}]", depth + 1, error, what)
         return out
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
         return [_walk(item, f"{path}[{i}]", depth + 1, error, what) for i, item in enumerate(value)]
+    # Subclasses of JSON scalars (StrEnum, IntEnum...) travel as their plain value.
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return _walk(float(value), path, depth, error, what)
     hint = ""
     if hasattr(value, "isoformat"):
         hint = " (pass dates and times as ISO-8601 strings: value.isoformat())"
@@ -78,10 +95,14 @@ def json_result(value: Any, handler: str) -> Any:
 
 def copy_json(value: Any) -> Any:
     """Deep copy of an already validated JSON value (dicts and lists are copied)."""
-    if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()} if value else {}
-    if isinstance(value, list):
-        return [copy_json(v) for v in value]
+    kind = type(value)
+    if kind is dict:
+        for item in value.values():
+            if type(item) not in _IMMUTABLE:
+                return {k: copy_json(v) for k, v in value.items()}
+        return value.copy()  # flat: one C-level copy
+    if kind is list:
+        return [v if type(v) in _IMMUTABLE else copy_json(v) for v in value]
     return value
 
 

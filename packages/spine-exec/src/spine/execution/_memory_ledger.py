@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from spine.execution._json import copy_json, json_params, json_result
@@ -19,12 +19,14 @@ from spine.types.timestamps import to_utc, utc_now
 
 __all__ = ["InMemoryLedger"]
 
+_EVENTS = {status: event_for_status(status) for status in ExecutionStatus}
+
 
 def _snapshot(e: Execution) -> Execution:
     if not e.params and not e.metadata and e.result is None:
         return e
-    return replace(
-        e, params=copy_json(e.params), metadata=copy_json(e.metadata), result=copy_json(e.result)
+    return e.evolve(
+        params=copy_json(e.params), metadata=copy_json(e.metadata), result=copy_json(e.result)
     )
 
 
@@ -74,10 +76,9 @@ class InMemoryLedger:
                 f"a new execution must be pending, got {execution.status.value!r} "
                 f"for {execution.id}"
             )
-        stored = replace(
-            execution,
+        stored = execution.evolve(
             params=json_params(execution.params),
-            metadata=json_params(execution.metadata, "metadata"),
+            metadata=json_params(execution.metadata, "metadata") if execution.metadata else {},
         )
         key = execution.idempotency_key
         with self._lock:
@@ -119,7 +120,7 @@ class InMemoryLedger:
             payload["error"] = error
         if error_type is not None:
             payload["error_type"] = error_type
-        when = self._clock() if at is None else to_utc(at)
+        when = self._clock() if at is None else at if at.tzinfo is UTC else to_utc(at)
         with self._lock:
             current = self._get(execution_id)
             new = current.transition(
@@ -127,7 +128,7 @@ class InMemoryLedger:
             )
             self._executions[execution_id] = new
             self._events[execution_id].append(
-                ExecutionEvent.create(execution_id, event_for_status(new.status), payload, at=when)
+                ExecutionEvent.make(execution_id, _EVENTS[new.status], payload, when)
             )
         return _snapshot(new)
 
@@ -138,7 +139,7 @@ class InMemoryLedger:
         payload = json_params(data, "event data") if data else {}
         with self._lock:
             current = self._get(execution_id)
-            new = replace(current, retry_count=current.retry_count + 1, updated_at=self._clock())
+            new = current.evolve(retry_count=current.retry_count + 1, updated_at=self._clock())
             payload["retry_count"] = new.retry_count
             self._executions[execution_id] = new
             self._events[execution_id].append(
@@ -151,7 +152,7 @@ class InMemoryLedger:
         extra = json_params(values, "metadata")
         with self._lock:
             current = self._get(execution_id)
-            new = replace(current, metadata={**current.metadata, **extra})
+            new = current.evolve(metadata={**current.metadata, **extra})
             self._executions[execution_id] = new
         return _snapshot(new)
 

@@ -58,7 +58,7 @@ from spine.execution.executors.base import Executor, Job
 from spine.execution.executors.memory import MemoryExecutor
 from spine.execution.ledger import Ledger
 from spine.execution.models import MAX_LANE, MAX_WORKFLOW, Execution
-from spine.execution.outcome import Outcome, error_message
+from spine.execution.outcome import Outcome, error_message, failure_status
 from spine.execution.registry import HandlerInfo, HandlerRegistry
 from spine.execution.spec import WorkSpec
 from spine.types import (
@@ -81,16 +81,19 @@ _ACTIVE = (ExecutionStatus.PENDING, ExecutionStatus.QUEUED, ExecutionStatus.RUNN
 
 
 def _spec_metadata(spec: WorkSpec, handler: HandlerInfo) -> dict[str, Any]:
-    """What the ledger keeps of a spec beyond its columns, so a retry from anywhere (another
-    process, the dead-letter queue) rebuilds the same spec."""
-    run: dict[str, Any] = {"kind": spec.kind}
+    """What the ledger keeps of a spec beyond its columns (only what differs from the
+    defaults), so a retry from anywhere (another process, the dead-letter queue) rebuilds
+    the same spec."""
+    run: dict[str, Any] = {}
+    if spec.kind != "task":
+        run["kind"] = spec.kind
     if spec.priority:
         run["priority"] = spec.priority
     if spec.timeout is not None:
         run["timeout"] = float(spec.timeout)
     if spec.retry is not None:
         run["retry"] = spec.retry.to_dict()
-    return {"spec": run}
+    return {"spec": run} if run else {}
 
 
 def _safe_text(value: object, max_len: int, fallback: str) -> str:
@@ -331,12 +334,14 @@ class Dispatcher:
             return
         if outcome.traceback:
             details["traceback"] = outcome.traceback
-        status = (
-            ExecutionStatus.TIMED_OUT
-            if isinstance(error, TimeoutExpired)
-            else ExecutionStatus.FAILED
+        self._finish(
+            job,
+            failure_status(error),
+            error,
+            details,
+            at=outcome.finished_at,
+            dead_letter=isinstance(error, Exception),
         )
-        self._finish(job, status, error, details, at=outcome.finished_at, dead_letter=True)
 
     def _finish(
         self,
@@ -568,8 +573,11 @@ class Dispatcher:
 
     # -- lifecycle -----------------------------------------------------------------------
     def shutdown(self, wait: bool = True) -> None:
-        """Shut the executor down; executions it will no longer run are CANCELLED."""
+        """Shut the executor down; executions an in-process executor will no longer run are
+        CANCELLED. (A remote executor's jobs - Celery's - keep running on its workers.)"""
         self.executor.shutdown(wait=wait)
+        if getattr(self.executor, "remote", False):
+            return
         with self._lock:
             left = [job for job, _ in self._jobs.values()]
         for job in left:

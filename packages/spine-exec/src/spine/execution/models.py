@@ -30,9 +30,10 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from spine.execution.errors import InvalidTransitionError
 from spine.types import ValidationError
@@ -70,14 +71,26 @@ MAX_IDEMPOTENCY_KEY = 255
 MAX_ERROR_TYPE = 200
 
 
-def _status(value: ExecutionStatus | str) -> ExecutionStatus:
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(kind: type[E], value: object, what: str) -> E:
+    """``value`` as a member of ``kind`` (a member or its string value).
+
+    Raises:
+        ValidationError: naming ``what`` and the valid values.
+    """
+    if isinstance(value, kind):
+        return value
     try:
-        return ExecutionStatus(value)
+        return kind(str(value)) if isinstance(value, str) else kind(value)  # type: ignore[arg-type]
     except ValueError:
-        valid = ", ".join(s.value for s in ExecutionStatus)
-        raise ValidationError(
-            f"unknown execution status {value!r}; expected one of {valid}"
-        ) from None
+        valid = ", ".join(member.value for member in kind)
+        raise ValidationError(f"unknown {what} {value!r}; expected one of {valid}") from None
+
+
+def _status(value: ExecutionStatus | str) -> ExecutionStatus:
+    return parse_enum(ExecutionStatus, value, "execution status")
 
 
 def can_transition(current: ExecutionStatus | str, target: ExecutionStatus | str) -> bool:
@@ -98,6 +111,8 @@ def _text(name: str, value: object, max_len: int, *, optional: bool = False) -> 
 
 
 def _mapping(name: str, value: object) -> dict[str, Any]:
+    if type(value) is dict:
+        return value.copy()
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -105,7 +120,7 @@ def _mapping(name: str, value: object) -> dict[str, Any]:
     return dict(value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no __slots__: evolve() copies the instance __dict__ in one step
 class Execution:
     """One execution in the ledger: an immutable snapshot of its row.
 
@@ -186,16 +201,12 @@ class Execution:
         _text("parent_execution_id", parent_execution_id, 64, optional=True)
         _text("batch_id", batch_id, 64, optional=True)
         _text("retry_of", retry_of, 64, optional=True)
-        try:
-            source = TriggerSource(trigger_source)
-        except ValueError:
-            valid = ", ".join(s.value for s in TriggerSource)
-            raise ValidationError(
-                f"unknown trigger_source {trigger_source!r}; expected one of {valid}"
-            ) from None
+        source = parse_enum(TriggerSource, trigger_source, "trigger_source")
         if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
             raise ValidationError(f"attempt must be an int >= 1, got {attempt!r}")
-        return cls(
+        new = _new(cls)  # the frozen dataclass __init__ costs a setattr per field
+        new.__dict__.update(
+            _EXECUTION_DEFAULTS,
             id=_text("execution_id", execution_id, 64, optional=True) or generate_ulid(),
             workflow=workflow,
             params=_mapping("params", params),
@@ -206,8 +217,10 @@ class Execution:
             idempotency_key=idempotency_key,
             attempt=attempt,
             retry_of=retry_of,
+            created_at=utc_now(),
             metadata=_mapping("metadata", metadata),
         )
+        return new
 
     # -- state machine -------------------------------------------------------------------
     @property
@@ -270,7 +283,16 @@ class Execution:
             elif error is not None or error_type is not None:
                 changes["error"] = error
                 changes["error_type"] = (error_type or "")[:MAX_ERROR_TYPE] or None
-        return replace(self, **changes)
+        return self.evolve(**changes)
+
+    def evolve(self, **changes: Any) -> Execution:
+        """A copy with ``changes`` applied, without validation (``dataclasses.replace``
+        without its overhead: ledgers copy snapshots on every call)."""
+        new = _new(Execution)
+        state = new.__dict__
+        state.update(self.__dict__)
+        state.update(changes)
+        return new
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (timestamps as ISO-8601)."""
@@ -281,7 +303,15 @@ class Execution:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+_new = object.__new__
+_EXECUTION_DEFAULTS: dict[str, Any] = {
+    name: f.default
+    for name, f in Execution.__dataclass_fields__.items()
+    if not isinstance(f.default, type(MISSING))
+}
+
+
+@dataclass(frozen=True)
 class ExecutionEvent:
     """One entry of an execution's append-only event log.
 
@@ -313,17 +343,22 @@ class ExecutionEvent:
         Raises:
             ValidationError: unknown event type, data that is not a mapping.
         """
-        try:
-            kind = EventType(event_type)
-        except ValueError:
-            valid = ", ".join(t.value for t in EventType)
-            raise ValidationError(
-                f"unknown event type {event_type!r}; expected one of {valid}"
-            ) from None
-        return cls(
-            generate_ulid(),
-            execution_id,
-            kind,
-            at if at is not None else utc_now(),
-            _mapping("event data", data),
+        kind = parse_enum(EventType, event_type, "event type")
+        return cls.make(
+            execution_id, kind, _mapping("event data", data), at if at is not None else utc_now()
         )
+
+    @classmethod
+    def make(
+        cls, execution_id: str, event_type: EventType, data: dict[str, Any], at: datetime
+    ) -> ExecutionEvent:
+        """A new event from checked values (no validation; ``data`` is kept, not copied)."""
+        new = _new(cls)
+        new.__dict__.update(
+            id=generate_ulid(),
+            execution_id=execution_id,
+            event_type=event_type,
+            occurred_at=at,
+            data=data,
+        )
+        return new

@@ -27,10 +27,10 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from spine.execution._json import json_result
-from spine.execution.errors import HandlerError
+from spine.execution.errors import HandlerError, TimeoutExpired
 from spine.execution.registry import HandlerInfo
 from spine.execution.timeout import with_deadline, with_deadline_async
 from spine.types import (
@@ -40,6 +40,7 @@ from spine.types import (
     categorize_error,
     is_retryable,
 )
+from spine.types.enums import ExecutionStatus
 from spine.types.retry import retry_after_of
 from spine.types.timestamps import parse_iso, utc_now
 
@@ -50,14 +51,14 @@ __all__ = [
     "error_from_wire",
     "error_message",
     "error_to_wire",
+    "failure_status",
     "run_handler",
 ]
 
 MAX_TRACEBACK = 8000
 
 
-@dataclass(frozen=True, slots=True)
-class RunningExecution:
+class RunningExecution(NamedTuple):
     """What is running in this thread or task now (see :func:`current_execution`).
 
     Attributes:
@@ -85,7 +86,7 @@ def current_execution() -> RunningExecution | None:
     return _CURRENT.get()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Outcome:
     """How one handler call ended.
 
@@ -186,10 +187,24 @@ def run_handler(
     finally:
         if token is not None:
             _CURRENT.reset(token)
-    return Outcome(result, None, None, started, utc_now())
+    done = object.__new__(Outcome)  # the frozen dataclass __init__ is a setattr per field
+    done.__dict__.update(
+        result=result, error=None, traceback=None, started_at=started, finished_at=utc_now()
+    )
+    return done
 
 
 # -- errors across process boundaries ------------------------------------------------------
+
+
+def failure_status(error: BaseException) -> ExecutionStatus:
+    """The final status of an execution that ended with ``error``: TIMED_OUT for a deadline,
+    CANCELLED for an interruption (``KeyboardInterrupt``, task cancellation), else FAILED."""
+    if isinstance(error, TimeoutExpired):
+        return ExecutionStatus.TIMED_OUT
+    if not isinstance(error, Exception):
+        return ExecutionStatus.CANCELLED
+    return ExecutionStatus.FAILED
 
 
 def error_message(error: BaseException) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from spine.execution.errors import InvalidSpecError
@@ -37,7 +37,7 @@ WORK_KINDS = frozenset({"task", "operation", "workflow", "step"})
 """What a spec may describe."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class WorkSpec:
     """A unit of work to submit.
 
@@ -83,7 +83,11 @@ class WorkSpec:
                 f"unknown work spec option(s): {', '.join(unknown)}; "
                 f"expected some of {', '.join(sorted(_FIELDS - {'name', 'params'}))}"
             )
-        return cls(name, {} if params is None else params, **options)
+        spec = object.__new__(cls)  # the frozen dataclass __init__ is a setattr per field
+        spec.__dict__.update(
+            _DEFAULTS, metadata={}, **options, name=name, params={} if params is None else params
+        )
+        return spec
 
     def validate(self) -> WorkSpec:
         """Check every field (params are checked as JSON by the dispatcher); return ``self``.
@@ -101,7 +105,7 @@ class WorkSpec:
         if not isinstance(self.name, str) or not self.name or len(self.name) > MAX_WORKFLOW:
             return f"name must be a str of 1..{MAX_WORKFLOW} chars, got {self.name!r}"
         params: object = self.params
-        if not isinstance(params, Mapping):
+        if type(params) is not dict and not isinstance(params, Mapping):
             return f"params must be a mapping, got {type(params).__name__}"
         if self.kind not in WORK_KINDS:
             return f"kind must be one of {', '.join(sorted(WORK_KINDS))}, got {self.kind!r}"
@@ -115,7 +119,7 @@ class WorkSpec:
         if isinstance(self.priority, bool) or not isinstance(self.priority, int):
             return f"priority must be an int, got {self.priority!r}"
         try:
-            TriggerSource(self.trigger_source)
+            self.trigger  # noqa: B018 - validates the value
         except ValueError:
             valid = ", ".join(s.value for s in TriggerSource)
             return f"trigger_source must be one of {valid}, got {self.trigger_source!r}"
@@ -135,17 +139,21 @@ class WorkSpec:
         if retry is not None and not isinstance(retry, RetryStrategy):
             return f"retry must be a RetryStrategy, got {type(retry).__name__}"
         metadata: object = self.metadata
-        if not isinstance(metadata, Mapping):
+        if type(metadata) is not dict and not isinstance(metadata, Mapping):
             return f"metadata must be a mapping, got {type(metadata).__name__}"
         return None
 
     @property
     def trigger(self) -> TriggerSource:
         """``trigger_source`` as the enum (after :meth:`validate`)."""
-        return TriggerSource(self.trigger_source)
+        source = self.trigger_source
+        return source if type(source) is TriggerSource else TriggerSource(source)
 
 
 _FIELDS = frozenset(f.name for f in fields(WorkSpec))
+_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in fields(WorkSpec) if not isinstance(f.default, type(MISSING))
+}
 
 
 def spec_error_context(spec: WorkSpec, error: SpineError) -> SpineError:

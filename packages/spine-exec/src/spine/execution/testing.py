@@ -6,6 +6,9 @@ is enforced, events are append-only.
 
 * :class:`InMemoryLedger` - the execution ledger.
 * :class:`InMemoryDeadLetterQueue` - the dead-letter queue.
+* :class:`InMemoryLockGuard` - expiring, re-entrant concurrency locks.
+* :func:`in_memory_stores` - the three as one bundle for ``tracked_execution``.
+* :class:`FakeClock` - a clock the stores take, that tests move by hand.
 * :func:`echo`, :func:`fail`, :func:`sleep` - module-level handlers that process pools and
   Celery workers can import (a handler must be importable to run in another process).
 
@@ -23,14 +26,60 @@ from __future__ import annotations
 
 import builtins
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spine.execution import errors as _exec_errors
 from spine.execution._memory_dlq import InMemoryDeadLetterQueue
 from spine.execution._memory_ledger import InMemoryLedger
+from spine.execution._memory_locks import InMemoryLockGuard
+from spine.execution.stores import Stores
 from spine.types import errors as _errors
+from spine.types.timestamps import utc_now
 
-__all__ = ["InMemoryDeadLetterQueue", "InMemoryLedger", "echo", "fail", "sleep"]
+__all__ = [
+    "FakeClock",
+    "InMemoryDeadLetterQueue",
+    "InMemoryLedger",
+    "InMemoryLockGuard",
+    "echo",
+    "fail",
+    "in_memory_stores",
+    "sleep",
+]
+
+
+class FakeClock:
+    """A controllable UTC clock for the in-memory stores: ``clock()`` is "now",
+    ``clock.advance(seconds)`` moves it (expire a lock, age a dead letter).
+
+    Example:
+        >>> clock = FakeClock()
+        >>> start = clock()
+        >>> clock.advance(90)
+        >>> (clock() - start).total_seconds()
+        90.0
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start if start is not None else datetime(2025, 12, 26, 18, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds``."""
+        self.now += timedelta(seconds=seconds)
+
+
+def in_memory_stores(*, clock: Callable[[], datetime] = utc_now, max_replays: int = 3) -> Stores:
+    """A ledger, lock guard and dead-letter queue in memory, sharing one ``clock``."""
+    return Stores(
+        InMemoryLedger(clock=clock),
+        InMemoryLockGuard(clock=clock),
+        InMemoryDeadLetterQueue(clock=clock, max_retries=max_replays),
+    )
 
 
 def echo(params: dict[str, Any]) -> dict[str, Any]:

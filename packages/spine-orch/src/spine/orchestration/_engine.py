@@ -55,6 +55,9 @@ from spine.types.retry import RetryStrategy
 
 __all__ = ["DEFAULT_RETRY", "Engine", "RunObserver", "RunState", "preflight"]
 
+_Result = dict[str, Any] | StepResult
+"""What running a step gives: a plain dict is a success with that output (the fast path)."""
+
 DEFAULT_RETRY = RetryStrategy()
 """Used by steps under a ``RETRY`` policy that name no strategy of their own."""
 
@@ -87,6 +90,27 @@ def _all_steps(workflow: Workflow) -> Iterator[tuple[Step, Step]]:
             yield inner, step
 
 
+def _missing_handler(workflow: Workflow) -> WorkflowDefinitionError | None:
+    for step, _ in _all_steps(workflow):
+        if isinstance(step, LambdaStep) and step.fn is None:
+            return WorkflowDefinitionError(
+                f"workflow {workflow.name!r}: lambda step {step.name!r} has no handler",
+                workflow=workflow.name,
+                step=step.name,
+            )
+        if isinstance(step, ChoiceStep) and step.condition is None:
+            return WorkflowDefinitionError(
+                f"workflow {workflow.name!r}: choice step {step.name!r} has no condition",
+                workflow=workflow.name,
+                step=step.name,
+            )
+    return None
+
+
+def _operation_steps(workflow: Workflow) -> list[tuple[OperationStep, Step]]:
+    return [(s, top) for s, top in _all_steps(workflow) if isinstance(s, OperationStep)]
+
+
 def preflight(
     workflow: Workflow, params: Mapping[str, Any] | None, runnable: Runnable | None
 ) -> dict[str, Any]:
@@ -99,26 +123,17 @@ def preflight(
         UnknownOperationError: the runnable knows its operations and one is missing.
     """
     checked = validate_params(workflow.params_schema, params, workflow=workflow.name)
+    missing = workflow._memo("missing_handler", _missing_handler)
+    if missing is not None:
+        raise missing
     candidate: object = runnable
-    catalog = candidate if isinstance(candidate, OperationCatalog) else None
-    for step, top in _all_steps(workflow):
-        if isinstance(step, LambdaStep) and step.fn is None:
-            raise WorkflowDefinitionError(
-                f"workflow {workflow.name!r}: lambda step {step.name!r} has no handler",
-                workflow=workflow.name,
-                step=step.name,
-            )
-        if isinstance(step, ChoiceStep) and step.condition is None:
-            raise WorkflowDefinitionError(
-                f"workflow {workflow.name!r}: choice step {step.name!r} has no condition",
-                workflow=workflow.name,
-                step=step.name,
-            )
-        if (
-            isinstance(step, OperationStep)
-            and catalog is not None
-            and not catalog.has_operation(step.operation_name)
-        ):
+    catalog = (
+        candidate if candidate is not None and isinstance(candidate, OperationCatalog) else None
+    )
+    operation_steps = workflow._memo("operation_steps", _operation_steps) if catalog else []
+    for step, top in operation_steps:
+        assert catalog is not None
+        if not catalog.has_operation(step.operation_name):
             raise UnknownOperationError(
                 f"workflow {workflow.name!r}: step {step.name!r} runs operation "
                 f"{step.operation_name!r}, which is not registered (register a handler under "
@@ -131,31 +146,40 @@ def preflight(
     return checked
 
 
-def function_param_problems(workflow: Workflow, params: Mapping[str, Any] | None) -> list[str]:
-    """Function-step parameters that provably nothing can fill (``params=None``: only names
-    the schema declares count as given)."""
+def _function_needs(workflow: Workflow) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """Per function step that nothing upstream can provably feed: (step, params that only the
+    run's params could still provide, upstream steps). Computed once per workflow."""
     plan = workflow._plan
-    given = set(params) if params is not None else set(workflow.params_schema)
-    problems: list[str] = []
+    declared = {name: _declared_output_keys(step) for name, step in plan.steps.items()}
+    needs: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
     for step, top in _all_steps(workflow):
         if not isinstance(step, FunctionStep):
             continue
         upstream = plan.upstream[top.name]
-        available = given | set(step.config) | set(upstream)
+        if any(declared[name] is None for name in upstream):
+            continue  # an upstream output's keys are known only at run time
+        available = set(step.config) | set(upstream)
+        for name in upstream:
+            available |= declared[name] or frozenset()
         if step is not top:  # a map's inner step also gets the item
             assert isinstance(top, MapStep)
             available |= {top.item_param, f"{top.item_param}_index"}
-        open_ended = False
-        for name in upstream:
-            keys = _declared_output_keys(plan.steps[name])
-            if keys is None:
-                open_ended = True
-            else:
-                available |= keys
-        missing = [p.name for p in step.spec.params if p.required and p.name not in available]
-        if missing and not open_ended:
+        needed = tuple(p.name for p in step.spec.params if p.required and p.name not in available)
+        if needed:
+            needs.append((step.name, needed, upstream))
+    return needs
+
+
+def function_param_problems(workflow: Workflow, params: Mapping[str, Any] | None) -> list[str]:
+    """Function-step parameters that provably nothing can fill (``params=None``: only names
+    the schema declares count as given)."""
+    given = set(params) if params is not None else set(workflow.params_schema)
+    problems: list[str] = []
+    for step_name, needed, upstream in workflow._memo("function_needs", _function_needs):
+        missing = [name for name in needed if name not in given]
+        if missing:
             problems.append(
-                f"workflow {workflow.name!r}: function step {step.name!r} needs "
+                f"workflow {workflow.name!r}: function step {step_name!r} needs "
                 f"{', '.join(repr(m) for m in missing)}, which no param, config entry or "
                 f"upstream step provides (upstream: {', '.join(upstream) or 'none'})"
             )
@@ -295,6 +319,34 @@ def _policies(workflow: Workflow, step: Step) -> tuple[RetryStrategy | None, Err
     return None, policy
 
 
+def _all_policies(workflow: Workflow) -> dict[str, tuple[RetryStrategy | None, ErrorPolicy]]:
+    return {s.name: _policies(workflow, s) for s in workflow.steps}
+
+
+def _cancelled(
+    step: Step,
+    attempts: int,
+    started_at: datetime,
+    t0: float,
+    output: Mapping[str, Any] | None = None,
+    error: BaseException | None = None,
+) -> StepOutcome:
+    """The outcome of a step stopped by a cancel (while waiting, or before a retry)."""
+    return StepOutcome(
+        step.name,
+        step.step_type,
+        StepStatus.CANCELLED,
+        output or {},
+        error=f"cancelled while waiting to retry after: {error}" if error else None,
+        error_info=error_info(error) if error else None,
+        exception=error,
+        attempts=attempts,
+        started_at=started_at,
+        finished_at=utc_now(),
+        duration_ms=(time.perf_counter() - t0) * 1000.0,
+    )
+
+
 class _CancelledError(Exception):
     """A wait was interrupted by cancellation (internal signal)."""
 
@@ -315,10 +367,18 @@ class Engine:
         self._runnable: Runnable | None = None
         self.cancel_event = cancel_event or threading.Event()
         self.observer = observer
+        self._runners: dict[type[Step], Callable[[Any, WorkflowContext, Any], _Result]] = {
+            LambdaStep: self._run_lambda,
+            FunctionStep: self._run_function,
+            OperationStep: self._run_operation,
+            ChoiceStep: self._run_choice,
+            WaitStep: self._run_wait,
+            MapStep: self._run_map,
+        }
         self.on_outcome: Callable[[StepOutcome], StepOutcome] | None = None
         """Called with each outcome before it is applied; returns the outcome to apply
         (the tracked runner checkpoints here)."""
-        self._policies = {s.name: _policies(workflow, s) for s in workflow.steps}
+        self._policies = workflow._memo("policies", _all_policies)
 
     @property
     def runnable(self) -> Runnable:
@@ -413,24 +473,30 @@ class Engine:
 
     def execute(self, step: Step, ctx: WorkflowContext, prior: Any = None) -> StepOutcome:
         """Run ``step`` with retries and timeout; never raises for a step failure."""
-        strategy, _ = self._policies.get(step.name) or _policies(self.workflow, step)
+        policies = self._policies.get(step.name)
+        strategy = policies[0] if policies is not None else _policies(self.workflow, step)[0]
         started_at = utc_now()
         t0 = time.perf_counter()
         attempts = 0
-        result: StepResult
         while True:
             attempts += 1
             try:
                 result = self._attempt(step, ctx, prior)
             except _CancelledError:
+                return _cancelled(step, attempts, started_at, t0)
+            if isinstance(result, dict):  # the common case: a successful output
                 return StepOutcome(
                     step.name,
-                    step.step_type.value,
-                    StepStatus.CANCELLED,
-                    attempts=attempts,
-                    started_at=started_at,
-                    finished_at=utc_now(),
-                    duration_ms=(time.perf_counter() - t0) * 1000.0,
+                    step.step_type,
+                    StepStatus.COMPLETED,
+                    result,
+                    None,
+                    None,
+                    None,
+                    attempts,
+                    started_at,
+                    utc_now(),
+                    (time.perf_counter() - t0) * 1000.0,
                 )
             if result.success or strategy is None:
                 break
@@ -440,19 +506,7 @@ class Engine:
             if not decision.retry:
                 break
             if self.cancel_event.wait(decision.delay):
-                return StepOutcome(
-                    step.name,
-                    step.step_type.value,
-                    StepStatus.CANCELLED,
-                    result.output,
-                    error=f"cancelled while waiting to retry after: {error}",
-                    error_info=error_info(error),
-                    exception=error,
-                    attempts=attempts,
-                    started_at=started_at,
-                    finished_at=utc_now(),
-                    duration_ms=(time.perf_counter() - t0) * 1000.0,
-                )
+                return _cancelled(step, attempts, started_at, t0, result.output, error)
             if isinstance(step, MapStep):
                 prior = result.output
         finished_at = utc_now()
@@ -460,7 +514,7 @@ class Engine:
         if result.skipped:
             return StepOutcome(
                 step.name,
-                step.step_type.value,
+                step.step_type,
                 StepStatus.SKIPPED,
                 attempts=attempts,
                 started_at=started_at,
@@ -471,7 +525,7 @@ class Engine:
         if result.success:
             return StepOutcome(
                 step.name,
-                step.step_type.value,
+                step.step_type,
                 StepStatus.COMPLETED,
                 result.output,
                 attempts=attempts,
@@ -485,7 +539,7 @@ class Engine:
         assert error is not None
         return StepOutcome(
             step.name,
-            step.step_type.value,
+            step.step_type,
             StepStatus.FAILED,
             result.output,
             error=str(error),
@@ -498,11 +552,12 @@ class Engine:
             execution_id=error.context.execution_id if isinstance(error, SpineError) else None,
         )
 
-    def _attempt(self, step: Step, ctx: WorkflowContext, prior: Any) -> StepResult:
-        """One attempt; failures come back as ``StepResult.fail`` with a typed exception."""
+    def _attempt(self, step: Step, ctx: WorkflowContext, prior: Any) -> _Result:
+        """One attempt: a dict (success, its output) or a StepResult; a failure is a
+        ``StepResult.fail`` holding a typed exception."""
         if step.timeout is None or isinstance(step, WaitStep):
             return self._guarded(step, ctx, prior)
-        box: list[StepResult] = []
+        box: list[_Result] = []
         failure: list[BaseException] = []
         done = threading.Event()
 
@@ -523,30 +578,40 @@ class Engine:
             raise failure[0]
         return box[0]
 
-    def _guarded(self, step: Step, ctx: WorkflowContext, prior: Any) -> StepResult:
+    def _guarded(self, step: Step, ctx: WorkflowContext, prior: Any) -> _Result:
         try:
-            result = self._dispatch(step, ctx, prior)
-        except (_CancelledError, StepExecutionError):
+            runner = self._runners.get(step.__class__) or self._runner_for(step)
+            result = runner(step, ctx, prior)
+        except _CancelledError:
             raise
+        except StepExecutionError as exc:
+            return StepResult.fail(exc)
         except Exception as exc:
             return StepResult.fail(self._wrap(step, exc))
-        if not result.success and not isinstance(result.exception, StepExecutionError):
-            cause = result.exception
-            wrapped = StepExecutionError(
-                f"step {step.name!r} failed: {result.error}",
-                step=step.name,
-                workflow=self.workflow.name,
-                cause=cause,
-                retryable=result.retryable,
-            )
-            return StepResult(
-                False,
-                result.output,
-                error=wrapped.message,
-                exception=wrapped,
-                retryable=wrapped.retryable,
-            )
-        return result
+        if isinstance(result, dict) or result.success:
+            return result
+        if isinstance(result.exception, StepExecutionError):
+            return result
+        wrapped = StepExecutionError(
+            f"step {step.name!r} failed: {result.error}",
+            step=step.name,
+            workflow=self.workflow.name,
+            cause=result.exception,
+            retryable=result.retryable,
+        )
+        return StepResult(
+            False,
+            result.output,
+            error=wrapped.message,
+            exception=wrapped,
+            retryable=wrapped.retryable,
+        )
+
+    def _runner_for(self, step: Step) -> Callable[[Any, WorkflowContext, Any], _Result]:
+        for kind, runner in self._runners.items():
+            if isinstance(step, kind):
+                return runner
+        raise WorkflowDefinitionError(f"unknown step type {type(step).__name__}", step=step.name)
 
     def _wrap(self, step: Step, exc: BaseException) -> StepExecutionError:
         if isinstance(exc, StepExecutionError):
@@ -557,24 +622,6 @@ class Engine:
             workflow=self.workflow.name,
             cause=exc,
         )
-
-    def _dispatch(self, step: Step, ctx: WorkflowContext, prior: Any) -> StepResult:
-        try:
-            if isinstance(step, LambdaStep):
-                return self._run_lambda(step, ctx)
-            if isinstance(step, FunctionStep):
-                return self._run_function(step, ctx)
-            if isinstance(step, OperationStep):
-                return self._run_operation(step, ctx)
-            if isinstance(step, ChoiceStep):
-                return self._run_choice(step, ctx)
-            if isinstance(step, WaitStep):
-                return self._run_wait(step)
-            if isinstance(step, MapStep):
-                return self._run_map(step, ctx, prior)
-        except StepExecutionError as exc:
-            return StepResult.fail(exc)
-        raise WorkflowDefinitionError(f"unknown step type {type(step).__name__}", step=step.name)
 
     def _invalid(self, step: Step, what: str, value: object) -> StepResult:
         return StepResult.fail(
@@ -594,18 +641,20 @@ class Engine:
             retryable=False,
         )
 
-    def _run_lambda(self, step: LambdaStep, ctx: WorkflowContext) -> StepResult:
+    def _run_lambda(self, step: LambdaStep, ctx: WorkflowContext, prior: Any) -> _Result:
         if step.fn is None:
             raise self._missing(step, "handler")
         value: object = step.fn(ctx, step.config)
+        if isinstance(value, dict):
+            return value
         if isinstance(value, StepResult):
             return value
         if isinstance(value, Mapping):
-            return StepResult(True, dict(value))
+            return dict(value)
         hint = " (did it forget to return?)" if value is None else ""
         return self._invalid(step, f"return a StepResult or a dict of outputs{hint}", value)
 
-    def _run_function(self, step: FunctionStep, ctx: WorkflowContext) -> StepResult:
+    def _run_function(self, step: FunctionStep, ctx: WorkflowContext, prior: Any) -> _Result:
         upstream = self.workflow._plan.upstream.get(step.name, ())
         kwargs, missing = resolve_arguments(
             step.spec, step.config, ctx.params, ctx.outputs, upstream
@@ -635,14 +684,16 @@ class Engine:
                 ) from exc
             raise
         if value is None:
-            return StepResult(True)
+            return {}
+        if isinstance(value, dict):
+            return value
         if isinstance(value, StepResult):
             return value
         if isinstance(value, Mapping):
-            return StepResult(True, dict(value))
+            return dict(value)
         return self._invalid(step, "return a dict (the step's output) or None", value)
 
-    def _run_operation(self, step: OperationStep, ctx: WorkflowContext) -> StepResult:
+    def _run_operation(self, step: OperationStep, ctx: WorkflowContext, prior: Any) -> _Result:
         params = {**ctx.params, **step.config} if step.config else dict(ctx.params)
         result = self.runnable.submit_operation_sync(
             step.operation_name,
@@ -674,7 +725,7 @@ class Engine:
             return self._invalid(step, "an operation's result must be a dict", output)
         return StepResult(True, dict(result.output), execution_id=result.execution_id)
 
-    def _run_choice(self, step: ChoiceStep, ctx: WorkflowContext) -> StepResult:
+    def _run_choice(self, step: ChoiceStep, ctx: WorkflowContext, prior: Any) -> _Result:
         condition = step.condition
         if condition is None:
             raise self._missing(step, "condition")
@@ -685,9 +736,9 @@ class Engine:
         taken = bool(value)
         target = step.then_step if taken else step.else_step
         branch = "then" if taken else ("else" if step.else_step is not None else None)
-        return StepResult(True, {"condition": taken, "branch": branch, "next": target})
+        return {"condition": taken, "branch": branch, "next": target}
 
-    def _run_wait(self, step: WaitStep) -> StepResult:
+    def _run_wait(self, step: WaitStep, ctx: WorkflowContext, prior: Any) -> _Result:
         if step.until is not None:
             seconds = max(0.0, (step.until - utc_now()).total_seconds())
         else:
@@ -695,9 +746,9 @@ class Engine:
             seconds = step.seconds
         if self.cancel_event.wait(seconds):
             raise _CancelledError
-        return StepResult(True, {"waited_seconds": seconds})
+        return {"waited_seconds": seconds}
 
-    def _run_map(self, step: MapStep, ctx: WorkflowContext, prior: Any) -> StepResult:
+    def _run_map(self, step: MapStep, ctx: WorkflowContext, prior: Any) -> _Result:
         source = step.items_from
         if isinstance(source, Expression):
             items = list(source.evaluate_sequence(ctx.params, ctx.outputs))
@@ -753,7 +804,7 @@ class Engine:
             "failed": len(failed),
         }
         if not failed:
-            return StepResult(True, output)
+            return output
         details = "; ".join(f"[{r['index']}] {r['error']}" for r in failed[:5])
         more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
         retryable = any((r["error_info"] or {}).get("retryable") for r in failed)

@@ -115,19 +115,13 @@ def chain(
         raise WorkflowDefinitionError(f"chain {name!r} needs at least one step or workflow")
     policy, max_concurrency = _defaults(parts, policy, max_concurrency)
     schema = _merged_schema(name, parts)
-    if not any(isinstance(p, Workflow) and p.is_dag for p in parts):
-        steps = [s for p in parts for s in ([p] if isinstance(p, Step) else p.steps)]
-        return Workflow(
-            name,
-            steps,
-            policy=policy,
-            params_schema=schema,
-            max_concurrency=max_concurrency,
-            description=description,
-        )
-    steps = []
+    sequential = not any(isinstance(p, Workflow) and p.is_dag for p in parts)
+    steps: list[Step] = []
     previous: list[str] = []
     for part in parts:
+        if sequential:
+            steps.extend([part] if isinstance(part, Step) else part.steps)
+            continue
         explicit = _explicit(part)
         roots, sinks = _ends(explicit)
         for step in explicit:
@@ -142,7 +136,7 @@ def chain(
         params_schema=schema,
         max_concurrency=max_concurrency,
         description=description,
-        dag=True,
+        dag=None if sequential else True,
     )
 
 
@@ -237,16 +231,7 @@ def conditional(
         _ends(else_branch)[0][0] if else_branch else None,
     )
     steps = [choice, *then_branch, *else_branch]
-    single = len(then_branch) == 1 and len(else_branch) <= 1
-    if single and not any(s.depends_on for s in steps):
-        return Workflow(
-            name,
-            steps,
-            policy=policy,
-            params_schema=_merged_schema(name, parts),
-            max_concurrency=max_concurrency,
-            description=description,
-        )
+    sequential = not any(s.depends_on for s in steps)  # single-step branches
     return Workflow(
         name,
         steps,
@@ -254,7 +239,7 @@ def conditional(
         params_schema=_merged_schema(name, parts),
         max_concurrency=max_concurrency,
         description=description,
-        dag=True,
+        dag=None if sequential else True,
     )
 
 

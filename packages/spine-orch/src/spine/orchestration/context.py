@@ -29,6 +29,8 @@ from spine.types import generate_ulid, utc_now
 __all__ = ["WorkflowContext"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_new = object.__new__
+_set = object.__setattr__
 
 
 class WorkflowContext:
@@ -99,12 +101,19 @@ class WorkflowContext:
         context_updates: Mapping[str, Any] | None = None,
     ) -> WorkflowContext:
         """A new context with ``step_name``'s output added and ``context_updates`` merged."""
-        outputs = dict(self.outputs)
+        outputs: dict[str, Mapping[str, Any]] = self.outputs.copy()  # type: ignore[attr-defined]
         outputs[step_name] = output
-        params = {**self.params, **context_updates} if context_updates else self.params
-        return WorkflowContext(
-            self.run_id, self.workflow_name, params, outputs, self.partition, self.started_at
-        )
+        ctx = _new(WorkflowContext)
+        _set(ctx, "run_id", self.run_id)
+        _set(ctx, "workflow_name", self.workflow_name)
+        if context_updates:
+            _set(ctx, "params", MappingProxyType({**self.params, **context_updates}))
+        else:
+            _set(ctx, "params", self.params)
+        _set(ctx, "outputs", MappingProxyType(outputs))
+        _set(ctx, "partition", self.partition)
+        _set(ctx, "started_at", self.started_at)
+        return ctx
 
     def with_params(self, **updates: Any) -> WorkflowContext:
         """A new context with ``updates`` merged into ``params``."""

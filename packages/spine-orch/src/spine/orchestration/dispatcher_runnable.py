@@ -7,6 +7,10 @@ operation's name runs on the dispatcher's executor (inline, threads, processes, 
 the ledger records the execution. The step's output is the handler's result; a failure comes
 back with the handler's own typed error (so a retry policy sees whether it is retryable).
 
+Params are handed over as JSON: dates, datetimes and ``WeekEnding`` values (a typed
+workflow param) become ISO strings, ``Decimal`` a string — what a handler would get from a
+queue or another process anyway.
+
 The default runnable of every runner is ``DispatcherRunnable()``, over the process-wide
 :func:`default_dispatcher` (in-memory ledger, inline executor). Register operations on it, or
 pass your own dispatcher (a SQL ledger, a pool executor).
@@ -26,13 +30,15 @@ Example:
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from typing import Any
 
+from spine.db.encoding import canonical_json
 from spine.execution import Dispatcher, WorkSpec
 from spine.orchestration.runnable import OperationResult
-from spine.types import ExecutionStatus, SpineError, TriggerSource
+from spine.types import ExecutionStatus, SpineError, TriggerSource, ValidationError
 
 __all__ = ["DispatcherRunnable", "default_dispatcher"]
 
@@ -56,6 +62,16 @@ def default_dispatcher() -> Dispatcher:
         if _default is None:
             _default = Dispatcher()
         return _default
+
+
+def _as_json(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params as JSON data; left as they are when they do not encode (the dispatcher then
+    refuses them with a typed error recorded in the ledger)."""
+    try:
+        value: dict[str, Any] = json.loads(canonical_json(dict(params)))
+    except ValidationError:
+        return dict(params)
+    return value
 
 
 class DispatcherRunnable:
@@ -89,7 +105,7 @@ class DispatcherRunnable:
             metadata["workflow_step"] = step_name
         spec = WorkSpec(
             operation_name,
-            dict(params),
+            _as_json(params),
             kind="operation",
             trigger_source=TriggerSource.WORKFLOW,
             batch_id=parent_run_id,

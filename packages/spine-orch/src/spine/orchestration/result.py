@@ -22,11 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from spine.types import RunStatus, SpineError, StepStatus, categorize_error, is_retryable
 
 __all__ = ["SkipReason", "StepOutcome", "StepResult", "WorkflowResult", "error_info"]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 class SkipReason(StrEnum):
@@ -124,9 +127,8 @@ def error_info(error: BaseException) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class StepOutcome:
-    """What happened to one step of a run.
+class StepOutcome(NamedTuple):
+    """What happened to one step of a run (an immutable record; ``_replace`` makes a copy).
 
     Attributes:
         name: Step name.
@@ -151,16 +153,16 @@ class StepOutcome:
     name: str
     step_type: str
     status: StepStatus
-    output: Mapping[str, Any] = field(default_factory=dict)
+    output: Mapping[str, Any] = _EMPTY
     error: str | None = None
     error_info: Mapping[str, Any] | None = None
-    exception: BaseException | None = field(default=None, compare=False, repr=False)
+    exception: BaseException | None = None
     attempts: int = 0
     started_at: datetime | None = None
     finished_at: datetime | None = None
     duration_ms: float = 0.0
     skip_reason: str | None = None
-    context_updates: Mapping[str, Any] = field(default_factory=dict)
+    context_updates: Mapping[str, Any] = _EMPTY
     execution_id: str | None = None
     restored: bool = False
 

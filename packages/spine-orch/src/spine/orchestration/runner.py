@@ -45,13 +45,14 @@ def default_runnable() -> Runnable:
     return DispatcherRunnable()
 
 
-def _runs_operations(workflow: Workflow) -> bool:
-    def has_op(step: Step) -> bool:
-        if isinstance(step, OperationStep):
-            return True
-        return isinstance(step, MapStep) and has_op(step.step)
+def _has_operation(step: Step) -> bool:
+    if isinstance(step, OperationStep):
+        return True
+    return isinstance(step, MapStep) and _has_operation(step.step)
 
-    return any(has_op(s) for s in workflow.steps)
+
+def _runs_operations(workflow: Workflow) -> bool:
+    return workflow._memo("runs_operations", lambda wf: any(map(_has_operation, wf.steps)))
 
 
 class WorkflowRunner:

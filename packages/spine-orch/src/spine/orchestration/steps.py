@@ -249,11 +249,7 @@ class Step:
             name=name,
             operation_name=operation_name,
             config=config,  # type: ignore[arg-type]  # frozen in __post_init__
-            depends_on=tuple(depends_on),
-            on_error=on_error,  # type: ignore[arg-type]
-            retry=retry,
-            after_retries=after_retries,  # type: ignore[arg-type]
-            timeout=timeout,
+            **_common(depends_on, on_error, retry, after_retries, timeout),
         )
 
     @staticmethod
@@ -277,11 +273,7 @@ class Step:
             name=name,
             fn=fn,
             config=config,  # type: ignore[arg-type]
-            depends_on=tuple(depends_on),
-            on_error=on_error,  # type: ignore[arg-type]
-            retry=retry,
-            after_retries=after_retries,  # type: ignore[arg-type]
-            timeout=timeout,
+            **_common(depends_on, on_error, retry, after_retries, timeout),
         )
 
     @staticmethod
@@ -317,11 +309,7 @@ class Step:
             fn=fn,
             config=config,  # type: ignore[arg-type]
             check_types=check_types,
-            depends_on=tuple(depends_on),
-            on_error=on_error,  # type: ignore[arg-type]
-            retry=retry,
-            after_retries=after_retries,  # type: ignore[arg-type]
-            timeout=timeout,
+            **_common(depends_on, on_error, retry, after_retries, timeout),
         )
 
     @staticmethod
@@ -395,11 +383,7 @@ class Step:
             step=step,
             max_concurrency=max_concurrency,
             item_param=item_param,
-            depends_on=tuple(depends_on),
-            on_error=on_error,  # type: ignore[arg-type]
-            retry=retry,
-            after_retries=after_retries,  # type: ignore[arg-type]
-            timeout=timeout,
+            **_common(depends_on, on_error, retry, after_retries, timeout),
         )
 
     # -- serialisation --------------------------------------------------------------------
@@ -449,6 +433,24 @@ class Step:
         return replace(self, depends_on=tuple(depends_on))
 
 
+def _common(
+    depends_on: Sequence[str],
+    on_error: ErrorPolicy | str | None,
+    retry: RetryStrategy | None,
+    after_retries: ErrorPolicy | str,
+    timeout: float | None,
+) -> dict[str, Any]:
+    """The fields every step type shares, as the factories pass them on (validated by
+    ``Step.__post_init__``)."""
+    return {
+        "depends_on": tuple(depends_on),
+        "on_error": on_error,
+        "retry": retry,
+        "after_retries": after_retries,
+        "timeout": timeout,
+    }
+
+
 def _policy(value: object, step: str, what: str) -> ErrorPolicy:
     try:
         return ErrorPolicy(str(value))
@@ -471,13 +473,28 @@ def _ref_of(fn: object, step: str, what: str) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class OperationStep(Step):
+class _ConfiguredStep(Step):
+    """A step with a ``config`` mapping (frozen on construction)."""
+
+    config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "config", _freeze(self.config, "config", self.name))
+
+    def _config_dict(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.config:
+            data["config"] = dict(self.config)
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationStep(_ConfiguredStep):
     """Runs a registered operation through the runnable (see :meth:`Step.operation`)."""
 
     step_type: ClassVar[StepType] = StepType.OPERATION
 
     operation_name: str
-    config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -485,23 +502,18 @@ class OperationStep(Step):
             raise WorkflowDefinitionError(
                 f"operation step {self.name!r} needs an operation name", step=self.name
             )
-        object.__setattr__(self, "config", _freeze(self.config, "config", self.name))
 
     def _fields_to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"operation": self.operation_name}
-        if self.config:
-            data["config"] = dict(self.config)
-        return data
+        return self._config_dict({"operation": self.operation_name})
 
 
 @dataclass(frozen=True, kw_only=True)
-class LambdaStep(Step):
+class LambdaStep(_ConfiguredStep):
     """Calls ``fn(ctx, config)`` (see :meth:`Step.lambda_`)."""
 
     step_type: ClassVar[StepType] = StepType.LAMBDA
 
     fn: LambdaFn | None
-    config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -511,39 +523,32 @@ class LambdaStep(Step):
                 f"got {type(self.fn).__name__}",
                 step=self.name,
             )
-        object.__setattr__(self, "config", _freeze(self.config, "config", self.name))
 
     def _fields_to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if self.fn is not None:
             data["ref"] = _ref_of(self.fn, self.name, "handler")
-        if self.config:
-            data["config"] = dict(self.config)
-        return data
+        return self._config_dict(data)
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionStep(Step):
+class FunctionStep(_ConfiguredStep):
     """Calls a plain function with parameters filled by name (see :meth:`Step.function`)."""
 
     step_type: ClassVar[StepType] = StepType.FUNCTION
 
     fn: Callable[..., Any]
-    config: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     check_types: bool = True
     spec: FunctionSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "config", _freeze(self.config, "config", self.name))
         object.__setattr__(
             self, "spec", inspect_function(self.fn, self.name, check_types=self.check_types)
         )
 
     def _fields_to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"ref": _ref_of(self.fn, self.name, "function")}
-        if self.config:
-            data["config"] = dict(self.config)
+        data = self._config_dict({"ref": _ref_of(self.fn, self.name, "function")})
         if not self.check_types:
             data["check_types"] = False
         return data
@@ -564,7 +569,11 @@ class ChoiceStep(Step):
         condition: object = self.condition
         if isinstance(condition, str):
             object.__setattr__(self, "condition", Expression(condition, step=self.name))
-        elif condition is not None and not callable(condition):
+        elif (
+            condition is not None
+            and not isinstance(condition, Expression)
+            and not callable(condition)
+        ):
             raise WorkflowDefinitionError(
                 f"choice step {self.name!r}: condition must be an expression string or "
                 f"fn(ctx) -> bool, got {type(condition).__name__}",
@@ -671,7 +680,7 @@ class MapStep(Step):
         items: object = self.items_from
         if isinstance(items, str):
             object.__setattr__(self, "items_from", Expression(items, step=self.name))
-        elif not callable(items):
+        elif not isinstance(items, Expression) and not callable(items):
             raise WorkflowDefinitionError(
                 f"map step {self.name!r}: items_from must be an expression string or "
                 f"fn(ctx) -> list, got {type(items).__name__}",

@@ -114,7 +114,8 @@ def fan_out_fan_in(
 
     ``merge`` as a function gets the map's output by name: a ``results`` parameter receives the
     per-item outputs in input order, ``fan_out`` the whole output. ``on_item_failure``
-    ``continue`` lets the run finish ``PARTIAL`` (``fan_in`` is then skipped).
+    ``continue`` lets the run finish ``PARTIAL`` (``fan_in`` depends on ``fan_out`` and is then
+    skipped).
 
     Example:
         >>> def square(item: int) -> dict: return {"sq": item * item}
@@ -132,9 +133,10 @@ def fan_out_fan_in(
         item_param=item_param,
         on_error=on_item_failure,
     )
+    fan_in = _as_step("fan_in", merge)
     return Workflow(
         name,
-        [fan_out, _as_step("fan_in", merge)],
+        [fan_out, fan_in.with_depends_on([*fan_in.depends_on, "fan_out"])],
         params_schema=params_schema,
         description=description,
     )

@@ -50,6 +50,21 @@ def _json(value: Any) -> Any:
     return json.loads(canonical_json(value))
 
 
+def _ended(
+    run: WorkflowRunRecord, status: RunStatus, now: datetime, **changes: Any
+) -> WorkflowRunRecord:
+    """``run`` in a final ``status``, released by its owner."""
+    return replace(
+        run,
+        status=status,
+        owner=None,
+        lease_expires_at=None,
+        finished_at=now,
+        updated_at=now,
+        **changes,
+    )
+
+
 class InMemoryRunStore:
     """A :class:`~spine.orchestration.run_store.WorkflowRunStore` in process memory.
 
@@ -174,15 +189,7 @@ class InMemoryRunStore:
             "message": f"runner {run.owner!r} stopped renewing its lease "
             f"(expired {run.lease_expires_at.isoformat() if run.lease_expires_at else '?'})",
         }
-        self._runs[run.run_id] = replace(
-            run,
-            status=RunStatus.FAILED,
-            owner=None,
-            lease_expires_at=None,
-            finished_at=now,
-            updated_at=now,
-            error=error,
-        )
+        self._runs[run.run_id] = _ended(run, RunStatus.FAILED, now, error=error)
         self._event(run.run_id, RunEventType.RUN_ABANDONED, now, data=error)
 
     def get_run(self, run_id: str) -> WorkflowRunRecord:
@@ -319,15 +326,7 @@ class InMemoryRunStore:
         with self._lock:
             now = self._clock()
             run = self._owned(run_id, owner, now)
-            record = replace(
-                run,
-                status=status,
-                owner=None,
-                lease_expires_at=None,
-                finished_at=now,
-                updated_at=now,
-                error=_json(dict(error)) if error else None,
-            )
+            record = _ended(run, status, now, error=_json(dict(error)) if error else None)
             self._runs[run_id] = record
             data = {"error": error.get("message")} if error else {}
             self._event(run_id, RUN_EVENTS[status], now, data=data)
@@ -347,15 +346,7 @@ class InMemoryRunStore:
                 record = replace(run, cancel_requested=True, updated_at=now)
                 self._event(run_id, RunEventType.CANCEL_REQUESTED, now, data={"owner": run.owner})
             else:
-                record = replace(
-                    run,
-                    status=RunStatus.CANCELLED,
-                    cancel_requested=True,
-                    owner=None,
-                    lease_expires_at=None,
-                    finished_at=now,
-                    updated_at=now,
-                )
+                record = _ended(run, RunStatus.CANCELLED, now, cancel_requested=True)
                 self._event(run_id, RunEventType.CANCEL_REQUESTED, now)
                 self._event(run_id, RunEventType.RUN_CANCELLED, now)
             self._runs[run_id] = record

@@ -128,8 +128,7 @@ class _Tracker:
                 step=outcome.name,
                 retryable=False,
             )
-            outcome = replace(
-                outcome,
+            outcome = outcome._replace(
                 status=StepStatus.FAILED,
                 output={},
                 context_updates={},
@@ -139,7 +138,7 @@ class _Tracker:
             )
             output, updates = {}, {}
         else:
-            outcome = replace(outcome, output=output, context_updates=updates)
+            outcome = outcome._replace(output=output, context_updates=updates)
         checkpoint = StepCheckpoint(
             run_id=self.run_id,
             step_name=outcome.name,
@@ -266,30 +265,7 @@ class TrackedWorkflowRunner:
             done = self.store.find_completed(workflow.name, part_hash)
             if done is not None:
                 return replace(self.result(done.run_id, workflow), skipped_run=True)
-        definition, definition_hash = self._definition(workflow)
-        now = utc_now()
-        record = WorkflowRunRecord(
-            run_id=generate_ulid(),
-            workflow_name=workflow.name,
-            partition=part,
-            partition_hash=part_hash,
-            params=json_params,
-            status=RunStatus.RUNNING,
-            created_at=now,
-            updated_at=now,
-            owner=self.owner,
-            definition=definition,
-            definition_hash=definition_hash,
-        )
-        record = self.store.create_run(record, lease_seconds=self.lease_seconds)
-        state = RunState.start(
-            workflow,
-            checked,
-            run_id=record.run_id,
-            partition=record.partition,
-            started_at=record.started_at,
-        )
-        return self._drive(workflow, state, record)
+        return self._start_run(workflow, checked, json_params, part, part_hash)
 
     def resume(self, run_id: str, workflow: Workflow | None = None) -> WorkflowResult:
         """Continue a failed, partial or crashed run from where it stopped.
@@ -372,33 +348,17 @@ class TrackedWorkflowRunner:
             and c.step_name in workflow
             and c.step_name not in rerun
         ]
-        definition, definition_hash = self._definition(workflow)
-        now = utc_now()
-        record = WorkflowRunRecord(
-            run_id=new_id,
-            workflow_name=workflow.name,
-            partition=source.partition,
-            partition_hash=source.partition_hash,
-            params=source.params,
-            status=RunStatus.RUNNING,
-            created_at=now,
-            updated_at=now,
-            owner=self.owner,
-            parent_run_id=source.run_id,
-            rerun_from_step=step,
-            definition=definition,
-            definition_hash=definition_hash,
-        )
-        record = self.store.create_run(record, lease_seconds=self.lease_seconds, steps=copied)
-        state = RunState.start(
+        result = self._start_run(
             workflow,
             checked,
+            source.params,
+            source.partition,
+            source.partition_hash,
             run_id=new_id,
-            partition=record.partition,
-            started_at=record.started_at,
-            restored=[self._restored(c) for c in copied],
+            parent_run_id=source.run_id,
+            rerun_from_step=step,
+            copied=copied,
         )
-        result = self._drive(workflow, state, record)
         return replace(result, parent_run_id=source.run_id)
 
     def cancel(self, run_id: str) -> WorkflowRunRecord:
@@ -448,6 +408,48 @@ class TrackedWorkflowRunner:
 
     # -- internals ------------------------------------------------------------------------
 
+    def _start_run(
+        self,
+        workflow: Workflow,
+        params: Mapping[str, Any],
+        params_json: Mapping[str, Any],
+        partition: Mapping[str, Any],
+        partition_hash: str,
+        *,
+        run_id: str | None = None,
+        parent_run_id: str | None = None,
+        rerun_from_step: str | None = None,
+        copied: Sequence[StepCheckpoint] = (),
+    ) -> WorkflowResult:
+        """Create a run (with ``copied`` checkpoints restored) and drive it."""
+        definition, definition_hash = self._definition(workflow)
+        now = utc_now()
+        record = WorkflowRunRecord(
+            run_id=run_id or generate_ulid(),
+            workflow_name=workflow.name,
+            partition=partition,
+            partition_hash=partition_hash,
+            params=params_json,
+            status=RunStatus.RUNNING,
+            created_at=now,
+            updated_at=now,
+            owner=self.owner,
+            parent_run_id=parent_run_id,
+            rerun_from_step=rerun_from_step,
+            definition=definition,
+            definition_hash=definition_hash,
+        )
+        record = self.store.create_run(record, lease_seconds=self.lease_seconds, steps=copied)
+        state = RunState.start(
+            workflow,
+            params,
+            run_id=record.run_id,
+            partition=record.partition,
+            started_at=record.started_at,
+            restored=[self._restored(c) for c in copied],
+        )
+        return self._drive(workflow, state, record)
+
     def _drive(
         self, workflow: Workflow, state: RunState, record: WorkflowRunRecord
     ) -> WorkflowResult:
@@ -460,6 +462,8 @@ class TrackedWorkflowRunner:
         tracker.start_heartbeat()
         try:
             try:
+                if self.store.get_run(record.run_id).cancel_requested:  # before we listened
+                    cancel_event.set()
                 result = engine.run(state)
             except BaseException as exc:
                 tracker.stop_heartbeat()

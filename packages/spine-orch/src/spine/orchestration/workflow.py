@@ -30,8 +30,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from spine.orchestration._plan import Plan, build_plan
 from spine.orchestration.errors import WorkflowDefinitionError
@@ -40,6 +40,8 @@ from spine.orchestration.policy import ErrorPolicy
 from spine.orchestration.steps import Step
 
 __all__ = ["Workflow"]
+
+T = TypeVar("T")
 
 MAX_NAME_LENGTH = 200
 
@@ -65,6 +67,7 @@ class Workflow:
     """
 
     __slots__ = (
+        "_cache",
         "_plan",
         "dag",
         "description",
@@ -85,6 +88,7 @@ class Workflow:
     version: int
     dag: bool | None
     _plan: Plan
+    _cache: dict[str, Any]
 
     def __init__(
         self,
@@ -147,6 +151,15 @@ class Workflow:
             )
         set_(self, "dag", dag)
         set_(self, "_plan", build_plan(name, self.steps, dag))
+        set_(self, "_cache", {})
+
+    def _memo(self, key: str, compute: Callable[[Workflow], T]) -> T:
+        """Derived data computed once per workflow (it is immutable)."""
+        try:
+            value: T = self._cache[key]
+        except KeyError:
+            value = self._cache[key] = compute(self)
+        return value
 
     # -- graph ----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ Writing an executor::
             return "mine:" + job.execution_id
 
         def cancel(self, ref: str) -> bool: ...      # True only if it will never run
+        # optional: remote = True when jobs run on other machines and outlive this process
         def poll(self, ref: str) -> None: ...        # pull-based executors report here
         def shutdown(self, wait: bool = True) -> None: ...
 """
