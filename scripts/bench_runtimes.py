@@ -175,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"skip docker: {reason}", file=sys.stderr)
 
-    header = f"{'case':<16} {'peer':<16} {'peer per job':>28}   {'spine':<17} {'spine per job':>28}   overhead    ratio"
+    header = (
+        f"{'case':<16} {'peer':<16} {'peer per job':>28}   {'spine':<17} "
+        f"{'spine per job':>28}   overhead    ratio"
+    )
     print(header)
     print("-" * len(header))
     for case, peer, peer_fig, spine, spine_fig in rows:

@@ -284,15 +284,8 @@ class DockerAdapter(BaseRuntimeAdapter):
                 provider_code=str(status),
                 runtime=name,
             )
-        import requests
-
-        transport = (
-            ConnectionError,
-            OSError,
-            TimeoutError,
-            errors.DockerException,
-            requests.exceptions.RequestException,
-        )
+        # requests' exceptions (the SDK's transport) are OSErrors
+        transport = (ConnectionError, OSError, TimeoutError, errors.DockerException)
         if isinstance(exc, transport):
             return JobError(
                 JobErrorCategory.RUNTIME_UNAVAILABLE,

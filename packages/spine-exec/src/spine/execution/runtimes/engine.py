@@ -42,6 +42,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -595,10 +596,8 @@ class JobEngine:
             await asyncio.sleep(interval)
             return
         left = 1.0 if end is None else max(0.0, min(1.0, end - time.monotonic()))
-        try:
+        with contextlib.suppress(TimeoutError, JobError):
             await waiter(ref, timeout=left)
-        except (TimeoutError, JobError):
-            pass
 
     async def wait_outcome(self, execution_id: str, timeout: float | None = None) -> JobOutcome:
         """:meth:`wait`, then the result or the typed error (see :class:`JobOutcome`)."""
