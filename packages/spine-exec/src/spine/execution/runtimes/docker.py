@@ -105,6 +105,12 @@ _PENDING = frozenset({"created", "configured", "initialized"})
 _ENDED = frozenset({"exited", "stopped", "dead"})
 _NOT_FOUND_PULL = ("manifest unknown", "not found", "does not exist", "name unknown", "no such")
 _AUTH_PULL = ("unauthorized", "denied", "authentication required", "forbidden")
+_API_ERROR_TEXTS: tuple[tuple[tuple[str, ...], JobErrorCategory, str], ...] = (
+    # podman answers 500 (not 404) for a container removed meanwhile
+    (("no such container",), JobErrorCategory.NOT_FOUND, "{operation}: no such container"),
+    (("no such image", "image not known"), JobErrorCategory.NOT_FOUND, "image not found"),
+    (("cannot allocate memory", "quota"), JobErrorCategory.QUOTA, "{operation} refused"),
+)
 
 
 def import_docker() -> Any:
@@ -257,32 +263,13 @@ class DockerAdapter(BaseRuntimeAdapter):
                     runtime=name,
                 )
             text = str(exc.explanation or exc).lower()
-            if "no such container" in text:  # podman answers 500 for a removed container
-                return JobError(
-                    JobErrorCategory.NOT_FOUND,
-                    f"{operation}: no such container ({exc.explanation})",
-                    provider_code=str(status),
-                    runtime=name,
-                )
-            if "no such image" in text or "image not known" in text:
-                return JobError(
-                    JobErrorCategory.NOT_FOUND,
-                    f"image not found: {exc.explanation}",
-                    provider_code=str(status),
-                    runtime=name,
-                )
-            if "cannot allocate memory" in text or "quota" in text:
-                return JobError(
-                    JobErrorCategory.QUOTA,
-                    f"{operation} refused: {exc.explanation}",
-                    provider_code=str(status),
-                    runtime=name,
-                )
+            category, what = JobErrorCategory.UNKNOWN, f"{operation} failed"
+            for markers, found, label in _API_ERROR_TEXTS:
+                if any(marker in text for marker in markers):
+                    category, what = found, label.format(operation=operation)
+                    break
             return JobError(
-                JobErrorCategory.UNKNOWN,
-                f"{operation} failed: {exc.explanation}",
-                provider_code=str(status),
-                runtime=name,
+                category, f"{what}: {exc.explanation}", provider_code=str(status), runtime=name
             )
         # requests' exceptions (the SDK's transport) are OSErrors
         transport = (ConnectionError, OSError, TimeoutError, errors.DockerException)
