@@ -79,6 +79,7 @@ if TYPE_CHECKING:
         can_transition,
     )
     from spine.execution.outcome import Outcome, RunningExecution, current_execution
+    from spine.execution.packaging import PackageManifest, PackagingWarning, WorkflowPackager
     from spine.execution.rate_limit import (
         CompositeRateLimiter,
         Grant,
@@ -117,6 +118,9 @@ if TYPE_CHECKING:
     from spine.execution.timeout import Deadline, with_deadline, with_deadline_async
 
 _LAZY: dict[str, str] = {
+    "PackageManifest": "spine.execution.packaging",
+    "PackagingWarning": "spine.execution.packaging",
+    "WorkflowPackager": "spine.execution.packaging",
     "ContainerJobSpec": "spine.execution.runtimes._types",
     "DockerAdapter": "spine.execution.runtimes.docker",
     "HotReloadAdapter": "spine.execution.runtimes.hot_reload",
@@ -265,6 +269,8 @@ __all__ = [
     "MemoryExecutor",
     "MissingExtraError",
     "Outcome",
+    "PackageManifest",
+    "PackagingWarning",
     "ProcessExecutor",
     "RateLimitExceeded",
     "RateLimiter",
@@ -292,6 +298,7 @@ __all__ = [
     "UnserializableParamsError",
     "VolumeMount",
     "WorkSpec",
+    "WorkflowPackager",
     "can_transition",
     "current_execution",
     "default_owner",
