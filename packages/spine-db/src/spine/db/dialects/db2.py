@@ -117,6 +117,7 @@ class DB2Dialect(Dialect):
     upsert_needs_types: ClassVar[bool] = True
     quote_leading_underscore: ClassVar[bool] = True
     offset_fetch_paging: ClassVar[bool] = True
+    ping_sql: ClassVar[str] = "SELECT 1 FROM SYSIBM.SYSDUMMY1"
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
         TypeKind.STR: "VARCHAR({n})",

@@ -93,6 +93,7 @@ class OracleDialect(Dialect):
     upsert_needs_types: ClassVar[bool] = True
     quote_leading_underscore: ClassVar[bool] = True
     offset_fetch_paging: ClassVar[bool] = True
+    ping_sql: ClassVar[str] = "SELECT 1 FROM DUAL"
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR2(64 CHAR)",
         TypeKind.STR: "VARCHAR2({n} CHAR)",

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from spine.db.dialects.base import Dialect, reserved_words_from
+from spine.db.identifiers import validate_identifier
 from spine.db.tabledef import TypeKind
 
 __all__ = ["POSTGRESQL_RESERVED_WORDS", "PostgreSQLDialect"]
@@ -44,6 +45,7 @@ class PostgreSQLDialect(Dialect):
     identifier_case: ClassVar[str] = "lower"
     reserved_words: ClassVar[frozenset[str]] = POSTGRESQL_RESERVED_WORDS
     supports_returning: ClassVar[bool] = True
+    supports_notify: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
@@ -59,6 +61,22 @@ class PostgreSQLDialect(Dialect):
 
     def placeholder(self, index: int = 0) -> str:
         return "%s"
+
+    def notify_sql(self) -> str:
+        """``SELECT pg_notify(%s, %s)``: delivered to listeners when the transaction commits
+        (payloads are limited to 7999 bytes).
+
+        Example:
+            >>> PostgreSQLDialect().listen_sql("spine_events")
+            'LISTEN spine_events'
+        """
+        return "SELECT pg_notify(%s, %s)"
+
+    def listen_sql(self, channel: str) -> str:
+        return f"LISTEN {self.quote(validate_identifier(channel, allow_dotted=False))}"
+
+    def unlisten_sql(self, channel: str) -> str:
+        return f"UNLISTEN {self.quote(validate_identifier(channel, allow_dotted=False))}"
 
     def now(self) -> str:
         """``NOW()``: the start time of the current transaction (``TIMESTAMPTZ``)."""

@@ -88,6 +88,14 @@ class PostgreSQLDriver(Driver):
             return raw.cursor(row_factory=tuple_row)
         return raw.cursor()
 
+    def wait_notifications(self, raw: Any, timeout: float) -> list[tuple[str, str]]:
+        """psycopg's ``notifies()``: the first notification within ``timeout``, then every
+        one already received."""
+        got = [(n.channel, n.payload) for n in raw.notifies(timeout=timeout, stop_after=1)]
+        if got:
+            got.extend((n.channel, n.payload) for n in raw.notifies(timeout=0.0))
+        return got
+
     def sqlstate(self, exc: BaseException) -> str | None:
         state = getattr(exc, "sqlstate", None)
         return state if isinstance(state, str) else None
