@@ -41,9 +41,11 @@ def docker_host() -> str | None:
 
 
 def docker_required() -> bool:
-    """Whether ``SPINE_REQUIRE_BACKENDS`` names docker."""
-    names = os.environ.get("SPINE_REQUIRE_BACKENDS", "").replace(" ", "").split(",")
-    return "docker" in names
+    """Whether ``SPINE_REQUIRE_BACKENDS`` (or ``SPINE_REQUIRE_SERVICES``) names docker."""
+    raw = ",".join(
+        os.environ.get(var, "") for var in ("SPINE_REQUIRE_BACKENDS", "SPINE_REQUIRE_SERVICES")
+    )
+    return "docker" in raw.replace(" ", "").split(",")
 
 
 @functools.cache
@@ -71,7 +73,7 @@ def need_docker() -> None:
     if ok:
         return
     if docker_required():
-        pytest.fail(f"required backend unavailable (SPINE_REQUIRE_BACKENDS): {reason}")
+        pytest.fail(f"required backend unavailable (SPINE_REQUIRE_BACKENDS names docker): {reason}")
     pytest.skip(reason)
 
 
