@@ -91,6 +91,8 @@ def test_backend_urls_and_requirements(monkeypatch: pytest.MonkeyPatch) -> None:
     assert backend_url("oracle") == "oracle://u:p@h:1521/FREEPDB1"
     monkeypatch.setenv("SPINE_REQUIRE_BACKENDS", "sqlite, postgresql,mariadb")
     assert required_backends() == {"sqlite", "postgres", "mysql"}
+    monkeypatch.setenv("SPINE_REQUIRE_BACKENDS", "sqlite,docker")  # docker: another suite's
+    assert required_backends() == {"sqlite"}
 
 
 def test_probe_reports_why_a_backend_is_unusable(monkeypatch: pytest.MonkeyPatch) -> None:
