@@ -10,12 +10,15 @@ URL query string; ``prepare_threshold`` is passed to psycopg.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import Any, ClassVar
 
 from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
 from spine.db.identifiers import validate_identifier
 from spine.db.url import DatabaseURL
+from spine.types import ConfigError
 
 __all__ = ["PostgreSQLDriver"]
 
@@ -41,6 +44,9 @@ class PostgreSQLDriver(Driver):
     module_name: ClassVar[str] = "psycopg"
     extra: ClassVar[str] = "postgres"
     option_names: ClassVar[frozenset[str]] = frozenset({"prepare_threshold", "application_name"})
+    test_name: ClassVar[str] = "postgres"
+    test_url_env: ClassVar[str | None] = "SPINE_TEST_POSTGRES_URL"
+    default_test_url: ClassVar[str | None] = "postgresql://postgres@127.0.0.1:5432/test"
 
     def connect(
         self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
@@ -83,6 +89,21 @@ class PostgreSQLDriver(Driver):
         if raw.row_factory is not tuple_row:
             return raw.cursor(row_factory=tuple_row)
         return raw.cursor()
+
+    def pool_module(self) -> ModuleType:
+        """:mod:`spine.db.drivers.postgresql_pool` (psycopg_pool)."""
+        try:
+            return importlib.import_module("spine.db.drivers.postgresql_pool")
+        except ImportError as exc:
+            raise ConfigError(
+                "PostgreSQL connection pools need psycopg and psycopg_pool: "
+                f'pip install "spine-db[{self.extra}]"',
+                cause=exc,
+            ).with_context(extra=self.extra) from exc
+
+    def transaction_open(self, raw: Any) -> bool | None:
+        """Not ``IDLE`` (psycopg's ``transaction_status``: a statement opened one)."""
+        return int(raw.info.transaction_status) != 0
 
     def sqlstate(self, exc: BaseException) -> str | None:
         state = getattr(exc, "sqlstate", None)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from spine.db.connection import SpineConnection
-from spine.db.testing.backends import BACKENDS, _canonical, backend_url, probe_backend
+from spine.db.testing.backends import BACKENDS, backend_test_name, backend_url, probe_backend
 from spine.db.testing.isolation import IsolatedDatabase
 from spine.db.testing.tracking import closing_connections
 
@@ -73,7 +73,7 @@ def backend_name(request: pytest.FixtureRequest) -> str:
     """The backend of this test run (skipped when unreachable unless required)."""
     name: str = request.param
     marker = request.node.get_closest_marker("backend")
-    if marker is not None and name not in {_canonical(n) for n in marker.args}:
+    if marker is not None and name not in {backend_test_name(n) for n in marker.args}:
         pytest.skip(f"test runs on {', '.join(marker.args)} only")
     status = probe_backend(name)
     if not status.available:
