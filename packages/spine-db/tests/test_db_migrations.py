@@ -85,7 +85,7 @@ def test_failed_migration_is_not_recorded_and_rolled_back_on_sqlite(
     runner = MigrationRunner(conn, [*MIGRATIONS, bad])
     with pytest.raises(MigrationError) as info:
         runner.apply()
-    assert "migration 3 (broken) failed" in str(info.value)
+    assert "migration 3 (broken) of 'app' failed" in str(info.value)
     assert not table_exists(conn, "half")  # DDL is transactional on SQLite
     assert [s.state for s in runner.status()] == ["applied", "applied", "pending"]
 

@@ -1,15 +1,18 @@
-"""The core tables: the contract in docs/core-schema.md, reserved words, the registry."""
+"""The table model, the registries, schema components and their installation.
+
+The tables of each package are checked against docs/core-schema.md in that package's suite;
+here every table a component declares is checked for names every backend accepts."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
-from spine.db import create_connection, get_dialect
+from spine.db import connect, create_connection, get_dialect
 from spine.db.dialects import all_dialects
 from spine.db.dialects.db2 import DB2_ADVISORY_WORDS
+from spine.db.migrations import Migration, MigrationError, MigrationRunner
 from spine.db.schema import (
     CORE_TABLES,
     ID,
@@ -19,148 +22,25 @@ from spine.db.schema import (
     TS,
     Column,
     Index,
+    SchemaComponent,
+    SchemaInstall,
     SchemaRegistry,
     Table,
-    TypeKind,
     create_core_tables,
     create_table,
     drop_core_tables,
+    drop_schema,
     ensure_index,
     index_exists,
+    install_schema,
+    register_schema,
+    schema_components,
     table_exists,
+    unregister_schema,
 )
+from spine.db.schema.registry import reset_core_tables
 from spine.db.testing import memory_connection
-from spine.types import ValidationError
-
-DOC = Path(__file__).resolve().parents[3] / "docs" / "core-schema.md"
-
-_TYPE = re.compile(r"^(ID|TEXT|INT|BIGINT|FLOAT|BOOL|JSON|TS|STR\((\d+)\))$")
-
-
-def _parse_type(text: str) -> tuple[TypeKind, int | None]:
-    m = _TYPE.match(text)
-    assert m, f"unknown type {text!r} in docs/core-schema.md"
-    if m.group(2):
-        return TypeKind.STR, int(m.group(2))
-    return TypeKind(text), None
-
-
-def _doc_tables() -> dict[str, dict[str, object]]:
-    """Parse the operation-primitive tables of docs/core-schema.md."""
-    text = DOC.read_text(encoding="utf-8")
-    section = text.split("## Operation primitives", 1)[1].split("\n## ", 1)[0]
-    tables: dict[str, dict[str, object]] = {}
-    for block in section.split("\n### ")[1:]:
-        heading, _, body = block.partition("\n")
-        names = [n.strip() for n in heading.split("—")[0].split("/")]
-        columns: list[tuple[str, TypeKind, int | None, bool]] = []
-        pk: tuple[str, ...] = ()
-        rows = [line for line in body.splitlines() if line.startswith("| ") and "---" not in line]
-        if rows:
-            for line in rows[1:]:
-                name, ctype, null = (c.strip() for c in line.strip("|").split("|"))
-                kind, length = _parse_type(ctype)
-                columns.append((name, kind, length, null == "yes"))
-        else:
-            prose = re.split(r"\b(?:Indexes|Index|Primary key)\b", body, maxsplit=1)[0]
-            for item in prose.split("·"):
-                words = [w.rstrip(".") for w in item.split()]
-                if len(words) < 2:
-                    continue
-                name, ctype = words[0], words[1]
-                kind, length = _parse_type(ctype)
-                rest = words[2:]
-                if "pk" in rest:
-                    pk = (name,)
-                columns.append((name, kind, length, "null" in rest))
-        m = re.search(r"Primary key \(([^)]*)\)", body)
-        if m:
-            pk = tuple(c.strip() for c in m.group(1).split(","))
-        indexes = (
-            [
-                tuple(c.strip() for c in cols.split(","))
-                for cols in re.findall(r"\(([a-z_, ]+)\)", body.split("Index", 1)[1])
-            ]
-            if "Index" in body
-            else []
-        )
-        for name in names:
-            tables[name] = {"columns": columns, "pk": pk, "indexes": indexes}
-    return tables
-
-
-DOC_TABLES = _doc_tables()
-
-
-def test_the_doc_parser_found_every_operation_primitive_table() -> None:
-    assert set(DOC_TABLES) == {
-        "core_manifest",
-        "core_rejects",
-        "core_quality",
-        "core_anomalies",
-        "core_watermarks",
-        "core_backfill_plans",
-        "core_backfill_partitions",
-        "core_asset_materializations",
-        "core_asset_observations",
-    }
-
-
-@pytest.mark.parametrize("table_name", sorted(DOC_TABLES))
-def test_operation_primitive_tables_match_docs_core_schema_exactly(table_name: str) -> None:
-    spec = DOC_TABLES[table_name]
-    table = CORE_TABLES[table_name]
-    declared = [(c.name, c.type.kind, c.type.length, c.nullable) for c in table.columns]
-    assert declared == spec["columns"]
-    assert table.primary_key == spec["pk"]
-    table_indexes = {ix.columns for ix in table.indexes}
-    for cols in spec["indexes"]:  # type: ignore[attr-defined]
-        assert cols in table_indexes, f"{table_name}: missing index {cols}"
-
-
-def test_core_registry_holds_every_core_table_under_short_names() -> None:
-    assert list(CORE_TABLES) == [
-        "manifest",
-        "rejects",
-        "quality",
-        "anomalies",
-        "watermarks",
-        "backfill_plans",
-        "backfill_partitions",
-        "asset_materializations",
-        "asset_observations",
-        "executions",
-        "execution_events",
-        "dead_letters",
-        "concurrency_locks",
-        "work_items",
-        "workflow_runs",
-        "workflow_steps",
-        "workflow_events",
-        "schedules",
-    ]
-    assert CORE_TABLES["core_manifest"] is CORE_TABLES["manifest"]
-    assert "CORE_MANIFEST" in CORE_TABLES
-    assert f"{CORE_TABLES['rejects']}" == "core_rejects"
-    with pytest.raises(KeyError):
-        CORE_TABLES["nope"]
-
-
-def test_queue_and_lock_tables_have_lease_columns() -> None:
-    work = CORE_TABLES["work_items"]
-    for col in (
-        "status", "priority", "run_after", "lease_owner", "lease_expires_at", "heartbeat_at",
-        "attempts", "max_attempts", "payload_json", "last_error",
-    ):  # fmt: skip
-        assert work.has_column(col)
-    assert ("status", "run_after", "priority") in {ix.columns for ix in work.indexes}
-    locks = CORE_TABLES["concurrency_locks"]
-    assert locks.primary_key == ("lock_key",)
-    assert [c.name for c in locks.columns if not c.nullable] == [
-        "lock_key", "owner", "acquired_at", "expires_at",
-    ]  # fmt: skip
-    executions = CORE_TABLES["executions"]
-    assert {"idempotency_key"} <= {c for ix in executions.indexes for c in ix.columns}
+from spine.types import ConfigError, ValidationError
 
 
 @pytest.mark.parametrize("dialect", all_dialects(), ids=lambda d: d.name)
@@ -262,3 +142,130 @@ def test_create_table_and_ensure_index_report_what_they_did() -> None:
     ix = Index("ix_t_n", ("n",))
     assert ensure_index(conn, table, ix) is True
     assert ensure_index(conn, table, ix) is False
+
+
+# --- schema components ------------------------------------------------------------------
+
+
+def _component(name: str = "test-app", *migrations: Migration) -> SchemaComponent:
+    trades = Table(
+        "app_trades",
+        (Column("id", ID), Column("venue", STR(20))),
+        ("id",),
+        indexes=(Index("ix_app_trades_venue", ("venue",)),),
+    )
+    return SchemaComponent(name, tables=(trades,), migrations=migrations)
+
+
+@pytest.fixture
+def registered() -> Iterator[SchemaComponent]:
+    component = register_schema(
+        _component(
+            "test-app", Migration(1, "lower_venues", "UPDATE app_trades SET venue = LOWER(venue)")
+        )
+    )
+    try:
+        yield component
+    finally:
+        unregister_schema(component.name)
+
+
+def test_a_registered_component_is_installed_with_its_tables_and_listed(
+    registered: SchemaComponent,
+) -> None:
+    assert schema_components()[-1] is registered
+    assert CORE_TABLES["app_trades"] is registered.tables[0]
+    with connect("memory") as conn:
+        report = install_schema(conn, [registered.name])
+        assert report.created == ("app_trades",)
+        assert report.stamped == (("test-app", 1),)
+        assert index_exists(conn, "app_trades", "ix_app_trades_venue")
+        assert install_schema(conn, [registered]) == SchemaInstall()
+    unregister_schema(registered.name)
+    assert "app_trades" not in CORE_TABLES
+
+
+def test_migrations_run_on_a_database_that_had_the_tables_before(
+    registered: SchemaComponent,
+) -> None:
+    with connect("memory") as conn:
+        create_table(conn, registered.tables[0])
+        conn.execute("INSERT INTO app_trades VALUES ('t1', 'XNAS')")
+        conn.commit()
+        assert install_schema(conn, ["test-app"]).applied == (("test-app", 1),)
+        assert conn.execute("SELECT venue FROM app_trades").fetchall() == [("xnas",)]
+
+
+def test_versions_are_recorded_per_component_so_two_packages_never_collide(
+    registered: SchemaComponent,
+) -> None:
+    with connect("memory") as conn:
+        create_table(conn, registered.tables[0])
+        conn.commit()
+        MigrationRunner(conn, [Migration(1, "mine", "SELECT 1")], component="other").apply()
+        assert install_schema(conn, ["test-app"]).applied == (("test-app", 1),)
+        rows = conn.execute(
+            "SELECT component, version FROM _migrations ORDER BY component"
+        ).fetchall()
+        assert rows == [("other", 1), ("test-app", 1)]
+        drop_schema(conn, ["test-app"])
+        assert not table_exists(conn, "app_trades")
+        assert conn.execute("SELECT component FROM _migrations").fetchall() == [("other",)]
+
+
+def test_components_are_validated_and_never_share_a_table(registered: SchemaComponent) -> None:
+    with pytest.raises(ValidationError):
+        register_schema(_component("test-app"))  # same name, another object
+    with pytest.raises(ValidationError):
+        register_schema(_component("test-app-2"))  # declares app_trades again
+    with pytest.raises(ValidationError):
+        SchemaComponent(
+            "x", migrations=(Migration(2, "b", "SELECT 1"), Migration(1, "a", "SELECT 1"))
+        )
+    with pytest.raises(ValidationError):
+        SchemaComponent("")
+    with pytest.raises(ConfigError, match="no schema component 'nope'"):
+        install_schema(connect("memory"), ["nope"])
+
+
+def test_entry_points_are_loaded_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import spine.db.schema.component as component_module
+
+    class FakeEntryPoint:
+        def __init__(self, name: str, obj: object) -> None:
+            self.name, self.value, self._obj = name, f"fake:{name}", obj
+
+        def load(self) -> object:
+            return self._obj
+
+    def fake(points: list[FakeEntryPoint]) -> None:
+        monkeypatch.setattr(component_module, "_discovered", None)
+        monkeypatch.setattr(component_module, "entry_points", lambda group: points)
+        reset_core_tables()
+
+    try:
+        fake(
+            [
+                FakeEntryPoint("b-pkg", _component("b-pkg")),
+                FakeEntryPoint("a-pkg", lambda: SchemaComponent("a-pkg")),
+            ]
+        )
+        assert [c.name for c in schema_components()] == ["a-pkg", "b-pkg"]
+        assert "app_trades" in CORE_TABLES
+        fake([FakeEntryPoint("x", object())])
+        with pytest.raises(ConfigError, match="not a SchemaComponent"):
+            schema_components()
+        fake([FakeEntryPoint("x", _component("y"))])
+        with pytest.raises(ConfigError, match="must be the component's name"):
+            schema_components()
+    finally:
+        monkeypatch.undo()
+        reset_core_tables()
+
+
+def test_a_migrations_table_of_an_earlier_release_is_refused_with_what_to_do() -> None:
+    with connect("memory") as conn:
+        conn.execute("CREATE TABLE _migrations (version BIGINT PRIMARY KEY, name TEXT)")
+        conn.commit()
+        with pytest.raises(MigrationError, match="earlier spine release"):
+            MigrationRunner(conn, []).applied()

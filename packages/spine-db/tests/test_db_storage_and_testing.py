@@ -61,7 +61,7 @@ def test_memory_connection_has_core_tables() -> None:
 def test_temp_sqlite_can_be_opened_twice(tmp_path: Path) -> None:
     conn = temp_sqlite(tmp_path)
     other, _ = create_connection(str(tmp_path / "spine.db"))
-    assert table_exists(other, "core_work_items")
+    assert table_exists(other, "core_manifest")
     conn.close()
     other.close()
 

@@ -23,7 +23,7 @@ from typing import Any, Self
 
 from spine.db.connection import ConnectionInfo, SpineConnection, create_connection
 from spine.db.dialects import Dialect
-from spine.db.schema.ops import create_core_tables
+from spine.db.schema.install import create_core_tables
 from spine.db.transaction import transaction
 
 __all__ = ["Database", "SpineStorage"]

@@ -31,7 +31,7 @@ from spine.db.connection import (
 )
 from spine.db.dialects import Dialect, get_dialect
 from spine.db.repository import BaseRepository
-from spine.db.schema.ops import table_exists
+from spine.db.schema.catalog import table_exists
 from spine.db.transaction import transaction
 from spine.types import DatabaseConnectionError, InvalidConfigError
 
