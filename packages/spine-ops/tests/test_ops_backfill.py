@@ -7,7 +7,14 @@ import datetime as dt
 import pytest
 
 from spine.db.testing import memory_connection
-from spine.ops import BackfillPlan, BackfillStatus, InMemoryWatermarkStore, preview_backfill
+from spine.ops import (
+    BackfillPlan,
+    BackfillStatus,
+    InMemoryWatermarkStore,
+    gap_keys,
+    preview_backfill,
+    week_range_keys,
+)
 from spine.types import ValidationError, WeekEnding
 
 
@@ -19,10 +26,11 @@ def test_status_terminality() -> None:
 
 def test_week_range_accepts_any_dates_and_week_endings() -> None:
     conn = memory_connection()
-    p = BackfillPlan.from_week_range(
-        conn, "otc", "finra", dt.date(2025, 12, 1), WeekEnding("2025-12-19"), dry_run=True
-    )
-    assert p.partition_keys == ("2025-12-05", "2025-12-12", "2025-12-19")
+    weeks = week_range_keys(dt.date(2025, 12, 1), WeekEnding("2025-12-19"))
+    assert weeks == ["2025-12-05", "2025-12-12", "2025-12-19"]
+    plan = BackfillPlan.from_week_range(conn, "otc", "finra", "2025-12-01", "2025-12-19")
+    assert plan.partition_keys() == weeks
+    assert plan.metadata == {"origin": "week_range", "start": weeks[0], "end": weeks[-1]}
     with pytest.raises(ValidationError):
         BackfillPlan.from_week_range(conn, "otc", "finra", "2025-12-22", "2025-12-25")
     with pytest.raises(ValidationError):
@@ -44,11 +52,14 @@ def test_dict_keys_and_progress_of_mixed_plan() -> None:
 def test_watermark_gap_preview_from_in_memory_store() -> None:
     store = InMemoryWatermarkStore()
     store.advance("eq", "poly", "AAPL", "2026-01-01")
-    preview = BackfillPlan.from_watermark_gaps(
-        memory_connection(), store, "eq", "poly", ["AAPL", "MSFT"], dry_run=True
-    )
+    keys = gap_keys(store, "eq", "poly", ["AAPL", "MSFT"])
+    preview = preview_backfill("eq", "poly", keys, metadata={"origin": "watermark_gaps"})
     assert preview.partition_keys == ("MSFT",)
     assert preview.metadata == {"origin": "watermark_gaps"}
+    plan = BackfillPlan.from_watermark_gaps(memory_connection(), store, "eq", "poly", keys)
+    assert plan is not None
+    assert plan.partition_keys() == ["MSFT"]
+    assert plan.metadata == {"origin": "watermark_gaps"}
 
 
 @pytest.mark.parametrize("args", [("", "s"), ("d", ""), ("d" * 101, "s")])

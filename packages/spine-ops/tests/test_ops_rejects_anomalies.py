@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from spine.db.testing import memory_connection
-from spine.ops import AnomalyCategory, AnomalyRecorder, Reject, RejectSink, Severity
+from spine.ops import (
+    AnomalyCategory,
+    AnomalyRecorder,
+    BackfillPartitionStatus,
+    BackfillStatus,
+    QualityCategory,
+    QualityStatus,
+    Reject,
+    RejectSink,
+    Severity,
+)
 from spine.types import ValidationError
 
 
@@ -13,7 +23,17 @@ def test_severity_order_and_categories() -> None:
     assert [s.level for s in Severity] == [0, 1, 2, 3, 4]
     assert Severity.WARN.at_least() == [Severity.WARN, Severity.ERROR, Severity.CRITICAL]
     assert len(AnomalyCategory) == 10
-    assert {c.value for c in AnomalyCategory} >= {"QUALITY_GATE", "NETWORK", "UNKNOWN"}
+    assert {c.value for c in AnomalyCategory} >= {"quality_gate", "network", "unknown"}
+
+
+def test_stored_values_are_lower_case_and_parsed_in_any_case() -> None:
+    for enum in (Severity, AnomalyCategory, QualityStatus, QualityCategory, BackfillStatus,
+                 BackfillPartitionStatus):  # fmt: skip
+        for member in enum:
+            assert member.value == member.value.lower() == member.name.lower()
+            assert enum(member.value.upper()) is member
+    with pytest.raises(ValueError):
+        Severity("loud")
 
 
 def test_reject_validation() -> None:

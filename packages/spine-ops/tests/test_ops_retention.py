@@ -72,7 +72,7 @@ def test_oracle_and_db2_use_fetch_first_and_numbered_markers(dialect: str) -> No
     assert sql.count("NOT IN") == 1
     if dialect == "oracle":
         assert ":1 " in sql
-        assert ":11)" in sql
+        assert ":6)" in sql
     sql2 = delete_batch_sql(get_dialect(dialect), RETENTION_TARGETS["anomalies"], 5)
     assert "resolved_at IS NOT NULL" in sql2
 
