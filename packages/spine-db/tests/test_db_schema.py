@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from spine.db import connect, create_connection, get_dialect
+from spine.db import SpineConnection, connect, get_dialect
 from spine.db.dialects import all_dialects
 from spine.db.dialects.db2 import DB2_ADVISORY_WORDS
 from spine.db.migrations import Migration, MigrationError, MigrationRunner
@@ -39,7 +39,6 @@ from spine.db.schema import (
     unregister_schema,
 )
 from spine.db.schema.registry import reset_core_tables
-from spine.db.testing import memory_connection
 from spine.types import ConfigError, ValidationError
 
 
@@ -121,8 +120,9 @@ def test_user_registries_render_ddl_for_any_dialect() -> None:
     assert len(reg.render("mysql")) == 1  # indexes inline
 
 
-def test_create_core_tables_is_idempotent_and_drop_removes_them() -> None:
-    conn, _ = create_connection()
+def test_create_core_tables_is_idempotent_and_drop_removes_them(memory_db: SpineConnection) -> None:
+    conn = memory_db
+    drop_core_tables(conn)
     created = create_core_tables(conn)
     assert created == list(CORE_TABLES.table_names)
     assert create_core_tables(conn) == []
@@ -134,8 +134,8 @@ def test_create_core_tables_is_idempotent_and_drop_removes_them() -> None:
     assert not any(table_exists(conn, t.name) for t in CORE_TABLES.tables)
 
 
-def test_create_table_and_ensure_index_report_what_they_did() -> None:
-    conn = memory_connection(core_tables=False)
+def test_create_table_and_ensure_index_report_what_they_did(memory_db: SpineConnection) -> None:
+    conn = memory_db
     table = Table("t", (Column("id", ID), Column("n", INT)), ("id",))
     assert create_table(conn, table) is True
     assert create_table(conn, table) is False
@@ -224,8 +224,8 @@ def test_components_are_validated_and_never_share_a_table(registered: SchemaComp
         )
     with pytest.raises(ValidationError):
         SchemaComponent("")
-    with pytest.raises(ConfigError, match="no schema component 'nope'"):
-        install_schema(connect("memory"), ["nope"])
+    with connect("memory") as conn, pytest.raises(ConfigError, match="no schema component"):
+        install_schema(conn, ["nope"])
 
 
 def test_entry_points_are_loaded_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:

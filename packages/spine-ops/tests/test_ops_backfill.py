@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
-from spine.db.testing import memory_connection
+from spine.db import SpineConnection
 from spine.ops import (
     BackfillPlan,
     BackfillStatus,
@@ -24,8 +25,10 @@ def test_status_terminality() -> None:
     assert not BackfillStatus.FAILED.is_terminal
 
 
-def test_week_range_accepts_any_dates_and_week_endings() -> None:
-    conn = memory_connection()
+def test_week_range_accepts_any_dates_and_week_endings(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     weeks = week_range_keys(dt.date(2025, 12, 1), WeekEnding("2025-12-19"))
     assert weeks == ["2025-12-05", "2025-12-12", "2025-12-19"]
     plan = BackfillPlan.from_week_range(conn, "otc", "finra", "2025-12-01", "2025-12-19")
@@ -37,8 +40,10 @@ def test_week_range_accepts_any_dates_and_week_endings() -> None:
         BackfillPlan.from_week_range(conn, "otc", "finra", "not-a-date", "2025-12-25")
 
 
-def test_dict_keys_and_progress_of_mixed_plan() -> None:
-    conn = memory_connection()
+def test_dict_keys_and_progress_of_mixed_plan(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     plan = BackfillPlan.create(conn, "otc", "finra", [{"w": 2, "t": "A"}, {"t": "A", "w": 2}, "X"])
     assert plan.partition_keys() == ['{"t":"A","w":2}', "X"]
     plan.start()
@@ -49,14 +54,16 @@ def test_dict_keys_and_progress_of_mixed_plan() -> None:
     assert plan.remaining_keys() == ["X"]
 
 
-def test_watermark_gap_preview_from_in_memory_store() -> None:
+def test_watermark_gap_preview_from_in_memory_store(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
     store = InMemoryWatermarkStore()
     store.advance("eq", "poly", "AAPL", "2026-01-01")
     keys = gap_keys(store, "eq", "poly", ["AAPL", "MSFT"])
     preview = preview_backfill("eq", "poly", keys, metadata={"origin": "watermark_gaps"})
     assert preview.partition_keys == ("MSFT",)
     assert preview.metadata == {"origin": "watermark_gaps"}
-    plan = BackfillPlan.from_watermark_gaps(memory_connection(), store, "eq", "poly", keys)
+    plan = BackfillPlan.from_watermark_gaps(memory_db_factory(), store, "eq", "poly", keys)
     assert plan is not None
     assert plan.partition_keys() == ["MSFT"]
     assert plan.metadata == {"origin": "watermark_gaps"}

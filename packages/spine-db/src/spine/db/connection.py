@@ -115,6 +115,7 @@ class SpineConnection:
         "_driver",
         "_error_types",
         "_last",
+        "_owns_raw",
         "_tx_depth",
         "_writes",
         "dialect",
@@ -122,7 +123,9 @@ class SpineConnection:
         "raw",
     )
 
-    def __init__(self, raw: Any, driver: Driver, info: ConnectionInfo) -> None:
+    def __init__(
+        self, raw: Any, driver: Driver, info: ConnectionInfo, *, owns_raw: bool = True
+    ) -> None:
         self.raw = raw
         self.dialect: Dialect = info.dialect
         self.info = info
@@ -132,6 +135,7 @@ class SpineConnection:
         self._closed = False
         self._tx_depth = 0
         self._writes = False
+        self._owns_raw = owns_raw
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -146,6 +150,12 @@ class SpineConnection:
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closed
+
+    @property
+    def owns_raw(self) -> bool:
+        """Whether spine opened :attr:`raw` (``False`` for :func:`wrap_connection`: the
+        caller owns and closes the driver connection)."""
+        return self._owns_raw
 
     @property
     def in_transaction_block(self) -> bool:
@@ -444,7 +454,7 @@ def wrap_connection(raw: Any, dialect_name: str | None = None) -> SpineConnectio
     backend = dialect_name_for(dialect_name if dialect_name is not None else raw)
     driver = get_driver(backend)
     info = ConnectionInfo(backend=backend, dialect=get_dialect(backend), url=f"<wrapped {backend}>")
-    return SpineConnection(raw, driver, info)
+    return SpineConnection(raw, driver, info, owns_raw=False)
 
 
 def as_spine_connection(conn: Any) -> SpineConnection:
