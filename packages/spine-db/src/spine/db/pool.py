@@ -88,14 +88,9 @@ async def create_pool(
     """
     parsed, mod = _prepare(url, min_size, max_size)
     pool: SpinePool = mod.make_pool(
-        parsed,
-        min_size,
-        max_size,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        schema=schema,
-        **pool_kwargs,
-    )
+        parsed, min_size, max_size, sync=False, timeout=timeout,
+        connect_timeout=connect_timeout, schema=schema, **pool_kwargs,
+    )  # fmt: skip
     try:
         await pool.open(wait=True, timeout=connect_timeout)
     except Exception as exc:
@@ -125,15 +120,10 @@ def create_sync_pool(
         DatabaseConnectionError: the server could not be reached in time (retryable).
     """
     parsed, mod = _prepare(url, min_size, max_size)
-    pool: SpineSyncPool = mod.make_sync_pool(
-        parsed,
-        min_size,
-        max_size,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        schema=schema,
-        **pool_kwargs,
-    )
+    pool: SpineSyncPool = mod.make_pool(
+        parsed, min_size, max_size, sync=True, timeout=timeout,
+        connect_timeout=connect_timeout, schema=schema, **pool_kwargs,
+    )  # fmt: skip
     try:
         pool.open(wait=True, timeout=connect_timeout)
     except Exception as exc:

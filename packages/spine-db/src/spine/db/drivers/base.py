@@ -188,8 +188,8 @@ class Driver:
         return False
 
     def pool_module(self) -> ModuleType:
-        """The module making connection pools for this backend (``make_pool`` async,
-        ``make_sync_pool`` sync), imported on first use.
+        """The module making connection pools for this backend (``make_pool(url, ...,
+        sync=...)``), imported on first use.
 
         Raises:
             InvalidConfigError: spine offers no pool for this backend.

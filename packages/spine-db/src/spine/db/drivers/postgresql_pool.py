@@ -27,7 +27,6 @@ __all__ = [
     "SpinePool",
     "SpineSyncPool",
     "make_pool",
-    "make_sync_pool",
     "pool_kwargs",
     "psycopg",
 ]
@@ -94,45 +93,18 @@ def make_pool(
     min_size: int,
     max_size: int,
     *,
+    sync: bool,
     timeout: float,
     connect_timeout: float,
     schema: str | None,
     **extra: Any,
-) -> SpinePool:
-    """Build (without opening) a :class:`SpinePool` for ``url``."""
-    return SpinePool(
-        "",
-        min_size=min_size,
-        max_size=max_size,
-        kwargs=pool_kwargs(url, connect_timeout=connect_timeout, schema=schema),
-        timeout=timeout,
-        open=False,
-        **extra,
-    )
-
-
-def make_sync_pool(
-    url: DatabaseURL,
-    min_size: int,
-    max_size: int,
-    *,
-    timeout: float,
-    connect_timeout: float,
-    schema: str | None,
-    **extra: Any,
-) -> SpineSyncPool:
-    """Build (without opening) a :class:`SpineSyncPool` for ``url``."""
-    pool = SpineSyncPool(
-        "",
-        min_size=min_size,
-        max_size=max_size,
-        kwargs={
-            **pool_kwargs(url, connect_timeout=connect_timeout, schema=schema),
-            "autocommit": False,
-        },
-        timeout=timeout,
-        open=False,
-        **extra,
-    )
+) -> SpinePool | SpineSyncPool:
+    """Build (without opening) a :class:`SpineSyncPool` (``sync``) or :class:`SpinePool` for
+    ``url``."""
+    kwargs = pool_kwargs(url, connect_timeout=connect_timeout, schema=schema)
+    common: dict[str, Any] = {"min_size": min_size, "max_size": max_size, "timeout": timeout}
+    if not sync:
+        return SpinePool("", kwargs=kwargs, open=False, **common, **extra)
+    pool = SpineSyncPool("", kwargs={**kwargs, "autocommit": False}, open=False, **common, **extra)
     pool.info = ConnectionInfo.from_url(url, schema)
     return pool
