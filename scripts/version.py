@@ -3,6 +3,7 @@
 Usage::
 
     python scripts/version.py check          # exit 1 and explain if anything drifted
+    python scripts/version.py check v0.2.0   # ... and the release tag must name that version
     python scripts/version.py set 0.2.0      # rewrite every package version and sibling pin
 
 Each ``packages/*/pyproject.toml`` carries ``version = "X.Y.Z"`` and pins its spine siblings as
@@ -59,6 +60,20 @@ def problems() -> list[str]:
     return found
 
 
+def tag_problems(tag: str) -> list[str]:
+    """Say why release tag ``tag`` (``vX.Y.Z``) does not name the packages' version (or [])."""
+    versions = {tomllib.loads(p.read_text())["project"]["version"] for p in package_files()}
+    if not tag.startswith("v") or not SEMVER_RE.match(tag[1:]):
+        return [f"release tag {tag!r} is not v<version> (e.g. v1.2.3 or v1.2.3rc1)"]
+    if versions != {tag[1:]}:
+        found = ", ".join(sorted(versions))
+        return [
+            f"release tag {tag} does not match the package version ({found}): run "
+            f"`python scripts/version.py set {tag[1:]}` and `uv lock`, commit, then tag"
+        ]
+    return []
+
+
 def set_version(new: str) -> None:
     """Rewrite every package version and every sibling pin to ``new``."""
     if not SEMVER_RE.match(new):
@@ -72,12 +87,14 @@ def set_version(new: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[1] == "check":
+    if len(argv) in (2, 3) and argv[1] == "check":
         found = problems()
+        if len(argv) == 3:
+            found += tag_problems(argv[2])
         for line in found:
             print(line, file=sys.stderr)
         if not found:
-            print("all spine packages are in lockstep")
+            print("all spine packages are in lockstep" + (f" at {argv[2]}" if argv[2:] else ""))
         return 1 if found else 0
     if len(argv) == 3 and argv[1] == "set":
         set_version(argv[2])

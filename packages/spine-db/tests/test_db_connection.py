@@ -233,6 +233,45 @@ def test_missing_driver_is_a_config_error_naming_the_extra(
 
 
 @pytest.mark.parametrize(
+    ("url", "module", "error", "advice"),
+    [
+        (
+            "postgresql://u@h/db",
+            "psycopg",
+            ImportError("no pq wrapper available.\nAttempts made: ..."),
+            'pip install "spine-db[postgres-binary]"',
+        ),
+        (
+            "mysql://u@h/db",
+            "mysql.connector",
+            ModuleNotFoundError("No module named 'dns'", name="dns"),
+            'pip install --force-reinstall "spine-db[mysql]"',
+        ),
+    ],
+)
+def test_installed_but_unimportable_driver_says_why_and_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, url: str, module: str, error: ImportError, advice: str
+) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def fake_import(name: str, package: str | None = None) -> Any:
+        if name == module:
+            raise error
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", fake_import)
+    with pytest.raises(ConfigError) as info:
+        create_connection(url)
+    message = str(info.value)
+    first_line = str(error).splitlines()[0]
+    assert f"{module!r} is installed but cannot be imported ({first_line})" in message
+    assert advice in message
+    assert info.value.__cause__ is error
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "postgresql://postgres@127.0.0.1:1/test",

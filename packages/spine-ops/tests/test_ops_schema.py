@@ -1,112 +1,27 @@
-"""spine-ops' tables: the contract in docs/core-schema.md, the DDL every dialect renders
-(golden files), the component's registration and its migrations."""
+"""spine-ops' tables: the DDL every dialect renders (golden files), the component's
+registration and its migrations. (The columns are checked against docs/core-schema.md by
+``tests-integration/workspace/test_core_schema_doc.py``: the document is not in this sdist.)"""
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 
 from spine.db import connect, get_dialect
 from spine.db.dialects import DIALECT_NAMES
-from spine.db.schema import CORE_TABLES, TypeKind, install_schema, schema_components
+from spine.db.schema import CORE_TABLES, install_schema, schema_components
 from spine.ops.schema import MIGRATIONS, SCHEMA, TABLES
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "core-schema.md"
 GOLDEN = Path(__file__).parent / "golden"
-
-_TYPE = re.compile(r"^(ID|TEXT|INT|BIGINT|FLOAT|BOOL|JSON|TS|STR\((\d+)\))$")
-
-
-def _parse_type(text: str) -> tuple[TypeKind, int | None]:
-    m = _TYPE.match(text)
-    assert m, f"unknown type {text!r} in docs/core-schema.md"
-    if m.group(2):
-        return TypeKind.STR, int(m.group(2))
-    return TypeKind(text), None
-
-
-def _doc_tables() -> dict[str, dict[str, object]]:
-    """Parse the operation-primitive tables of docs/core-schema.md."""
-    text = DOC.read_text(encoding="utf-8")
-    section = text.split("## Operation primitives", 1)[1].split("\n## ", 1)[0]
-    tables: dict[str, dict[str, object]] = {}
-    for block in section.split("\n### ")[1:]:
-        heading, _, body = block.partition("\n")
-        names = [n.strip() for n in heading.split("—")[0].split("/")]
-        columns: list[tuple[str, TypeKind, int | None, bool]] = []
-        pk: tuple[str, ...] = ()
-        rows = [line for line in body.splitlines() if line.startswith("| ") and "---" not in line]
-        if rows:
-            for line in rows[1:]:
-                name, ctype, null = (c.strip() for c in line.strip("|").split("|"))
-                kind, length = _parse_type(ctype)
-                columns.append((name, kind, length, null == "yes"))
-        else:
-            prose = re.split(r"\b(?:Indexes|Index|Primary key)\b", body, maxsplit=1)[0]
-            for item in prose.split("·"):
-                words = [w.rstrip(".") for w in item.split()]
-                if len(words) < 2:
-                    continue
-                name, ctype = words[0], words[1]
-                kind, length = _parse_type(ctype)
-                rest = words[2:]
-                if "pk" in rest:
-                    pk = (name,)
-                columns.append((name, kind, length, "null" in rest))
-        m = re.search(r"Primary key \(([^)]*)\)", body)
-        if m:
-            pk = tuple(c.strip() for c in m.group(1).split(","))
-        indexes = (
-            [
-                tuple(c.strip() for c in cols.split(","))
-                for cols in re.findall(r"\(([a-z_, ]+)\)", body.split("Index", 1)[1])
-            ]
-            if "Index" in body
-            else []
-        )
-        for name in names:
-            tables[name] = {"columns": columns, "pk": pk, "indexes": indexes}
-    return tables
-
-
-DOC_TABLES = _doc_tables()
-
-
-def test_the_doc_parser_found_every_operation_primitive_table() -> None:
-    assert set(DOC_TABLES) == {
-        "core_manifest",
-        "core_rejects",
-        "core_quality",
-        "core_anomalies",
-        "core_watermarks",
-        "core_backfill_plans",
-        "core_backfill_partitions",
-        "core_asset_materializations",
-        "core_asset_observations",
-    }
-
-
-@pytest.mark.parametrize("table_name", sorted(DOC_TABLES))
-def test_operation_primitive_tables_match_docs_core_schema_exactly(table_name: str) -> None:
-    spec = DOC_TABLES[table_name]
-    table = TABLES_BY_NAME[table_name]
-    declared = [(c.name, c.type.kind, c.type.length, c.nullable) for c in table.columns]
-    assert declared == spec["columns"]
-    assert table.primary_key == spec["pk"]
-    table_indexes = {ix.columns for ix in table.indexes}
-    for cols in spec["indexes"]:  # type: ignore[attr-defined]
-        assert cols in table_indexes, f"{table_name}: missing index {cols}"
 
 
 def test_spine_ops_declares_its_tables_through_the_spine_schema_entry_point() -> None:
     assert SCHEMA in schema_components()
     assert SCHEMA.name == "spine-ops"
-    assert [t.name for t in SCHEMA.tables] == sorted(DOC_TABLES, key=list(TABLES_BY_NAME).index)
     assert list(CORE_TABLES) == [t.name.removeprefix("core_") for t in TABLES]
     assert CORE_TABLES["core_manifest"] is CORE_TABLES["manifest"]
     assert "CORE_MANIFEST" in CORE_TABLES

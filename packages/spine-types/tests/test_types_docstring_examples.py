@@ -21,6 +21,7 @@ MODULES = [
     "logging",
     "feature_flags",
     "secrets",
+    "retry",
 ]
 
 

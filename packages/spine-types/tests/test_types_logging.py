@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import logging
@@ -24,7 +25,14 @@ from spine.types import (
     unbind_context,
 )
 
-MODES = [pytest.param(False, id="stdlib"), pytest.param(True, id="structlog")]
+HAS_STRUCTLOG = importlib.util.find_spec("structlog") is not None
+needs_structlog = pytest.mark.skipif(
+    not HAS_STRUCTLOG, reason='structlog is not installed (pip install "spine-types[structlog]")'
+)
+MODES = [
+    pytest.param(False, id="stdlib"),
+    pytest.param(True, id="structlog", marks=needs_structlog),
+]
 
 
 def _spine_handlers() -> list[logging.Handler]:
@@ -42,9 +50,10 @@ def restore_logging() -> Iterator[None]:
     root.setLevel(level)
     clear_context()
     spine_logging._use_structlog = False
-    import structlog
+    if HAS_STRUCTLOG:
+        import structlog
 
-    structlog.reset_defaults()
+        structlog.reset_defaults()
 
 
 def configure(use_structlog: bool, **kwargs: Any) -> io.StringIO:
@@ -84,6 +93,7 @@ def test_timestamp_is_iso_utc_with_milliseconds(use_structlog: bool) -> None:
     assert stamp[10] == "T"
 
 
+@needs_structlog
 def test_both_paths_produce_the_same_shape() -> None:
     shapes = []
     for use_structlog in (False, True):
@@ -212,6 +222,7 @@ def test_console_format_is_one_readable_line(use_structlog: bool) -> None:
     assert not line.startswith("{")
 
 
+@needs_structlog
 def test_reconfiguring_replaces_the_handler_instead_of_adding_one() -> None:
     first = configure(False)
     second = configure(True)
@@ -235,6 +246,7 @@ def test_other_handlers_are_left_alone() -> None:
         root.removeHandler(foreign)
 
 
+@needs_structlog
 def test_get_logger_type_follows_the_configured_path() -> None:
     assert isinstance(get_logger("x"), SpineLogger)  # unconfigured: stdlib adapter
     configure(True)

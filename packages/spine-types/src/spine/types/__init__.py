@@ -9,6 +9,7 @@ One import root for the types every spine package shares:
 * ULIDs and UTC timestamp helpers;
 * ``WeekEnding`` and ``DateRange``; ``TemporalEnvelope`` and ``BiTemporalRecord``;
 * ``ExecutionContext``; deterministic hashing; storage/execution protocols;
+* ``RetryStrategy``: the one retry policy (whether and when to retry, from the taxonomy);
 * structured logging, feature flags and secrets resolution.
 
 Only the error taxonomy is imported eagerly. Every other name is loaded from its submodule on
@@ -119,6 +120,12 @@ if TYPE_CHECKING:
         partition_results,
         try_result,
     )
+    from spine.types.retry import (
+        Backoff,
+        RetryDecision,
+        RetryStrategy,
+        retry_after_of,
+    )
     from spine.types.secrets import (
         AWSSecretBackend,
         AWSSecretsManagerBackend,
@@ -208,6 +215,10 @@ _LAZY: dict[str, str] = {
     "FlagValue": "spine.types.feature_flags",
     "UnknownFlagError": "spine.types.feature_flags",
     "flag_env_var": "spine.types.feature_flags",
+    "Backoff": "spine.types.retry",
+    "RetryDecision": "spine.types.retry",
+    "RetryStrategy": "spine.types.retry",
+    "retry_after_of": "spine.types.retry",
     "AWSSecretBackend": "spine.types.secrets",
     "AWSSecretsManagerBackend": "spine.types.secrets",
     "EnvSecretBackend": "spine.types.secrets",
@@ -226,6 +237,7 @@ __all__ = [
     "AuthError",
     "AuthenticationError",
     "AuthorizationError",
+    "Backoff",
     "BadParamsError",
     "BiTemporalRecord",
     "ConfigError",
@@ -263,6 +275,8 @@ __all__ = [
     "QueryError",
     "RateLimitError",
     "Result",
+    "RetryDecision",
+    "RetryStrategy",
     "RunStatus",
     "ScheduleError",
     "SchemaError",
@@ -311,6 +325,7 @@ __all__ = [
     "new_context",
     "parse_iso",
     "partition_results",
+    "retry_after_of",
     "timeline",
     "to_utc",
     "try_result",

@@ -121,6 +121,8 @@ class Driver:
     """Import name of the DB-API library."""
     extra: ClassVar[str] = ""
     """The ``spine-db`` extra that installs the library."""
+    import_hint: ClassVar[str] = ""
+    """What to do when the library is installed but fails to import (e.g. a missing C library)."""
     rows_are_tuples: ClassVar[bool] = True
     """Whether the library's cursors return plain tuples (no conversion needed)."""
     option_names: ClassVar[frozenset[str]] = frozenset()
@@ -144,11 +146,26 @@ class Driver:
         try:
             return importlib.import_module(self.module_name)
         except ImportError as exc:
-            raise ConfigError(
-                f"the {self.name} backend needs the {self.module_name!r} driver: "
-                f'pip install "spine-db[{self.extra}]"',
-                cause=exc,
-            ).with_context(backend=self.name, extra=self.extra) from exc
+            missing = isinstance(exc, ModuleNotFoundError) and (
+                exc.name is None or f"{self.module_name}.".startswith(f"{exc.name}.")
+            )
+            if missing:
+                message = (
+                    f"the {self.name} backend needs the {self.module_name!r} driver: "
+                    f'pip install "spine-db[{self.extra}]"'
+                )
+            else:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                hint = self.import_hint or (
+                    f'reinstall it: pip install --force-reinstall "spine-db[{self.extra}]"'
+                )
+                message = (
+                    f"the {self.name} backend's driver {self.module_name!r} is installed but "
+                    f"cannot be imported ({reason}); {hint}"
+                )
+            raise ConfigError(message, cause=exc).with_context(
+                backend=self.name, extra=self.extra
+            ) from exc
 
     def check_options(self, options: ConnectOptions) -> None:
         """Reject options this driver does not understand."""

@@ -43,6 +43,10 @@ class PostgreSQLDriver(Driver):
     name: ClassVar[str] = "postgresql"
     module_name: ClassVar[str] = "psycopg"
     extra: ClassVar[str] = "postgres"
+    import_hint: ClassVar[str] = (
+        "psycopg needs the libpq client library: install it from your OS packages (libpq5, "
+        'libpq), or use psycopg\'s self-contained build: pip install "spine-db[postgres-binary]"'
+    )
     option_names: ClassVar[frozenset[str]] = frozenset({"prepare_threshold", "application_name"})
     test_name: ClassVar[str] = "postgres"
     test_url_env: ClassVar[str | None] = "SPINE_TEST_POSTGRES_URL"
@@ -97,7 +101,8 @@ class PostgreSQLDriver(Driver):
         except ImportError as exc:
             raise ConfigError(
                 "PostgreSQL connection pools need psycopg and psycopg_pool: "
-                f'pip install "spine-db[{self.extra}]"',
+                f'pip install "spine-db[{self.extra}]" (or "spine-db[postgres-binary]" where '
+                f"the system has no libpq); import failed with: {exc}",
                 cause=exc,
             ).with_context(extra=self.extra) from exc
 

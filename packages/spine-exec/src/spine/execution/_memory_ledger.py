@@ -1,0 +1,237 @@
+"""In-memory ledger: the :class:`~spine.execution.ledger.Ledger` twin for tests and demos."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from spine.execution._json import copy_json, json_params, json_result
+from spine.execution.errors import DuplicateExecutionError, ExecutionNotFoundError
+from spine.execution.ledger import StatusFilter, check_page, status_set
+from spine.execution.models import Execution, ExecutionEvent
+from spine.types import ValidationError
+from spine.types.enums import EventType, ExecutionStatus, event_for_status
+from spine.types.timestamps import to_utc, utc_now
+
+__all__ = ["InMemoryLedger"]
+
+_EVENTS = {status: event_for_status(status) for status in ExecutionStatus}
+
+
+def _snapshot(e: Execution) -> Execution:
+    if not e.params and not e.metadata and e.result is None:
+        return e
+    return e.evolve(
+        params=copy_json(e.params), metadata=copy_json(e.metadata), result=copy_json(e.result)
+    )
+
+
+def _event_snapshot(ev: ExecutionEvent) -> ExecutionEvent:
+    return replace(ev, data=copy_json(ev.data)) if ev.data else ev
+
+
+class InMemoryLedger:
+    """A thread-safe ledger held in process memory (lost when the process ends).
+
+    Behaves like the SQL ledger, checked by the same contract suite: params and results are
+    validated and copied as JSON, reads return fresh snapshots, events are append-only.
+
+    Args:
+        clock: Source of "now" (timezone-aware UTC), e.g. a fake clock in tests.
+
+    Example:
+        >>> from spine.execution.models import Execution
+        >>> ledger = InMemoryLedger()
+        >>> e = Execution.create("sec.filings", idempotency_key="2024-01-01")
+        >>> _ = ledger.create_execution(e)
+        >>> ledger.get_by_idempotency_key("2024-01-01").id == e.id
+        True
+    """
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._executions: dict[str, Execution] = {}
+        self._events: dict[str, list[ExecutionEvent]] = {}
+        self._by_key: dict[str, dict[int, str]] = {}
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A critical section: no other thread sees the ledger between the calls inside.
+
+        (Memory has no rollback: a call that raises changes nothing, calls before it stay.)
+        """
+        with self._lock:
+            yield
+
+    # -- writes --------------------------------------------------------------------------
+    def create_execution(self, execution: Execution) -> Execution:
+        """See :meth:`spine.execution.ledger.Ledger.create_execution`."""
+        if execution.status is not ExecutionStatus.PENDING:
+            raise ValidationError(
+                f"a new execution must be pending, got {execution.status.value!r} "
+                f"for {execution.id}"
+            )
+        stored = execution.evolve(
+            params=json_params(execution.params),
+            metadata=json_params(execution.metadata, "metadata") if execution.metadata else {},
+        )
+        key = execution.idempotency_key
+        with self._lock:
+            if execution.id in self._executions:
+                raise DuplicateExecutionError(f"execution {execution.id} exists already")
+            if key is not None and execution.attempt in self._by_key.get(key, {}):
+                raise DuplicateExecutionError(
+                    f"idempotency key {key!r} has an attempt {execution.attempt} already "
+                    f"(execution {self._by_key[key][execution.attempt]})"
+                )
+            self._executions[execution.id] = stored
+            self._events[execution.id] = [
+                ExecutionEvent.create(
+                    execution.id,
+                    EventType.CREATED,
+                    {"workflow": execution.workflow, "attempt": execution.attempt},
+                    at=execution.created_at,
+                )
+            ]
+            if key is not None:
+                self._by_key.setdefault(key, {})[execution.attempt] = execution.id
+        return _snapshot(stored)
+
+    def update_status(
+        self,
+        execution_id: str,
+        status: ExecutionStatus | str,
+        *,
+        result: Any = None,
+        error: str | None = None,
+        error_type: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> Execution:
+        """See :meth:`spine.execution.ledger.Ledger.update_status`."""
+        stored_result = None if result is None else json_result(result, execution_id)
+        payload = json_params(data, "event data") if data else {}
+        if error is not None:
+            payload["error"] = error
+        if error_type is not None:
+            payload["error_type"] = error_type
+        when = self._clock() if at is None else at if at.tzinfo is UTC else to_utc(at)
+        with self._lock:
+            current = self._get(execution_id)
+            new = current.transition(
+                status, at=when, result=stored_result, error=error, error_type=error_type
+            )
+            self._executions[execution_id] = new
+            self._events[execution_id].append(
+                ExecutionEvent.make(execution_id, _EVENTS[new.status], payload, when)
+            )
+        return _snapshot(new)
+
+    def increment_retry(
+        self, execution_id: str, data: Mapping[str, Any] | None = None
+    ) -> Execution:
+        """See :meth:`spine.execution.ledger.Ledger.increment_retry`."""
+        payload = json_params(data, "event data") if data else {}
+        with self._lock:
+            current = self._get(execution_id)
+            new = current.evolve(retry_count=current.retry_count + 1, updated_at=self._clock())
+            payload["retry_count"] = new.retry_count
+            self._executions[execution_id] = new
+            self._events[execution_id].append(
+                ExecutionEvent.create(execution_id, EventType.RETRIED, payload, at=new.updated_at)
+            )
+        return _snapshot(new)
+
+    def update_metadata(self, execution_id: str, values: Mapping[str, Any]) -> Execution:
+        """See :meth:`spine.execution.ledger.Ledger.update_metadata`."""
+        extra = json_params(values, "metadata")
+        with self._lock:
+            current = self._get(execution_id)
+            new = current.evolve(metadata={**current.metadata, **extra})
+            self._executions[execution_id] = new
+        return _snapshot(new)
+
+    def record_event(
+        self,
+        execution_id: str,
+        event_type: EventType | str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        at: datetime | None = None,
+    ) -> ExecutionEvent:
+        """See :meth:`spine.execution.ledger.Ledger.record_event`."""
+        payload = json_params(data, "event data") if data else {}
+        when = self._clock() if at is None else to_utc(at)
+        event = ExecutionEvent.create(execution_id, event_type, payload, at=when)
+        with self._lock:
+            self._get(execution_id)
+            self._events[execution_id].append(event)
+        return _event_snapshot(event)
+
+    # -- reads ---------------------------------------------------------------------------
+    def get_execution(self, execution_id: str) -> Execution | None:
+        """See :meth:`spine.execution.ledger.Ledger.get_execution`."""
+        found = self._executions.get(execution_id)
+        return None if found is None else _snapshot(found)
+
+    def get_by_idempotency_key(self, idempotency_key: str) -> Execution | None:
+        """See :meth:`spine.execution.ledger.Ledger.get_by_idempotency_key`."""
+        with self._lock:
+            attempts = self._by_key.get(idempotency_key)
+            if not attempts:
+                return None
+            return _snapshot(self._executions[attempts[max(attempts)]])
+
+    def list_executions(
+        self,
+        *,
+        workflow: str | None = None,
+        status: StatusFilter = None,
+        lane: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        parent_execution_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Execution]:
+        """See :meth:`spine.execution.ledger.Ledger.list_executions`."""
+        limit, offset = check_page(limit, offset)
+        statuses = status_set(status)
+        since_utc = None if since is None else to_utc(since)
+        until_utc = None if until is None else to_utc(until)
+        with self._lock:
+            rows = [
+                e
+                for e in self._executions.values()
+                if (workflow is None or e.workflow == workflow)
+                and (statuses is None or e.status in statuses)
+                and (lane is None or e.lane == lane)
+                and (since_utc is None or e.created_at >= since_utc)
+                and (until_utc is None or e.created_at < until_utc)
+                and (parent_execution_id is None or e.parent_execution_id == parent_execution_id)
+            ]
+        rows.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+        return [_snapshot(e) for e in rows[offset : offset + limit]]
+
+    def get_events(self, execution_id: str) -> list[ExecutionEvent]:
+        """See :meth:`spine.execution.ledger.Ledger.get_events`."""
+        with self._lock:
+            events = list(self._events.get(execution_id, ()))
+        return [_event_snapshot(ev) for ev in events]
+
+    def _get(self, execution_id: str) -> Execution:
+        found = self._executions.get(execution_id)
+        if found is None:
+            raise ExecutionNotFoundError(execution_id)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._executions)
+
+    def __repr__(self) -> str:
+        return f"InMemoryLedger({len(self._executions)} executions)"
