@@ -21,6 +21,9 @@ from spine.types import NetworkError, RetryStrategy, ValidationError, generate_u
 
 S = ExecutionStatus
 
+# celery 5.7's Redis result backend still calls SETEX, deprecated by redis-py 8 (not ours).
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
+
 ATTEMPTS: list[int] = []
 
 

@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
-from spine.execution.models import Execution, ExecutionEvent
+from spine.execution.models import Execution, ExecutionEvent, parse_enum
 from spine.types import ValidationError
 from spine.types.enums import EventType, ExecutionStatus
 
@@ -165,16 +165,7 @@ def status_set(status: StatusFilter) -> frozenset[ExecutionStatus] | None:
     if status is None:
         return None
     items: Iterable[Any] = [status] if isinstance(status, str) else status
-    out: set[ExecutionStatus] = set()
-    for item in items:
-        try:
-            out.add(ExecutionStatus(item))
-        except ValueError:
-            valid = ", ".join(s.value for s in ExecutionStatus)
-            raise ValidationError(
-                f"unknown execution status {item!r}; expected one of {valid}"
-            ) from None
-    return frozenset(out)
+    return frozenset(parse_enum(ExecutionStatus, item, "execution status") for item in items)
 
 
 def check_page(limit: object, offset: object) -> tuple[int, int]:

@@ -32,7 +32,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from spine.execution.errors import InvalidTransitionError
 from spine.types import ValidationError
@@ -70,16 +71,26 @@ MAX_IDEMPOTENCY_KEY = 255
 MAX_ERROR_TYPE = 200
 
 
-def _status(value: ExecutionStatus | str) -> ExecutionStatus:
-    if type(value) is ExecutionStatus:
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(kind: type[E], value: object, what: str) -> E:
+    """``value`` as a member of ``kind`` (a member or its string value).
+
+    Raises:
+        ValidationError: naming ``what`` and the valid values.
+    """
+    if isinstance(value, kind):
         return value
     try:
-        return ExecutionStatus(value)
+        return kind(str(value)) if isinstance(value, str) else kind(value)  # type: ignore[arg-type]
     except ValueError:
-        valid = ", ".join(s.value for s in ExecutionStatus)
-        raise ValidationError(
-            f"unknown execution status {value!r}; expected one of {valid}"
-        ) from None
+        valid = ", ".join(member.value for member in kind)
+        raise ValidationError(f"unknown {what} {value!r}; expected one of {valid}") from None
+
+
+def _status(value: ExecutionStatus | str) -> ExecutionStatus:
+    return parse_enum(ExecutionStatus, value, "execution status")
 
 
 def can_transition(current: ExecutionStatus | str, target: ExecutionStatus | str) -> bool:
@@ -190,17 +201,7 @@ class Execution:
         _text("parent_execution_id", parent_execution_id, 64, optional=True)
         _text("batch_id", batch_id, 64, optional=True)
         _text("retry_of", retry_of, 64, optional=True)
-        try:
-            source = (
-                trigger_source
-                if type(trigger_source) is TriggerSource
-                else TriggerSource(trigger_source)
-            )
-        except ValueError:
-            valid = ", ".join(s.value for s in TriggerSource)
-            raise ValidationError(
-                f"unknown trigger_source {trigger_source!r}; expected one of {valid}"
-            ) from None
+        source = parse_enum(TriggerSource, trigger_source, "trigger_source")
         if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
             raise ValidationError(f"attempt must be an int >= 1, got {attempt!r}")
         new = _new(cls)  # the frozen dataclass __init__ costs a setattr per field
@@ -342,13 +343,7 @@ class ExecutionEvent:
         Raises:
             ValidationError: unknown event type, data that is not a mapping.
         """
-        try:
-            kind = event_type if type(event_type) is EventType else EventType(event_type)
-        except ValueError:
-            valid = ", ".join(t.value for t in EventType)
-            raise ValidationError(
-                f"unknown event type {event_type!r}; expected one of {valid}"
-            ) from None
+        kind = parse_enum(EventType, event_type, "event type")
         return cls.make(
             execution_id, kind, _mapping("event data", data), at if at is not None else utc_now()
         )

@@ -204,6 +204,26 @@ class RateLimiter(ABC):
         """Take ``tokens`` now if they are there; never waits."""
         return self._try(_check_tokens(tokens, self.max_tokens)).granted
 
+    def _step(self, amount: float, blocking: bool, end: float | None) -> bool | float:
+        """One attempt: ``True`` granted, ``False`` give up, else seconds to wait first."""
+        grant = self._try(amount)
+        if grant.granted:
+            return True
+        if not blocking:
+            return False
+        wait = max(grant.wait, _MIN_SLEEP)
+        if end is not None:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            wait = min(wait, left)  # then one last try at the deadline
+        return wait
+
+    def _plan(self, tokens: float, timeout: float | None) -> tuple[float, float | None]:
+        amount = _check_tokens(tokens, self.max_tokens)
+        limit = _check_timeout(timeout)
+        return amount, None if limit is None else time.monotonic() + limit
+
     def acquire(
         self, tokens: float = 1, *, blocking: bool = True, timeout: float | None = None
     ) -> bool:
@@ -216,43 +236,23 @@ class RateLimiter(ABC):
             ValidationError: ``tokens`` above the capacity (it could never succeed), zero or
                 negative tokens, a negative timeout.
         """
-        amount = _check_tokens(tokens, self.max_tokens)
-        limit = _check_timeout(timeout)
-        end = None if limit is None else time.monotonic() + limit
+        amount, end = self._plan(tokens, timeout)
         while True:
-            grant = self._try(amount)
-            if grant.granted:
-                return True
-            if not blocking:
-                return False
-            wait = max(grant.wait, _MIN_SLEEP)
-            if end is not None:
-                left = end - time.monotonic()
-                if left <= 0:
-                    return False
-                wait = min(wait, left)  # then one last try at the deadline
-            time.sleep(wait)
+            step = self._step(amount, blocking, end)
+            if isinstance(step, bool):
+                return step
+            time.sleep(step)
 
     async def acquire_async(
         self, tokens: float = 1, *, blocking: bool = True, timeout: float | None = None
     ) -> bool:
         """Async :meth:`acquire`: waits with ``asyncio.sleep`` (other tasks run)."""
-        amount = _check_tokens(tokens, self.max_tokens)
-        limit = _check_timeout(timeout)
-        end = None if limit is None else time.monotonic() + limit
+        amount, end = self._plan(tokens, timeout)
         while True:
-            grant = self._try(amount)
-            if grant.granted:
-                return True
-            if not blocking:
-                return False
-            wait = max(grant.wait, _MIN_SLEEP)
-            if end is not None:
-                left = end - time.monotonic()
-                if left <= 0:
-                    return False
-                wait = min(wait, left)
-            await asyncio.sleep(wait)
+            step = self._step(amount, blocking, end)
+            if isinstance(step, bool):
+                return step
+            await asyncio.sleep(step)
 
     def check(self, tokens: float = 1) -> None:
         """Take ``tokens`` now or raise :class:`RateLimitExceeded` (never waits).

@@ -111,19 +111,34 @@ def redis_client(client_or_url: Any) -> Any:
     return redis.Redis.from_url(client_or_url)
 
 
-def _key(prefix: str, key: str) -> str:
-    if not isinstance(key, str) or not key:
-        raise ValidationError(f"key must be a non-empty str, got {key!r}")
-    return prefix + key
-
-
 def _grant(reply: Any) -> Grant:
     granted, wait = reply
     text = wait.decode() if isinstance(wait, bytes) else str(wait)
     return Grant(bool(int(granted)), float(text))
 
 
-class RedisTokenBucketStore:
+class _RedisStore:
+    """A Redis client, a key prefix and the Lua scripts of one store."""
+
+    SCRIPTS: dict[str, str] = {}
+
+    def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX) -> None:
+        self.client = redis_client(client)
+        self.prefix = prefix
+        self._scripts = {
+            name: self.client.register_script(lua) for name, lua in self.SCRIPTS.items()
+        }
+
+    def _key(self, key: str) -> str:
+        if not isinstance(key, str) or not key:
+            raise ValidationError(f"key must be a non-empty str, got {key!r}")
+        return self.prefix + key
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(prefix={self.prefix!r})"
+
+
+class RedisTokenBucketStore(_RedisStore):
     """Token buckets on Redis (:class:`~spine.execution.rate_limit.TokenBucketStore`).
 
     Args:
@@ -134,25 +149,19 @@ class RedisTokenBucketStore:
         MissingExtraError: redis-py is not installed (``spine-exec[redis]``).
     """
 
-    def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX) -> None:
-        self.client = redis_client(client)
-        self.prefix = prefix
-        self._take = self.client.register_script(TOKEN_BUCKET_TAKE)
+    SCRIPTS = {"take": TOKEN_BUCKET_TAKE}
 
     def take(self, key: str, tokens: float, rate: float, capacity: float) -> Grant:
         """See :meth:`~spine.execution.rate_limit.TokenBucketStore.take`."""
-        reply = self._take(keys=[_key(self.prefix, key)], args=[tokens, rate, capacity, 0])
-        return _grant(reply)
+        take = self._scripts["take"]
+        return _grant(take(keys=[self._key(key)], args=[tokens, rate, capacity, 0]))
 
     def give_back(self, key: str, tokens: float, rate: float, capacity: float) -> None:
         """See :meth:`~spine.execution.rate_limit.TokenBucketStore.give_back`."""
-        self._take(keys=[_key(self.prefix, key)], args=[tokens, rate, capacity, 1])
-
-    def __repr__(self) -> str:
-        return f"RedisTokenBucketStore(prefix={self.prefix!r})"
+        self._scripts["take"](keys=[self._key(key)], args=[tokens, rate, capacity, 1])
 
 
-class RedisSlidingWindowStore:
+class RedisSlidingWindowStore(_RedisStore):
     """Sliding windows on Redis (:class:`~spine.execution.rate_limit.SlidingWindowStore`).
 
     Args:
@@ -163,20 +172,15 @@ class RedisSlidingWindowStore:
         MissingExtraError: redis-py is not installed (``spine-exec[redis]``).
     """
 
-    def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX) -> None:
-        self.client = redis_client(client)
-        self.prefix = prefix
-        self._hit = self.client.register_script(SLIDING_WINDOW_HIT)
-        self._give_back = self.client.register_script(SLIDING_WINDOW_GIVE_BACK)
+    SCRIPTS = {"hit": SLIDING_WINDOW_HIT, "give_back": SLIDING_WINDOW_GIVE_BACK}
 
     def hit(self, key: str, tokens: int, limit: int, window: float) -> Grant:
         """See :meth:`~spine.execution.rate_limit.SlidingWindowStore.hit`."""
-        name = _key(self.prefix, key)
-        return _grant(self._hit(keys=[name, name + ":seq"], args=[tokens, limit, window]))
+        name = self._key(key)
+        return _grant(
+            self._scripts["hit"](keys=[name, name + ":seq"], args=[tokens, limit, window])
+        )
 
     def give_back(self, key: str, tokens: int, limit: int, window: float) -> None:
         """See :meth:`~spine.execution.rate_limit.SlidingWindowStore.give_back`."""
-        self._give_back(keys=[_key(self.prefix, key)], args=[tokens])
-
-    def __repr__(self) -> str:
-        return f"RedisSlidingWindowStore(prefix={self.prefix!r})"
+        self._scripts["give_back"](keys=[self._key(key)], args=[tokens])
