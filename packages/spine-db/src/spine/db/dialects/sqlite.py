@@ -46,7 +46,7 @@ class SQLiteDialect(Dialect):
     """
 
     name: ClassVar[str] = "sqlite"
-    aliases: ClassVar[tuple[str, ...]] = ("sqlite3", "memory")
+    aliases: ClassVar[tuple[str, ...]] = ("sqlite3",)
     driver_modules: ClassVar[tuple[str, ...]] = ("sqlite3",)
     paramstyle: ClassVar[str] = "qmark"
     reserved_words: ClassVar[frozenset[str]] = SQLITE_RESERVED_WORDS
