@@ -15,9 +15,9 @@ Steps (exits non-zero with a clear message on the first failing step):
 3. ``twine check --strict`` on every file: the long description renders on PyPI.
 4. A fresh virtual environment gets the wheels without extras (spine packages only from the
    built files; third-party dependencies from the index) plus the test tools of the workspace's
-   dev group (pytest, pytest-timeout, hypothesis). Every ``spine.*`` package must import from
-   site-packages, and spine-types' sdist tests must pass with no optional library installed
-   (tests of an optional path skip, naming the extra).
+   dev group (pytest, pytest-timeout, hypothesis, httpx2 for web test clients). Every
+   ``spine.*`` package must import from site-packages, and spine-types' sdist tests must pass
+   with no optional library installed (tests of an optional path skip, naming the extra).
 5. Every extra of every wheel is installed into the same environment, then each sdist is
    unpacked and its own ``tests/`` run against the installed wheels (``python -I``: the
    sdist's ``src/`` is never on ``sys.path``), with the workspace's pytest settings
@@ -49,7 +49,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_LABELS = {"Homepage", "Documentation", "Source", "Changelog", "Issues"}
-TEST_TOOLS = ("pytest", "pytest-timeout", "hypothesis")
+TEST_TOOLS = ("pytest", "pytest-timeout", "hypothesis", "httpx2")
 BARE_TESTED = ("spine-types",)
 """Packages whose sdist tests also run before any extra is installed."""
 

@@ -120,4 +120,4 @@ def test_sdist_tests_run_with_the_workspace_pytest_settings(
 
 def test_sdist_test_tools_come_from_the_dev_group(check_wheels: ModuleType) -> None:
     tools = check_wheels.test_tools()
-    assert [t.split(">")[0] for t in tools] == ["pytest", "pytest-timeout", "hypothesis"]
+    assert [t.split(">")[0] for t in tools] == ["pytest", "pytest-timeout", "hypothesis", "httpx2"]

@@ -289,6 +289,52 @@ class SpineConnection:
         except self._error_types as exc:
             self._fail(exc, insert_sql, "bulk insert")
 
+    # -- notifications (backends whose dialect ``supports_notify``) ---------------------
+    def listen(self, channel: str) -> None:
+        """Subscribe this session to ``channel`` and commit (a subscription starts at
+        commit). Use a dedicated connection for listening.
+
+        Raises:
+            ConfigError: the backend has no notifications.
+        """
+        self.execute(self.dialect.listen_sql(channel))
+        self.commit()
+
+    def unlisten(self, channel: str) -> None:
+        """End this session's subscription to ``channel`` (and commit)."""
+        self.execute(self.dialect.unlisten_sql(channel))
+        self.commit()
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Send ``payload`` on ``channel``. Delivered when the current transaction commits
+        (this method does not commit), so a notification never announces work that was
+        rolled back.
+
+        Raises:
+            ConfigError: the backend has no notifications.
+        """
+        self.execute(self.dialect.notify_sql(), (channel, payload))
+        self._writes = True  # a pending notification is uncommitted work of the caller
+
+    def wait_notifications(self, timeout: float) -> list[tuple[str, str]]:
+        """Wait up to ``timeout`` seconds for notifications on the channels this session
+        listens to; ``(channel, payload)`` pairs, ``[]`` on timeout.
+
+        Raises:
+            ConfigError: the backend has no notifications.
+            DatabaseConnectionError: the connection was lost (reconnect and listen again).
+        """
+        try:
+            return self._driver.wait_notifications(self.raw, timeout)
+        except self._error_types as exc:
+            self._fail(exc, None, "wait for notifications")
+
+    def ping(self) -> None:
+        """Run the dialect's ``ping_sql``: raises (a typed error) when the connection is
+        unusable. Opens a transaction on server backends like any query; it does not end it.
+        """
+        self.execute(self.dialect.ping_sql).fetchall()
+
     def begin(self, *, immediate: bool = False) -> None:
         """Open a transaction explicitly.
 

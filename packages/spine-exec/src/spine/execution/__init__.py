@@ -252,4 +252,307 @@ __all__ = [
     "with_retry",
 ]
 
+# -- scheduling, events, cache, health, settings (issue 15) -----------------------------------
+if TYPE_CHECKING:
+    from spine.execution.cache import (
+        CacheBackend,
+        CacheValueError,
+        InMemoryCache,
+        RedisCache,
+    )
+    from spine.execution.config.components import (
+        CacheKind,
+        EventBusKind,
+        SchedulerKind,
+        validate_component_combination,
+    )
+    from spine.execution.config.container import (
+        SpineContainer,
+        get_container,
+    )
+    from spine.execution.config.factory import (
+        connection_factory,
+        create_cache,
+        create_event_bus,
+        create_scheduler,
+    )
+    from spine.execution.config.loader import (
+        find_env_files,
+    )
+    from spine.execution.config.profiles import (
+        Profile,
+        load_profile,
+    )
+    from spine.execution.config.settings import (
+        SpineSettings,
+        get_settings,
+        load_settings,
+    )
+    from spine.execution.events.base import (
+        EventBus,
+        EventBusError,
+        EventFilter,
+        Subscriber,
+        Subscription,
+        safe_publish,
+    )
+    from spine.execution.events.memory import (
+        InMemoryEventBus,
+    )
+    from spine.execution.events.models import (
+        ArrivalMissed,
+        Event,
+        ExecutionCompleted,
+        ExecutionFailed,
+        ExecutionStarted,
+        ScheduleFired,
+        StepCompleted,
+        event_from_dict,
+        event_from_json,
+        event_types,
+        register_event,
+    )
+    from spine.execution.events.postgres import (
+        PostgresEventBus,
+    )
+    from spine.execution.events.redis import (
+        RedisEventBus,
+    )
+    from spine.execution.health import (
+        CheckResult,
+        HealthCheck,
+        HealthResponse,
+        HealthStatus,
+        LivenessResponse,
+        create_health_router,
+        run_health_checks,
+        run_health_checks_async,
+    )
+    from spine.execution.health_checks import (
+        database_check,
+        redis_check,
+        worker_heartbeat_check,
+    )
+    from spine.execution.scheduling.aio import (
+        AsyncScheduler,
+    )
+    from spine.execution.scheduling.calendars import (
+        BusinessCalendar,
+        Calendar,
+    )
+    from spine.execution.scheduling.clock import (
+        Clock,
+        ManualClock,
+        SystemClock,
+    )
+    from spine.execution.scheduling.errors import (
+        DuplicateScheduleError,
+        InvalidScheduleError,
+        ScheduleNotFoundError,
+    )
+    from spine.execution.scheduling.planning import (
+        FirePlan,
+        plan_fires,
+    )
+    from spine.execution.scheduling.schedule import (
+        MisfirePolicy,
+        Schedule,
+    )
+    from spine.execution.scheduling.scheduler import (
+        Scheduler,
+        SchedulerCore,
+        Submitter,
+    )
+    from spine.execution.scheduling.store import (
+        FireRecord,
+        FireStatus,
+        InMemoryScheduleStore,
+        ScheduleStore,
+        StoredSchedule,
+    )
+    from spine.execution.scheduling.template import (
+        ParamsTemplate,
+    )
+    from spine.execution.scheduling.threaded import (
+        ThreadScheduler,
+    )
+    from spine.execution.scheduling.triggers import (
+        CronTrigger,
+        IntervalTrigger,
+        Trigger,
+    )
+    from spine.execution.settings import (
+        Secret,
+        SpineBaseSettings,
+        resolve_secret_refs,
+    )
+
+_LAZY.update(
+    {
+        "AsyncScheduler": "spine.execution.scheduling.aio",
+        "BusinessCalendar": "spine.execution.scheduling.calendars",
+        "Calendar": "spine.execution.scheduling.calendars",
+        "Clock": "spine.execution.scheduling.clock",
+        "ManualClock": "spine.execution.scheduling.clock",
+        "SystemClock": "spine.execution.scheduling.clock",
+        "DuplicateScheduleError": "spine.execution.scheduling.errors",
+        "InvalidScheduleError": "spine.execution.scheduling.errors",
+        "ScheduleNotFoundError": "spine.execution.scheduling.errors",
+        "FirePlan": "spine.execution.scheduling.planning",
+        "plan_fires": "spine.execution.scheduling.planning",
+        "MisfirePolicy": "spine.execution.scheduling.schedule",
+        "Schedule": "spine.execution.scheduling.schedule",
+        "Scheduler": "spine.execution.scheduling.scheduler",
+        "SchedulerCore": "spine.execution.scheduling.scheduler",
+        "Submitter": "spine.execution.scheduling.scheduler",
+        "FireRecord": "spine.execution.scheduling.store",
+        "FireStatus": "spine.execution.scheduling.store",
+        "InMemoryScheduleStore": "spine.execution.scheduling.store",
+        "ScheduleStore": "spine.execution.scheduling.store",
+        "StoredSchedule": "spine.execution.scheduling.store",
+        "ParamsTemplate": "spine.execution.scheduling.template",
+        "ThreadScheduler": "spine.execution.scheduling.threaded",
+        "CronTrigger": "spine.execution.scheduling.triggers",
+        "IntervalTrigger": "spine.execution.scheduling.triggers",
+        "Trigger": "spine.execution.scheduling.triggers",
+        "EventBus": "spine.execution.events.base",
+        "EventBusError": "spine.execution.events.base",
+        "EventFilter": "spine.execution.events.base",
+        "Subscriber": "spine.execution.events.base",
+        "Subscription": "spine.execution.events.base",
+        "safe_publish": "spine.execution.events.base",
+        "InMemoryEventBus": "spine.execution.events.memory",
+        "ArrivalMissed": "spine.execution.events.models",
+        "Event": "spine.execution.events.models",
+        "ExecutionCompleted": "spine.execution.events.models",
+        "ExecutionFailed": "spine.execution.events.models",
+        "ExecutionStarted": "spine.execution.events.models",
+        "ScheduleFired": "spine.execution.events.models",
+        "StepCompleted": "spine.execution.events.models",
+        "event_from_dict": "spine.execution.events.models",
+        "event_from_json": "spine.execution.events.models",
+        "event_types": "spine.execution.events.models",
+        "register_event": "spine.execution.events.models",
+        "PostgresEventBus": "spine.execution.events.postgres",
+        "RedisEventBus": "spine.execution.events.redis",
+        "CacheBackend": "spine.execution.cache",
+        "CacheValueError": "spine.execution.cache",
+        "InMemoryCache": "spine.execution.cache",
+        "RedisCache": "spine.execution.cache",
+        "CheckResult": "spine.execution.health",
+        "HealthCheck": "spine.execution.health",
+        "HealthResponse": "spine.execution.health",
+        "HealthStatus": "spine.execution.health",
+        "LivenessResponse": "spine.execution.health",
+        "create_health_router": "spine.execution.health",
+        "run_health_checks": "spine.execution.health",
+        "run_health_checks_async": "spine.execution.health",
+        "database_check": "spine.execution.health_checks",
+        "redis_check": "spine.execution.health_checks",
+        "worker_heartbeat_check": "spine.execution.health_checks",
+        "Secret": "spine.execution.settings",
+        "SpineBaseSettings": "spine.execution.settings",
+        "resolve_secret_refs": "spine.execution.settings",
+        "CacheKind": "spine.execution.config.components",
+        "EventBusKind": "spine.execution.config.components",
+        "SchedulerKind": "spine.execution.config.components",
+        "validate_component_combination": "spine.execution.config.components",
+        "SpineContainer": "spine.execution.config.container",
+        "get_container": "spine.execution.config.container",
+        "connection_factory": "spine.execution.config.factory",
+        "create_cache": "spine.execution.config.factory",
+        "create_event_bus": "spine.execution.config.factory",
+        "create_scheduler": "spine.execution.config.factory",
+        "find_env_files": "spine.execution.config.loader",
+        "Profile": "spine.execution.config.profiles",
+        "load_profile": "spine.execution.config.profiles",
+        "SpineSettings": "spine.execution.config.settings",
+        "get_settings": "spine.execution.config.settings",
+        "load_settings": "spine.execution.config.settings",
+    }
+)
+
+__all__ += [
+    "ArrivalMissed",
+    "AsyncScheduler",
+    "BusinessCalendar",
+    "CacheBackend",
+    "CacheKind",
+    "CacheValueError",
+    "Calendar",
+    "CheckResult",
+    "Clock",
+    "CronTrigger",
+    "DuplicateScheduleError",
+    "Event",
+    "EventBus",
+    "EventBusError",
+    "EventBusKind",
+    "EventFilter",
+    "ExecutionCompleted",
+    "ExecutionFailed",
+    "ExecutionStarted",
+    "FirePlan",
+    "FireRecord",
+    "FireStatus",
+    "HealthCheck",
+    "HealthResponse",
+    "HealthStatus",
+    "InMemoryCache",
+    "InMemoryEventBus",
+    "InMemoryScheduleStore",
+    "IntervalTrigger",
+    "InvalidScheduleError",
+    "LivenessResponse",
+    "ManualClock",
+    "MisfirePolicy",
+    "ParamsTemplate",
+    "PostgresEventBus",
+    "Profile",
+    "RedisCache",
+    "RedisEventBus",
+    "Schedule",
+    "ScheduleFired",
+    "ScheduleNotFoundError",
+    "ScheduleStore",
+    "Scheduler",
+    "SchedulerCore",
+    "SchedulerKind",
+    "Secret",
+    "SpineBaseSettings",
+    "SpineContainer",
+    "SpineSettings",
+    "StepCompleted",
+    "StoredSchedule",
+    "Submitter",
+    "Subscriber",
+    "Subscription",
+    "SystemClock",
+    "ThreadScheduler",
+    "Trigger",
+    "connection_factory",
+    "create_cache",
+    "create_event_bus",
+    "create_health_router",
+    "create_scheduler",
+    "database_check",
+    "event_from_dict",
+    "event_from_json",
+    "event_types",
+    "find_env_files",
+    "get_container",
+    "get_settings",
+    "load_profile",
+    "load_settings",
+    "plan_fires",
+    "redis_check",
+    "register_event",
+    "resolve_secret_refs",
+    "run_health_checks",
+    "run_health_checks_async",
+    "safe_publish",
+    "validate_component_combination",
+    "worker_heartbeat_check",
+]
+
 __getattr__, __dir__ = lazy_exports("spine.execution", _LAZY, globals())

@@ -64,6 +64,11 @@ def _walk(value: Any, path: str, depth: int, error: type[SpineError], what: str)
     raise error(f"{what} is not JSON: {path} is a {type(value).__name__}{hint}")
 
 
+check_json = _walk
+"""``check_json(value, path, depth, error_class, what)``: validate and copy a JSON value,
+raising ``error_class`` naming the first offending path (the cache uses it)."""
+
+
 def json_params(params: Any, what: str = "params") -> dict[str, Any]:
     """Validate ``params`` (a dict of str -> JSON) and return its JSON-form copy.
 

@@ -119,9 +119,7 @@ class DatabaseAdapter(Database):
     def health_check(self) -> bool:
         """Run the backend's ping query; ``True`` when the database answers."""
         try:
-            cur = self.connect().execute(self.dialect.ping_sql)
-            cur.fetchall()
-            cur.close()
+            self.connect().ping()
         except DatabaseConnectionError:
             return False
         return True

@@ -37,7 +37,7 @@ from spine.db.encoding import (
 )
 from spine.db.identifiers import validate_identifier
 from spine.db.tabledef import Column, ColumnType, DefaultValue, Index, Table, TypeKind
-from spine.types import ValidationError
+from spine.types import ConfigError, ValidationError
 
 __all__ = ["Dialect", "reserved_words_from"]
 
@@ -64,6 +64,10 @@ class Dialect:
             Oracle and DB2 commit implicitly around DDL.
         reserved_words: Words that cannot be used as bare identifiers on this backend
             (upper case). :meth:`quote` quotes them.
+        supports_notify: Whether the backend has asynchronous notifications
+            (``LISTEN``/``NOTIFY`` on PostgreSQL): see :meth:`notify_sql` and
+            :meth:`spine.db.SpineConnection.wait_notifications`.
+        ping_sql: The cheapest statement that proves the connection works (health checks).
     """
 
     name: ClassVar[str] = ""
@@ -82,6 +86,8 @@ class Dialect:
     offset_fetch_paging: ClassVar[bool] = False
     supports_skip_locked: ClassVar[bool] = True
     supports_returning: ClassVar[bool] = False
+    supports_notify: ClassVar[bool] = False
+    ping_sql: ClassVar[str] = "SELECT 1"
     transactional_ddl: ClassVar[bool] = False
     upsert_needs_types: ClassVar[bool] = False
     """Whether :meth:`upsert` renders better SQL given ``column_types`` (Oracle, Db2);
@@ -94,8 +100,6 @@ class Dialect:
     supports_index_if_not_exists: ClassVar[bool] = True
     """Whether :meth:`create_index_sql` can render an idempotent ``CREATE INDEX`` (MySQL 8
     cannot: :func:`spine.db.schema.ensure_index` checks the catalog first there)."""
-    ping_sql: ClassVar[str] = "SELECT 1"
-    """The cheapest query the server answers (health checks)."""
     isolation: ClassVar[str] = "schema"
     """How :class:`spine.db.testing.IsolatedDatabase` isolates a test: ``"file"`` (a new
     database file), ``"schema"`` (a new schema, or database on MySQL, selected with the
@@ -518,6 +522,37 @@ class Dialect:
             schema, table = name.split(".", 1)
             return schema, table
         return None, name
+
+    # ------------------------------------------------------------------ notifications
+    def _no_notify(self) -> ConfigError:
+        return ConfigError(
+            f"{self.name} has no asynchronous notifications (LISTEN/NOTIFY); use PostgreSQL, "
+            "or another event bus / wake-up mechanism"
+        )
+
+    def notify_sql(self) -> str:
+        """Statement sending a notification; binds ``(channel, payload)``.
+
+        Raises:
+            ConfigError: the backend has no notifications (``supports_notify`` is false).
+        """
+        raise self._no_notify()
+
+    def listen_sql(self, channel: str) -> str:
+        """Statement subscribing the session to ``channel`` (a validated identifier).
+
+        Raises:
+            ConfigError: the backend has no notifications.
+        """
+        raise self._no_notify()
+
+    def unlisten_sql(self, channel: str) -> str:
+        """Statement ending the session's subscription to ``channel``.
+
+        Raises:
+            ConfigError: the backend has no notifications.
+        """
+        raise self._no_notify()
 
     # ------------------------------------------------------------------ savepoints / temp
     def savepoint_sql(self, name: str) -> str:

@@ -95,7 +95,7 @@ class OracleDialect(Dialect):
     upsert_needs_types: ClassVar[bool] = True
     quote_leading_underscore: ClassVar[bool] = True
     offset_fetch_paging: ClassVar[bool] = True
-    ping_sql: ClassVar[str] = "SELECT 1 FROM dual"
+    ping_sql: ClassVar[str] = "SELECT 1 FROM DUAL"
     isolation: ClassVar[str] = "tables"
     temp_table_keyword: ClassVar[str] = "PRIVATE TEMPORARY"
     temp_table_options: ClassVar[str] = " ON COMMIT PRESERVE DEFINITION"

@@ -47,6 +47,7 @@ class PostgreSQLDialect(Dialect):
     identifier_case: ClassVar[str] = "lower"
     reserved_words: ClassVar[frozenset[str]] = POSTGRESQL_RESERVED_WORDS
     supports_returning: ClassVar[bool] = True
+    supports_notify: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
@@ -62,6 +63,22 @@ class PostgreSQLDialect(Dialect):
 
     def placeholder(self, index: int = 0) -> str:
         return "%s"
+
+    def notify_sql(self) -> str:
+        """``SELECT pg_notify(%s, %s)``: delivered to listeners when the transaction commits
+        (payloads are limited to 7999 bytes).
+
+        Example:
+            >>> PostgreSQLDialect().listen_sql("spine_events")
+            'LISTEN spine_events'
+        """
+        return "SELECT pg_notify(%s, %s)"
+
+    def listen_sql(self, channel: str) -> str:
+        return f"LISTEN {self.quote(validate_identifier(channel, allow_dotted=False))}"
+
+    def unlisten_sql(self, channel: str) -> str:
+        return f"UNLISTEN {self.quote(validate_identifier(channel, allow_dotted=False))}"
 
     def now(self) -> str:
         """``NOW()``: the start time of the current transaction (``TIMESTAMPTZ``)."""

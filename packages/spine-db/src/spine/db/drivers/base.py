@@ -222,6 +222,16 @@ class Driver:
         the library cannot tell: the connection then tracks it)."""
         return None
 
+    def wait_notifications(self, raw: Any, timeout: float) -> list[tuple[str, str]]:
+        """Block up to ``timeout`` seconds for notifications on ``raw`` (a connection that
+        ran the dialect's ``listen_sql`` and committed); return ``(channel, payload)`` pairs,
+        ``[]`` when none arrived.
+
+        Raises:
+            ConfigError: the backend has no notifications.
+        """
+        raise ConfigError(f"{self.name} has no asynchronous notifications (LISTEN/NOTIFY)")
+
     def bulk_insert(
         self,
         raw: Any,

@@ -110,6 +110,14 @@ class PostgreSQLDriver(Driver):
         """Not ``IDLE`` (psycopg's ``transaction_status``: a statement opened one)."""
         return int(raw.info.transaction_status) != 0
 
+    def wait_notifications(self, raw: Any, timeout: float) -> list[tuple[str, str]]:
+        """psycopg's ``notifies()``: the first notification within ``timeout``, then every
+        one already received."""
+        got = [(n.channel, n.payload) for n in raw.notifies(timeout=timeout, stop_after=1)]
+        if got:
+            got.extend((n.channel, n.payload) for n in raw.notifies(timeout=0.0))
+        return got
+
     def sqlstate(self, exc: BaseException) -> str | None:
         state = getattr(exc, "sqlstate", None)
         return state if isinstance(state, str) else None

@@ -1,0 +1,101 @@
+"""`spine.execution.scheduling`: recurring submissions through the dispatcher.
+
+* :class:`Schedule` - cron (in an IANA time zone, DST handled) or interval, params template,
+  business calendar, misfire policy (:class:`MisfirePolicy`).
+* :class:`ThreadScheduler` (embedded default) and :class:`AsyncScheduler`, both
+  :class:`Scheduler` implementations over :class:`SchedulerCore`; each fire is submitted with
+  an idempotency key derived from the schedule and fire instant, so it never runs twice.
+* :class:`ScheduleStore` with :class:`InMemoryScheduleStore`; fire history as
+  :class:`FireRecord`.
+* :class:`ManualClock` - a controllable clock for tests.
+
+Every name is also exported from :mod:`spine.execution`.
+"""
+
+from __future__ import annotations
+
+from spine.types.lazy import lazy_exports
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from spine.execution.scheduling.aio import AsyncScheduler
+    from spine.execution.scheduling.calendars import BusinessCalendar, Calendar
+    from spine.execution.scheduling.clock import Clock, ManualClock, SystemClock
+    from spine.execution.scheduling.errors import (
+        DuplicateScheduleError,
+        InvalidScheduleError,
+        ScheduleNotFoundError,
+    )
+    from spine.execution.scheduling.planning import FirePlan, plan_fires
+    from spine.execution.scheduling.schedule import MisfirePolicy, Schedule
+    from spine.execution.scheduling.scheduler import Scheduler, SchedulerCore, Submitter
+    from spine.execution.scheduling.store import (
+        FireRecord,
+        FireStatus,
+        InMemoryScheduleStore,
+        ScheduleStore,
+        StoredSchedule,
+    )
+    from spine.execution.scheduling.template import ParamsTemplate
+    from spine.execution.scheduling.threaded import ThreadScheduler
+    from spine.execution.scheduling.triggers import CronTrigger, IntervalTrigger, Trigger
+
+_LAZY: dict[str, str] = {
+    "AsyncScheduler": "spine.execution.scheduling.aio",
+    "BusinessCalendar": "spine.execution.scheduling.calendars",
+    "Calendar": "spine.execution.scheduling.calendars",
+    "Clock": "spine.execution.scheduling.clock",
+    "ManualClock": "spine.execution.scheduling.clock",
+    "SystemClock": "spine.execution.scheduling.clock",
+    "DuplicateScheduleError": "spine.execution.scheduling.errors",
+    "InvalidScheduleError": "spine.execution.scheduling.errors",
+    "ScheduleNotFoundError": "spine.execution.scheduling.errors",
+    "FirePlan": "spine.execution.scheduling.planning",
+    "plan_fires": "spine.execution.scheduling.planning",
+    "MisfirePolicy": "spine.execution.scheduling.schedule",
+    "Schedule": "spine.execution.scheduling.schedule",
+    "Scheduler": "spine.execution.scheduling.scheduler",
+    "SchedulerCore": "spine.execution.scheduling.scheduler",
+    "Submitter": "spine.execution.scheduling.scheduler",
+    "FireRecord": "spine.execution.scheduling.store",
+    "FireStatus": "spine.execution.scheduling.store",
+    "InMemoryScheduleStore": "spine.execution.scheduling.store",
+    "ScheduleStore": "spine.execution.scheduling.store",
+    "StoredSchedule": "spine.execution.scheduling.store",
+    "ParamsTemplate": "spine.execution.scheduling.template",
+    "ThreadScheduler": "spine.execution.scheduling.threaded",
+    "CronTrigger": "spine.execution.scheduling.triggers",
+    "IntervalTrigger": "spine.execution.scheduling.triggers",
+    "Trigger": "spine.execution.scheduling.triggers",
+}
+
+__all__ = [
+    "AsyncScheduler",
+    "BusinessCalendar",
+    "Calendar",
+    "Clock",
+    "CronTrigger",
+    "DuplicateScheduleError",
+    "FirePlan",
+    "FireRecord",
+    "FireStatus",
+    "InMemoryScheduleStore",
+    "IntervalTrigger",
+    "InvalidScheduleError",
+    "ManualClock",
+    "MisfirePolicy",
+    "ParamsTemplate",
+    "Schedule",
+    "ScheduleNotFoundError",
+    "ScheduleStore",
+    "Scheduler",
+    "SchedulerCore",
+    "StoredSchedule",
+    "Submitter",
+    "SystemClock",
+    "ThreadScheduler",
+    "Trigger",
+    "plan_fires",
+]
+
+__getattr__, __dir__ = lazy_exports("spine.execution.scheduling", _LAZY, globals())
