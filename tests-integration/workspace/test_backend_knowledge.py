@@ -56,12 +56,20 @@ def _backend_names_in(path: Path) -> list[str]:
     return found
 
 
+EXEMPT = {
+    # A spine-exec configuration value naming one of its event-bus components (the LISTEN/
+    # NOTIFY bus), not a branch on the database: the bus checks dialect.supports_notify.
+    ("packages/spine-exec/src/spine/execution/config/components.py", "'postgres'"),
+}
+
+
 def test_no_source_outside_dialects_drivers_and_url_names_a_backend() -> None:
     offenders = [
         hit
         for path in sorted(ROOT.glob("packages/*/src/spine/**/*.py"))
         if not any(part in path.as_posix() for part in ALLOWED)
         for hit in _backend_names_in(path)
+        if (hit.split(":", 1)[0], hit.rsplit(": ", 1)[1]) not in EXEMPT
     ]
     assert offenders == []
 

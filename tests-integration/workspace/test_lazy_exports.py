@@ -22,20 +22,34 @@ ROOTS = sorted(
 )
 
 
+def _dict_items(value: ast.expr | None) -> dict[str, str]:
+    assert isinstance(value, ast.Dict)
+    return {
+        ast.literal_eval(k): ast.literal_eval(v)
+        for k, v in zip(value.keys, value.values, strict=True)
+        if k is not None
+    }
+
+
 def _lazy_table(tree: ast.Module) -> dict[str, str]:
+    """``_LAZY = {...}`` plus every later ``_LAZY.update({...})`` of the module."""
+    table: dict[str, str] | None = None
     for node in tree.body:
         target = node.target if isinstance(node, ast.AnnAssign) else None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id == "_LAZY":
-            value = node.value
-            assert isinstance(value, ast.Dict)
-            return {
-                ast.literal_eval(k): ast.literal_eval(v)
-                for k, v in zip(value.keys, value.values, strict=True)
-                if k is not None
-            }
-    raise AssertionError("no _LAZY table")
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(target, ast.Name):
+            if target.id == "_LAZY":
+                table = _dict_items(node.value)
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "_LAZY.update"
+        ):
+            assert table is not None
+            table.update(_dict_items(node.value.args[0]))
+    assert table is not None, "no _LAZY table"
+    return table
 
 
 def _type_checking_imports(tree: ast.Module) -> dict[str, str]:
