@@ -41,9 +41,14 @@ from spine.db.schema import (
     TS,
     Column,
     Index,
+    SchemaComponent,
     Table,
     create_table,
+    drop_schema,
     index_exists,
+    install_schema,
+    register_schema,
+    unregister_schema,
 )
 from spine.db.testing import backend_url
 from spine.types import (
@@ -482,35 +487,49 @@ class TestStorageContract:
         drop_core_tables(db)
         assert not table_exists(db, "core_manifest")
 
-    def test_core_tables_accept_rows_on_every_backend(self, db: SpineConnection) -> None:
-        create_core_tables(db)
-        repo = BaseRepository(db)
-        d = db.dialect
-        now = d.encode_timestamp(datetime.now(UTC))
-        with transaction(db):
-            repo.insert("core_work_items", {"id": "01J0000000000000000000000A", "workflow": "w",
-                                            "run_after": now, "created_at": now,
-                                            "updated_at": now})  # fmt: skip
-            repo.insert("core_schedules", {"id": "s1", "schedule_name": "nightly",
-                                           "workflow": "w", "created_at": now,
-                                           "updated_at": now})  # fmt: skip
-            repo.insert("core_backfill_partitions", {"plan_id": "p", "partition_key": "2025-01-03",
-                                                     "position": 0, "status": "PENDING",
-                                                     "updated_at": now})  # fmt: skip
-        work = repo.query_one(
-            "SELECT status, priority, attempts, max_attempts, lane FROM core_work_items"
+    def test_a_component_table_with_defaults_and_a_unique_index_accepts_rows(
+        self, db: SpineConnection
+    ) -> None:
+        queue = Table(
+            "spine_t_queue",
+            (
+                Column("id", ID),
+                Column("status", STR(20), default="pending"),
+                Column("priority", INT, default=0),
+                Column("enabled", BOOL, default=True),
+                Column("lane", STR(100), default="default"),
+                Column("schedule_name", STR(200), nullable=True),
+                Column("run_after", TS),
+            ),
+            ("id",),
+            indexes=(
+                Index("ix_spine_t_queue_claim", ("status", "run_after", "priority")),
+                Index("ux_spine_t_queue_name", ("schedule_name",), unique=True),
+            ),
         )
-        assert work == {"status": "PENDING", "priority": 0, "attempts": 0, "max_attempts": 3,
-                        "lane": "default"}  # fmt: skip
-        sched = repo.query_one("SELECT enabled, tz_name FROM core_schedules")
-        assert sched is not None
-        assert d.decode_bool(sched["enabled"]) is True
-        assert sched["tz_name"] == "UTC"
-        with pytest.raises(IntegrityError):
-            repo.insert("core_schedules", {"id": "s2", "schedule_name": "nightly",
-                                           "workflow": "w", "created_at": now,
-                                           "updated_at": now})  # fmt: skip
-        db.rollback()
+        component = register_schema(SchemaComponent("spine-test-queue", tables=(queue,)))
+        try:
+            assert install_schema(db, ["spine-test-queue"]).created == ("spine_t_queue",)
+            repo = BaseRepository(db)
+            d = db.dialect
+            now = d.encode_timestamp(datetime.now(UTC))
+            with transaction(db):
+                repo.insert("spine_t_queue", {"id": "a", "run_after": now, "schedule_name": "n"})
+                repo.insert("spine_t_queue", {"id": "b", "run_after": now})
+                repo.insert("spine_t_queue", {"id": "c", "run_after": now})  # NULLs never clash
+            row = repo.query_one(
+                "SELECT status, priority, enabled, lane FROM spine_t_queue WHERE id = 'a'"
+            )
+            assert row is not None
+            assert (row["status"], row["priority"], row["lane"]) == ("pending", 0, "default")
+            assert d.decode_bool(row["enabled"]) is True
+            with pytest.raises(IntegrityError):
+                repo.insert("spine_t_queue", {"id": "d", "run_after": now, "schedule_name": "n"})
+            db.rollback()
+            drop_schema(db, [component])
+            assert not table_exists(db, "spine_t_queue")
+        finally:
+            unregister_schema(component.name)
 
     def test_migrations_apply_rerun_and_refuse_changes(self, db: SpineConnection) -> None:
         migrations = [

@@ -15,6 +15,7 @@ from spine.ops import (
     InvalidTransitionError,
     NotFoundError,
     preview_backfill,
+    week_range_keys,
 )
 from spine.types import ValidationError
 
@@ -118,12 +119,10 @@ def test_unknown_plan_and_partition(ops_db: Any) -> None:
     assert plan.progress().pending == 1
 
 
-def test_dry_runs_write_nothing(ops_db: Any) -> None:
-    preview = BackfillPlan.create(ops_db, "d", "s", ["B", "A", "B"], "why", dry_run=True)
+def test_previews_write_nothing(ops_db: Any) -> None:
+    preview = preview_backfill("d", "s", ["B", "A", "B"], "why")
     assert preview.partition_keys == ("B", "A")
-    weeks = BackfillPlan.from_week_range(
-        ops_db, "otc", "finra", "2025-11-21", "2025-12-26", dry_run=True
-    )
+    weeks = preview_backfill("otc", "finra", week_range_keys("2025-11-21", "2025-12-26"))
     assert weeks.partition_keys == (
         "2025-11-21",
         "2025-11-28",

@@ -54,8 +54,8 @@ def test_results_are_persisted_with_partition_and_execution(ops_db: Any) -> None
     }
     stored = _stored(ops_db)
     assert [(s[0], s[1], s[2]) for s in stored] == [
-        ("sum_to:share", "BUSINESS_RULE", "PASS"),
-        ("unique:symbol", "INTEGRITY", "PASS"),
+        ("sum_to:share", "business_rule", "pass"),
+        ("unique:symbol", "integrity", "pass"),
     ]
     assert all(s[6] == "exec-1" for s in stored)
     assert all(json.loads(s[7]) == WEEK for s in stored)
@@ -74,7 +74,7 @@ def test_raising_check_is_a_fail_and_others_still_run(ops_db: Any) -> None:
     assert results["row_count"].status is QualityStatus.FAIL
     assert runner.failures() == ["broken", "row_count"]
     stored = {s[0]: s for s in _stored(ops_db)}
-    assert stored["broken"][2] == "FAIL"
+    assert stored["broken"][2] == "fail"
     assert json.loads(stored["broken"][5])["error_type"] == "RuntimeError"
     assert stored["broken"][6] == "exec-2"
     with pytest.raises(QualityGateError) as err:
@@ -95,7 +95,7 @@ def test_gate_passes_warnings_unless_asked(ops_db: Any) -> None:
 def test_run_gate_function_blocks_and_persists(ops_db: Any) -> None:
     with pytest.raises(QualityGateError):
         run_gate(ops_db, "otc", [row_count_check(min_rows=1)], {"rows": []}, WEEK)
-    assert [s[2] for s in _stored(ops_db)] == ["FAIL"]
+    assert [s[2] for s in _stored(ops_db)] == ["fail"]
 
 
 def test_bad_partition_key_runs_nothing(ops_db: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from spine.db import get_dialect
+from spine.db.schema import ID, STR, TS, Column, Table
 from spine.ops import RetentionConfig, RetentionTarget, purge_all, purge_table
 from spine.types import ValidationError, generate_ulid
 
@@ -67,20 +68,27 @@ def test_interrupted_purge_leaves_consistent_table_and_rerun_finishes(
     assert _count(ops_db, "core_rejects") == 5
 
 
-def test_active_work_and_open_anomalies_are_kept(ops_db: Any) -> None:
+def test_active_work_and_open_anomalies_are_kept(ops_db: Any, make_table: Any) -> None:
+    # the work queue belongs to spine-exec: stand in for it with the columns retention reads
+    make_table(
+        Table(
+            "core_work_items",
+            (Column("id", ID), Column("status", STR(20)), Column("created_at", TS)),
+            ("id",),
+        )
+    )
     d = get_dialect(ops_db)
     old = d.encode_timestamp(NOW - dt.timedelta(days=400))
-    for status in ("PENDING", "RUNNING", "COMPLETED", "failed"):
+    for status in ("pending", "running", "completed", "failed"):
         ops_db.execute(
-            "INSERT INTO core_work_items (id, workflow, status, run_after, created_at, updated_at) "
-            f"VALUES ({d.placeholders(6)})",
-            (generate_ulid(), "wf", status, old, old, old),
+            f"INSERT INTO core_work_items (id, status, created_at) VALUES ({d.placeholders(3)})",
+            (generate_ulid(), status, old),
         )
     for resolved in (None, old):
         ops_db.execute(
             "INSERT INTO core_anomalies (id, domain, severity, category, message, created_at, "
             f"resolved_at) VALUES ({d.placeholders(7)})",
-            (generate_ulid(), "otc", "ERROR", "UNKNOWN", "m", old, resolved),
+            (generate_ulid(), "otc", "error", "unknown", "m", old, resolved),
         )
     ops_db.commit()
     report = purge_all(ops_db, RetentionConfig(), now=NOW)
@@ -89,20 +97,29 @@ def test_active_work_and_open_anomalies_are_kept(ops_db: Any) -> None:
     assert by_table["core_work_items"] == 2
     assert by_table["core_anomalies"] == 1
     statuses = {r[0] for r in ops_db.execute("SELECT status FROM core_work_items").fetchall()}
-    assert statuses == {"PENDING", "RUNNING"}
+    assert statuses == {"pending", "running"}
     assert _count(ops_db, "core_anomalies", "WHERE resolved_at IS NULL") == 1
     assert report.total_deleted == 3
+    assert "core_executions" in report.absent  # spine-exec's ledger: not installed here
 
 
 def test_purge_all_reports_a_failing_table_and_continues(ops_db: Any) -> None:
     _insert_rejects(ops_db, 3, age_days=100)
-    missing = RetentionTarget("ops_no_such_table", "created_at")
-    cfg = RetentionConfig(extra=((missing, 1),))
+    broken = RetentionTarget("core_watermarks", "created_at")  # it has no created_at column
+    cfg = RetentionConfig(extra=((broken, 1),))
     report = purge_all(ops_db, cfg, now=NOW)
     failed = report.failed
-    assert [r.table for r in failed] == ["ops_no_such_table"]
+    assert [r.table for r in failed] == ["core_watermarks"]
     assert failed[0].error
     assert {r.table: r.deleted for r in report.results}["core_rejects"] == 3
+
+
+def test_purge_all_skips_tables_that_do_not_exist(ops_db: Any) -> None:
+    missing = RetentionTarget("ops_no_such_table", "created_at")
+    report = purge_all(ops_db, RetentionConfig(extra=((missing, 1),)), now=NOW)
+    assert report.ok
+    assert "ops_no_such_table" in report.absent
+    assert "ops_no_such_table" not in {r.table for r in report.results}
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ def test_demo_publishes_reruns_backfills_and_restates(
     assert all(o.new_raw == 0 for o in report.rerun)
 
     # The backfill plan covers exactly the watermark gaps and completes them.
-    assert report.backfill_status == "COMPLETED"
+    assert report.backfill_status == "completed"
     assert report.backfill_progress == 100.0
     assert sorted(o.week for o in report.backfill) == ["2025-11-21", "2025-12-12"]
     assert all(o.action == "published" for o in report.backfill)

@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-from spine.db.testing.pytest_plugin import close_leftover_connections  # noqa: F401 - autouse
+from spine.db.testing.pytest_plugin import (  # noqa: F401 - fixtures
+    close_leftover_connections,
+    memory_db,
+    memory_db_factory,
+)

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from spine.db import (
     ConnectionInfo,
     SpineConnection,
+    connect,
     create_connection,
     get_dialect,
     wrap_connection,
@@ -32,12 +34,12 @@ from spine.types import (
 
 
 @pytest.fixture
-def conn() -> SpineConnection:
-    c, _ = create_connection("memory")
-    c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
-    c.executemany("INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "b")])
-    c.commit()
-    return c
+def conn() -> Iterator[SpineConnection]:
+    with connect("memory") as c:
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        c.executemany("INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "b")])
+        c.commit()
+        yield c
 
 
 def test_connection_implements_the_spine_types_protocol(conn: SpineConnection) -> None:
@@ -61,6 +63,7 @@ def test_rows_are_tuples_even_with_a_row_factory_on_a_wrapped_connection() -> No
     row = conn.execute("SELECT 1 AS a, 2 AS b").fetchone()
     assert type(row) is tuple
     assert row == (1, 2)
+    conn.close()
 
 
 def test_cursor_attributes_and_iteration(conn: SpineConnection) -> None:
@@ -78,8 +81,7 @@ def test_cursor_attributes_and_iteration(conn: SpineConnection) -> None:
 
 
 def test_fetch_without_a_statement_is_a_query_error() -> None:
-    c, _ = create_connection()
-    with pytest.raises(QueryError):
+    with connect() as c, pytest.raises(QueryError):
         c.fetchone()
 
 
@@ -136,6 +138,8 @@ def test_locked_database_is_a_retryable_database_error(tmp_path: Path) -> None:
     assert info.value.retryable
     assert not isinstance(info.value, IntegrityError | QueryError)
     a.rollback()
+    a.close()
+    b.close()
 
 
 def test_context_manager_closes_and_rolls_back_on_error() -> None:
@@ -164,6 +168,7 @@ def test_connection_info_masks_nothing_for_sqlite_and_has_the_path(tmp_path: Pat
     assert "f.db" in repr(conn)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    conn.close()
 
 
 def test_sqlite_options(tmp_path: Path) -> None:
@@ -172,6 +177,8 @@ def test_sqlite_options(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (0,)
     conn2, _ = create_connection(f"sqlite:///{tmp_path}/h.db?journal_mode=truncate")
     assert conn2.execute("PRAGMA journal_mode").fetchone() == ("truncate",)
+    conn.close()
+    conn2.close()
     with pytest.raises(InvalidConfigError):
         create_connection(None, journal_mode="bogus")
     with pytest.raises(InvalidConfigError):
@@ -301,7 +308,14 @@ def test_wrap_connection_and_get_dialect_on_raw_and_wrapped_connections() -> Non
     assert wrapped.info.url == "<wrapped sqlite>"
     with pytest.raises(InvalidConfigError):
         wrap_connection(object())
-    assert wrap_connection(object(), "postgres").dialect.name == "postgresql"
+
+    class Stand_in:  # noqa: N801 - a stand-in driver connection
+        def close(self) -> None:
+            pass
+
+    with wrap_connection(Stand_in(), "postgres") as fake:
+        assert fake.dialect.name == "postgresql"
+    wrapped.close()
 
 
 def test_importing_spine_db_imports_no_driver() -> None:

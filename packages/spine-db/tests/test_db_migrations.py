@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from spine.db import (
     MigrationError,
     MigrationRunner,
     SpineConnection,
-    create_connection,
+    connect,
     load_migrations,
     run_migrations,
     table_exists,
@@ -30,8 +31,9 @@ MIGRATIONS = [
 
 
 @pytest.fixture
-def conn() -> SpineConnection:
-    return create_connection()[0]
+def conn() -> Iterator[SpineConnection]:
+    with connect() as c:
+        yield c
 
 
 def test_apply_in_order_record_and_rerun_is_a_no_op(conn: SpineConnection) -> None:
@@ -85,7 +87,7 @@ def test_failed_migration_is_not_recorded_and_rolled_back_on_sqlite(
     runner = MigrationRunner(conn, [*MIGRATIONS, bad])
     with pytest.raises(MigrationError) as info:
         runner.apply()
-    assert "migration 3 (broken) failed" in str(info.value)
+    assert "migration 3 (broken) of 'app' failed" in str(info.value)
     assert not table_exists(conn, "half")  # DDL is transactional on SQLite
     assert [s.state for s in runner.status()] == ["applied", "applied", "pending"]
 
@@ -120,8 +122,8 @@ def test_invalid_migration_definitions() -> None:
         Migration(0, "zero", "SELECT 1")
     with pytest.raises(InvalidConfigError):
         Migration(1, "nothing")
-    with pytest.raises(InvalidConfigError):
-        MigrationRunner(create_connection()[0], [Migration(1, "a", "x"), Migration(1, "b", "y")])
+    with connect() as conn, pytest.raises(InvalidConfigError):
+        MigrationRunner(conn, [Migration(1, "a", "x"), Migration(1, "b", "y")])
 
 
 def test_checksum_ignores_line_ending_and_outer_whitespace() -> None:

@@ -1,33 +1,37 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from spine.db import BaseRepository, create_connection, get_dialect
-from spine.db.testing import memory_connection
+from spine.db import BaseRepository, SpineConnection, connect, get_dialect
 from spine.types import IntegrityError, ValidationError
 
 
 @pytest.fixture
-def repo() -> BaseRepository:
-    r = BaseRepository(create_connection()[0])
-    r.execute("CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT, qty INTEGER)")
-    return r
+def repo() -> Iterator[BaseRepository]:
+    with connect() as conn:
+        r = BaseRepository(conn)
+        r.execute("CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT, qty INTEGER)")
+        yield r
 
 
 def test_dialect_is_inferred_or_given() -> None:
-    conn, _ = create_connection()
-    assert BaseRepository(conn).dialect.name == "sqlite"
+    with connect() as conn:
+        assert BaseRepository(conn).dialect.name == "sqlite"
     raw = sqlite3.connect(":memory:")
-    assert BaseRepository(raw).conn.raw is raw
-    assert BaseRepository(raw, "sqlite").dialect is get_dialect("sqlite")
-    assert BaseRepository(raw, get_dialect("sqlite")).dialect.name == "sqlite"
+    repos = [BaseRepository(raw), BaseRepository(raw, "sqlite")]
+    repos.append(BaseRepository(raw, get_dialect("sqlite")))
+    assert repos[0].conn.raw is raw
+    assert repos[1].dialect is get_dialect("sqlite")
+    assert repos[2].dialect.name == "sqlite"
+    for repo in repos:
+        repo.conn.close()
 
 
-def test_placeholder_helpers() -> None:
-    repo = BaseRepository(create_connection()[0])
+def test_placeholder_helpers(repo: BaseRepository) -> None:
     assert repo.ph() == "?"
     assert repo.ph(3) == "?, ?, ?"
     assert repo.ph_list(2) == ["?", "?"]
@@ -35,6 +39,7 @@ def test_placeholder_helpers() -> None:
     assert oracle.ph(2, start=1) == ":2, :3"
     assert oracle.ph_list(2) == [":1", ":2"]
     assert oracle.q("level") == '"LEVEL"'
+    oracle.conn.close()
 
 
 def test_query_returns_dicts_with_lower_case_keys(repo: BaseRepository) -> None:
@@ -90,8 +95,10 @@ def test_insert_many_duplicates_raise_integrity_error(repo: BaseRepository) -> N
         repo.insert_many("trades", [{"id": 1}, {"id": 1}])
 
 
-def test_upsert_inserts_updates_and_can_do_nothing() -> None:
-    conn = memory_connection()
+def test_upsert_inserts_updates_and_can_do_nothing(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     repo = BaseRepository(conn)
     d = repo.dialect
     now = d.encode_timestamp(datetime(2025, 1, 1, tzinfo=UTC))
@@ -152,7 +159,8 @@ def test_db2_upsert_casts_markers_from_the_catalog_for_user_tables() -> None:
             sent.append(sql)
             return Cur(sql)
 
-    conn = FakeDB2(object(), get_driver("sqlite"), ConnectionInfo("db2", get_dialect("db2"), "-"))
+    raw = sqlite3.connect(":memory:")  # never reached: execute is faked
+    conn = FakeDB2(raw, get_driver("sqlite"), ConnectionInfo("db2", get_dialect("db2"), "-"))
     repo = BaseRepository(conn)
     repo.upsert("my_table", {"k": "a", "doc": "{}", "at": None}, ["k"])
     repo.upsert("my_table", {"k": "b", "doc": "{}", "at": None}, ["k"])
@@ -165,4 +173,5 @@ def test_db2_upsert_casts_markers_from_the_catalog_for_user_tables() -> None:
                                     "high_water": "1", "updated_at": None},
                 ["domain", "source", "partition_key"])  # fmt: skip
     assert "CAST(? AS VARCHAR(100))" in sent[-1]
+    conn.close()
     assert len([sql for sql in sent if "SYSCAT.COLUMNS" in sql]) == 1

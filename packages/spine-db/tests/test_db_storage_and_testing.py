@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from spine.db import CORE_TABLES, Database, SpineStorage, create_connection, table_exists
+from spine.db import (
+    CORE_TABLES,
+    Database,
+    SpineConnection,
+    SpineStorage,
+    create_connection,
+    table_exists,
+)
 from spine.db.testing import (
     BACKENDS,
     IsolatedDatabase,
@@ -52,16 +60,19 @@ def test_database_from_connection_and_reopen(tmp_path: Path) -> None:
     assert conn.closed
 
 
-def test_memory_connection_has_core_tables() -> None:
-    conn = memory_connection()
+def test_memory_connection_has_core_tables(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     assert all(table_exists(conn, t) for t in CORE_TABLES.table_names)
-    assert not table_exists(memory_connection(core_tables=False), "core_manifest")
+    with memory_connection(core_tables=False) as bare:
+        assert not table_exists(bare, "core_manifest")
 
 
 def test_temp_sqlite_can_be_opened_twice(tmp_path: Path) -> None:
     conn = temp_sqlite(tmp_path)
     other, _ = create_connection(str(tmp_path / "spine.db"))
-    assert table_exists(other, "core_work_items")
+    assert table_exists(other, "core_manifest")
     conn.close()
     other.close()
 
@@ -91,6 +102,8 @@ def test_backend_urls_and_requirements(monkeypatch: pytest.MonkeyPatch) -> None:
     assert backend_url("oracle") == "oracle://u:p@h:1521/FREEPDB1"
     monkeypatch.setenv("SPINE_REQUIRE_BACKENDS", "sqlite, postgresql,mariadb")
     assert required_backends() == {"sqlite", "postgres", "mysql"}
+    monkeypatch.setenv("SPINE_REQUIRE_BACKENDS", "sqlite,docker")  # docker: another suite's
+    assert required_backends() == {"sqlite"}
 
 
 def test_probe_reports_why_a_backend_is_unusable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,20 +1,21 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from spine.db import SpineConnection, claim_transaction, create_connection, transaction
+from spine.db import SpineConnection, claim_transaction, connect, create_connection, transaction
 from spine.types import IntegrityError, QueryError
 
 
 @pytest.fixture
-def conn() -> SpineConnection:
-    c, _ = create_connection()
-    c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-    c.commit()
-    return c
+def conn() -> Iterator[SpineConnection]:
+    with connect() as c:
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        c.commit()
+        yield c
 
 
 def run_in_transaction(conn: SpineConnection, *statements: str, fail: bool = False) -> None:
@@ -112,6 +113,7 @@ def test_claim_transaction_serialises_sqlite_claimers(tmp_path: Path) -> None:
         th.join(timeout=60)
     assert sorted(claimed["a"] + claimed["b"]) == list(range(40))
     assert not set(claimed["a"]) & set(claimed["b"])
+    setup.close()
 
 
 def test_begin_immediate_inside_an_open_transaction_is_refused(conn: SpineConnection) -> None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-from spine.db.testing.pytest_plugin import close_leftover_connections  # noqa: F401 - autouse
+from spine.db.testing.pytest_plugin import (  # noqa: F401 - fixtures
+    close_leftover_connections,
+    memory_db,
+    memory_db_factory,
+)
 
 settings.register_profile(
     "spine", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True

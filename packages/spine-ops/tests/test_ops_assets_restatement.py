@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
-from spine.db import get_dialect
-from spine.db.testing import memory_connection
+from spine.db import SpineConnection, get_dialect
 from spine.ops import (
     AssetKey,
     AssetMaterialization,
@@ -32,8 +32,10 @@ def test_asset_key_forms() -> None:
     assert len({AssetKey("a", "b"), AssetKey.from_string("a/b")}) == 1
 
 
-def test_asset_partition_validated_and_materialize_shorthand() -> None:
-    store = AssetStore(memory_connection())
+def test_asset_partition_validated_and_materialize_shorthand(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    store = AssetStore(memory_db_factory())
     with pytest.raises(ValidationError):
         AssetMaterialization(AssetKey("a"), partition="")
     mid = store.materialize("a/b", partition="p1", execution_id="e", metadata={"n": 1})
@@ -59,8 +61,8 @@ def test_bitemporal_column_defs_per_dialect(dialect: str, first: str) -> None:
     assert defs[2].startswith("row_hash ")
 
 
-def test_retraction_and_history_on_sqlite() -> None:
-    conn = memory_connection()
+def test_retraction_and_history_on_sqlite(memory_db_factory: Callable[[], SpineConnection]) -> None:
+    conn = memory_db_factory()
     cols = ", ".join(bitemporal_column_defs(get_dialect(conn)))
     conn.execute(f"CREATE TABLE vol (week TEXT, symbol TEXT, shares INT, {cols})")
     key = {"week": "2025-12-26"}
@@ -72,8 +74,10 @@ def test_retraction_and_history_on_sqlite() -> None:
     assert [len(v.payload) for v in history(conn, "vol", key)] == [1]
 
 
-def test_clock_that_did_not_move_is_nudged_forward() -> None:
-    conn = memory_connection()
+def test_clock_that_did_not_move_is_nudged_forward(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     cols = ", ".join(bitemporal_column_defs(get_dialect(conn)))
     conn.execute(f"CREATE TABLE vol (week TEXT, symbol TEXT, shares INT, {cols})")
     future = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)

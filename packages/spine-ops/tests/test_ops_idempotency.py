@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from spine.db import SpineConnection, get_dialect, transaction
-from spine.db.testing import memory_connection
 from spine.ops import (
     IdempotencyHelper,
     IdempotencyLevel,
@@ -21,8 +20,8 @@ from spine.types import IntegrityError, ValidationError, compute_hash
 
 
 @pytest.fixture
-def conn() -> SpineConnection:
-    c = memory_connection()
+def conn(memory_db: SpineConnection) -> SpineConnection:
+    c = memory_db
     c.execute("CREATE TABLE bronze (week TEXT, symbol TEXT, shares INT, record_hash TEXT)")
     c.execute("CREATE TABLE silver (week TEXT, tier TEXT, symbol TEXT, volume INT NOT NULL)")
     c.commit()

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from spine.db.testing import memory_connection
+from spine.db import SpineConnection
 from spine.ops import WorkManifest
 from spine.types import ValidationError
 
 STAGES = ["PENDING", "INGESTED", "NORMALIZED"]
 
 
-def test_partition_key_is_stored_canonically() -> None:
-    conn = memory_connection()
+def test_partition_key_is_stored_canonically(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     m = WorkManifest(conn, "otc", STAGES)
     m.advance_to({"week": "2025-12-26", "tier": "T1"}, "INGESTED")
     row = conn.execute(
@@ -26,8 +29,10 @@ def test_partition_key_is_stored_canonically() -> None:
     assert row[2] == 1
 
 
-def test_ranks_come_from_the_stage_list_not_the_stored_rank() -> None:
-    conn = memory_connection()
+def test_ranks_come_from_the_stage_list_not_the_stored_rank(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     WorkManifest(conn, "otc", STAGES).advance_to({"w": 1}, "NORMALIZED")
     reordered = WorkManifest(conn, "otc", ["PENDING", "NORMALIZED", "INGESTED"])
     assert reordered.is_at_least({"w": 1}, "NORMALIZED")
@@ -35,8 +40,8 @@ def test_ranks_come_from_the_stage_list_not_the_stored_rank() -> None:
     assert reordered.get({"w": 1})[0].stage_rank == 1
 
 
-def test_rank_and_get_stage() -> None:
-    m = WorkManifest(memory_connection(), "otc", STAGES)
+def test_rank_and_get_stage(memory_db_factory: Callable[[], SpineConnection]) -> None:
+    m = WorkManifest(memory_db_factory(), "otc", STAGES)
     assert [m.rank(s) for s in STAGES] == [0, 1, 2]
     assert m.get_stage({"w": 1}, "INGESTED") is None
     m.advance_to({"w": 1}, "INGESTED", row_count=0)
@@ -49,13 +54,15 @@ def test_rank_and_get_stage() -> None:
 
 
 @pytest.mark.parametrize("domain", ["", "x" * 101, None])
-def test_bad_domain(domain: Any) -> None:
+def test_bad_domain(domain: Any, memory_db_factory: Callable[[], SpineConnection]) -> None:
     with pytest.raises(ValidationError):
-        WorkManifest(memory_connection(), domain, STAGES)
+        WorkManifest(memory_db_factory(), domain, STAGES)
 
 
-def test_reads_do_not_leave_a_transaction_open() -> None:
-    conn = memory_connection()
+def test_reads_do_not_leave_a_transaction_open(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     m = WorkManifest(conn, "otc", STAGES)
     m.advance_to({"w": 1}, "INGESTED")
     m.is_at_least({"w": 1}, "INGESTED")

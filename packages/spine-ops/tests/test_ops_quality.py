@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from spine.db.testing import memory_connection
+from spine.db import SpineConnection
 from spine.ops import (
     QualityCategory,
     QualityCheck,
@@ -116,31 +116,35 @@ def test_check_returning_garbage_is_a_fail() -> None:
     assert "str" in res.message
 
 
-def test_check_definitions_are_validated() -> None:
+def test_check_definitions_are_validated(memory_db_factory: Callable[[], SpineConnection]) -> None:
     with pytest.raises(ValidationError):
         QualityCheck("", QualityCategory.VALIDITY, lambda ctx: QualityResult(QualityStatus.PASS))
     with pytest.raises(ValueError, match="NOPE"):
         QualityCheck("x", "NOPE", lambda ctx: QualityResult(QualityStatus.PASS))  # type: ignore[arg-type]
-    runner = QualityRunner(memory_connection(), "otc")
+    runner = QualityRunner(memory_db_factory(), "otc")
     runner.add(row_count_check(min_rows=0))
     with pytest.raises(ValidationError):
         runner.add(row_count_check(min_rows=1))  # same name
     with pytest.raises(ValidationError):
         runner.add("not a check")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
-        QualityRunner(memory_connection(), "")
+        QualityRunner(memory_db_factory(), "")
 
 
-def test_runner_without_persistence_writes_nothing() -> None:
-    conn = memory_connection()
+def test_runner_without_persistence_writes_nothing(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    conn = memory_db_factory()
     runner = QualityRunner(conn, "otc", persist=False).add(row_count_check(min_rows=1))
     runner.run_all({"rows": []}, {"w": 1})
     assert runner.failures() == ["row_count"]
     assert conn.execute("SELECT COUNT(*) FROM core_quality").fetchone() == (0,)
 
 
-def test_gate_error_is_a_typed_spine_error_with_context() -> None:
-    runner = QualityRunner(memory_connection(), "otc", execution_id="e1")
+def test_gate_error_is_a_typed_spine_error_with_context(
+    memory_db_factory: Callable[[], SpineConnection],
+) -> None:
+    runner = QualityRunner(memory_db_factory(), "otc", execution_id="e1")
     runner.add(row_count_check(min_rows=2)).add(uniqueness_check(["k"]))
     results = runner.run_all({"rows": [{"k": 1}]}, {"w": 1})
     assert set(results) == {"row_count", "unique:k"}

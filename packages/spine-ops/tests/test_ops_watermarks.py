@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
-from spine.db.testing import memory_connection
+from spine.db import SpineConnection
 from spine.ops import DBWatermarkStore, InMemoryWatermarkStore, WatermarkStore, compare_high_water
 
 
@@ -30,9 +31,9 @@ def test_compare_high_water(a: str, b: str, expected: int) -> None:
     assert compare_high_water(b, a) == -expected
 
 
-def test_both_stores_satisfy_the_protocol() -> None:
+def test_both_stores_satisfy_the_protocol(memory_db_factory: Callable[[], SpineConnection]) -> None:
     assert isinstance(InMemoryWatermarkStore(), WatermarkStore)
-    assert isinstance(DBWatermarkStore(memory_connection()), WatermarkStore)
+    assert isinstance(DBWatermarkStore(memory_db_factory()), WatermarkStore)
 
 
 def test_in_memory_store_is_thread_safe() -> None:

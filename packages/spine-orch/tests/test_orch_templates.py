@@ -206,9 +206,9 @@ def test_quality_gate_passes_good_data_and_stores_results_in_core_quality() -> N
         " ORDER BY check_name"
     ).fetchall()
     assert [(r[0], r[1]) for r in rows] == [
-        ("enough_rows", "PASS"),
-        ("row_count", "PASS"),
-        ("shares_positive", "PASS"),
+        ("enough_rows", "pass"),
+        ("row_count", "pass"),
+        ("shares_positive", "pass"),
     ]
     assert rows[0][2] == '{"week":"2025-12-26"}'
     assert rows[0][3] == result.run_id

@@ -12,6 +12,10 @@ finra_otc_rolling        per week, tier and symbol: 6-week averages and trend   
 
 ``restate`` tables are bi-temporal (``system_from`` / ``system_to``): a corrected week is a
 new version and the earlier one stays queryable (``as_of``).
+
+The tables are this application's schema component (``SCHEMA``), named in the ``spine.schema``
+entry point of its ``pyproject.toml``, so ``spine db init`` and ``install_schema`` create and
+migrate them with spine's own.
 """
 
 from __future__ import annotations
@@ -26,12 +30,22 @@ from spine.db.schema import (
     Column,
     ColumnType,
     Index,
+    SchemaComponent,
     Table,
-    create_tables,
+    install_schema,
 )
 from spine.ops import bitemporal_columns
 
-__all__ = ["RAW", "ROLLING", "SYMBOL_WEEKLY", "TABLES", "VENUE_WEEKLY", "WEEKLY", "create_schema"]
+__all__ = [
+    "RAW",
+    "ROLLING",
+    "SCHEMA",
+    "SYMBOL_WEEKLY",
+    "TABLES",
+    "VENUE_WEEKLY",
+    "WEEKLY",
+    "create_schema",
+]
 
 
 def _c(name: str, ctype: ColumnType, null: bool = False) -> Column:
@@ -130,7 +144,14 @@ ROLLING = Table(
 
 TABLES = (RAW, WEEKLY, SYMBOL_WEEKLY, VENUE_WEEKLY, ROLLING)
 
+SCHEMA = SchemaComponent(
+    "spine-example-finra-otc",
+    tables=TABLES,
+    description="FINRA OTC weekly pipeline: raw, weekly, symbol/venue aggregates, rolling.",
+)
+"""The example's schema component (entry point ``spine-example-finra-otc`` of ``spine.schema``)."""
+
 
 def create_schema(conn: SpineConnection) -> list[str]:
-    """Create the example's tables that are missing; returns their names."""
-    return create_tables(conn, TABLES)
+    """Create (and migrate) the example's tables; returns the names of those created."""
+    return list(install_schema(conn, [SCHEMA]).created)

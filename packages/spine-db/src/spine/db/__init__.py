@@ -6,11 +6,16 @@
 * A :class:`Dialect` per backend renders what differs: placeholders, ``now()``, upserts,
   paging, ``FOR UPDATE SKIP LOCKED``, booleans, JSON, timestamps, identifier quoting, DDL.
 * :class:`BaseRepository` gives domain code ``query()/insert()/insert_many()/upsert()``.
-* :mod:`spine.db.schema` declares tables once (``CORE_TABLES``) and creates them per backend;
-  :mod:`spine.db.migrations` applies versioned, checksummed migrations.
-* :func:`transaction` commits or rolls back; :class:`Database` is the ``StorageBackend``.
-* :mod:`spine.db.adapters` (``get_adapter(config)``), :class:`DatabaseConfig`, the async
-  PostgreSQL pool (:func:`create_pool`) and test helpers (:mod:`spine.db.testing`).
+* :func:`transaction` commits or rolls back; :func:`write`, :func:`write_retrying` and
+  :func:`reading` scope a persistent primitive's work (it joins the caller's open
+  transaction through a savepoint and never commits or rolls back the caller's work).
+* :mod:`spine.db.schema` holds the table model; each package declares the tables it owns in
+  a :class:`SchemaComponent` (entry-point group ``spine.schema``) and :func:`install_schema`
+  creates and migrates them (:mod:`spine.db.migrations`: versioned, checksummed, recorded per
+  component).
+* :class:`Database` is the ``StorageBackend``; :mod:`spine.db.adapters` (``get_adapter``) and
+  :class:`DatabaseConfig` are its configuration-driven face. Connection pools
+  (:func:`create_pool`, :func:`create_sync_pool`) and test helpers (:mod:`spine.db.testing`).
 
 Importing ``spine.db`` imports no database driver; each is loaded when first used, and a
 missing one raises ``ConfigError`` naming the extra (``pip install "spine-db[oracle]"``).
@@ -20,8 +25,8 @@ the pool, repository, schema, migrations, storage) is loaded from its submodule 
 access (PEP 562). ``from spine.db import X`` and ``spine.db.X`` both work as usual.
 
 Example:
-    >>> from spine.db import BaseRepository, create_connection, transaction
-    >>> conn, info = create_connection("memory")
+    >>> from spine.db import BaseRepository, connect, transaction
+    >>> conn = connect("memory")
     >>> repo = BaseRepository(conn)
     >>> with transaction(conn):
     ...     _ = repo.execute("CREATE TABLE runs (id TEXT PRIMARY KEY, ok INTEGER)")
@@ -40,10 +45,12 @@ from spine.db.connection import (
     ConnectionInfo,
     SpineConnection,
     SpineCursor,
+    connect,
     create_connection,
     wrap_connection,
 )
 from spine.db.dialects import (
+    DatabaseType,
     DB2Dialect,
     Dialect,
     MySQLDialect,
@@ -62,7 +69,16 @@ from spine.db.encoding import (
 )
 from spine.db.errors import translate_error
 from spine.db.identifiers import validate_identifier
-from spine.db.transaction import claim_rows, claim_transaction, transaction
+from spine.db.transaction import (
+    OpenTransactionError,
+    claim_rows,
+    claim_transaction,
+    reading,
+    schema_change,
+    transaction,
+    write,
+    write_retrying,
+)
 from spine.db.url import DatabaseURL, mask_url, parse_url
 from spine.types.lazy import lazy_exports
 
@@ -80,7 +96,7 @@ if TYPE_CHECKING:
         adapter_registry,
         get_adapter,
     )
-    from spine.db.config import DatabaseConfig, DatabaseType
+    from spine.db.config import DatabaseConfig
     from spine.db.migrations import (
         Migration,
         MigrationChecksumError,
@@ -90,16 +106,19 @@ if TYPE_CHECKING:
         load_migrations,
         run_migrations,
     )
-    from spine.db.pool import acquire, close_pool, create_pool
+    from spine.db.pool import acquire, close_pool, close_sync_pool, create_pool, create_sync_pool
     from spine.db.repository import BaseRepository
     from spine.db.schema import (
         CORE_TABLES,
         Column,
         Index,
+        SchemaComponent,
         SchemaRegistry,
         Table,
         create_core_tables,
         drop_core_tables,
+        install_schema,
+        register_schema,
         table_exists,
     )
     from spine.db.storage import Database, SpineStorage
@@ -115,7 +134,6 @@ _LAZY: dict[str, str] = {
     "adapter_registry": "spine.db.adapters",
     "get_adapter": "spine.db.adapters",
     "DatabaseConfig": "spine.db.config",
-    "DatabaseType": "spine.db.config",
     "Migration": "spine.db.migrations",
     "MigrationChecksumError": "spine.db.migrations",
     "MigrationError": "spine.db.migrations",
@@ -125,15 +143,20 @@ _LAZY: dict[str, str] = {
     "run_migrations": "spine.db.migrations",
     "acquire": "spine.db.pool",
     "close_pool": "spine.db.pool",
+    "close_sync_pool": "spine.db.pool",
     "create_pool": "spine.db.pool",
+    "create_sync_pool": "spine.db.pool",
     "BaseRepository": "spine.db.repository",
     "CORE_TABLES": "spine.db.schema",
     "Column": "spine.db.schema",
     "Index": "spine.db.schema",
+    "SchemaComponent": "spine.db.schema",
     "SchemaRegistry": "spine.db.schema",
     "Table": "spine.db.schema",
     "create_core_tables": "spine.db.schema",
     "drop_core_tables": "spine.db.schema",
+    "install_schema": "spine.db.schema",
+    "register_schema": "spine.db.schema",
     "table_exists": "spine.db.schema",
     "Database": "spine.db.storage",
     "SpineStorage": "spine.db.storage",
@@ -163,12 +186,14 @@ __all__ = [
     "MigrationStatus",
     "MySQLAdapter",
     "MySQLDialect",
+    "OpenTransactionError",
     "OracleAdapter",
     "OracleDialect",
     "PostgreSQLAdapter",
     "PostgreSQLDialect",
     "SQLiteAdapter",
     "SQLiteDialect",
+    "SchemaComponent",
     "SchemaRegistry",
     "SpineConnection",
     "SpineCursor",
@@ -181,24 +206,33 @@ __all__ = [
     "claim_rows",
     "claim_transaction",
     "close_pool",
+    "close_sync_pool",
+    "connect",
     "create_connection",
     "create_core_tables",
     "create_pool",
+    "create_sync_pool",
     "decode_partition_key",
     "drop_core_tables",
     "encode_partition_key",
     "get_adapter",
     "get_dialect",
+    "install_schema",
     "load_migrations",
     "mask_url",
     "parse_url",
     "partition_hash",
+    "reading",
+    "register_schema",
     "run_migrations",
+    "schema_change",
     "table_exists",
     "transaction",
     "translate_error",
     "validate_identifier",
     "wrap_connection",
+    "write",
+    "write_retrying",
 ]
 
 

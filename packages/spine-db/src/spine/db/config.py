@@ -17,41 +17,17 @@ Example:
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from spine.db.url import DEFAULT_PORTS, DatabaseURL, parse_url
+from spine.db.dialects import DatabaseType
+from spine.db.url import DEFAULT_PORTS, DatabaseURL, missing_server_parts, parse_url
 from spine.types import InvalidConfigError, SecretsResolver
 
 __all__ = ["DatabaseConfig", "DatabaseType"]
 
 _SPINE_OPTIONS = ("connect_timeout", "schema")
-
-
-class DatabaseType(StrEnum):
-    """Supported backends (values are the canonical dialect names)."""
-
-    SQLITE = "sqlite"
-    POSTGRESQL = "postgresql"
-    MYSQL = "mysql"
-    ORACLE = "oracle"
-    DB2 = "db2"
-
-    @classmethod
-    def parse(cls, value: str | DatabaseType) -> DatabaseType:
-        """Accept aliases: ``postgres``, ``pg``, ``mariadb``, ``ibm_db``...
-
-        Example:
-            >>> DatabaseType.parse("mariadb")
-            <DatabaseType.MYSQL: 'mysql'>
-        """
-        if isinstance(value, DatabaseType):
-            return value
-        from spine.db.dialects import dialect_name_for
-
-        return cls(dialect_name_for(value))
 
 
 class DatabaseConfig(BaseModel):
@@ -86,11 +62,10 @@ class DatabaseConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> DatabaseConfig:
-        if self.type in (DatabaseType.ORACLE, DatabaseType.DB2) and not (
-            self.host and self.database
-        ):
-            raise ValueError(f"{self.type.value} needs host and database")
-        if self.type is not DatabaseType.SQLITE and self.path is not None:
+        missing = missing_server_parts(self.type.value, self.host, self.database)
+        if missing:
+            raise ValueError(missing)
+        if self.path is not None and self.type is not DatabaseType.SQLITE:
             raise ValueError("path is only used by sqlite")
         return self
 
@@ -98,8 +73,8 @@ class DatabaseConfig(BaseModel):
     def from_url(cls, url: str | None, **options: Any) -> DatabaseConfig:
         """Parse a URL (see :func:`spine.db.url.parse_url`) into a config."""
         parsed = parse_url(url)
-        if parsed.backend == "sqlite":
-            return cls(type=DatabaseType.SQLITE, path=parsed.database, options=options)
+        if parsed.is_embedded:
+            return cls(type=DatabaseType(parsed.backend), path=parsed.database, options=options)
         query = dict(parsed.query)
         opts: dict[str, Any] = {k: query.pop(k) for k in _SPINE_OPTIONS if k in query}
         opts.update(options)

@@ -35,6 +35,7 @@ from spine.db.cursor import Params, SpineCursor
 from spine.db.dialects import Dialect, dialect_name_for, get_dialect
 from spine.db.drivers import Driver, connect_with_deadline, get_driver
 from spine.db.errors import translate_error
+from spine.db.sqlscript import is_read_statement
 from spine.db.url import DatabaseURL, parse_url
 from spine.types import DatabaseConnectionError, InvalidConfigError, QueryError
 
@@ -44,6 +45,7 @@ __all__ = [
     "Params",
     "SpineConnection",
     "SpineCursor",
+    "connect",
     "create_connection",
     "wrap_connection",
 ]
@@ -113,13 +115,17 @@ class SpineConnection:
         "_driver",
         "_error_types",
         "_last",
+        "_owns_raw",
         "_tx_depth",
+        "_writes",
         "dialect",
         "info",
         "raw",
     )
 
-    def __init__(self, raw: Any, driver: Driver, info: ConnectionInfo) -> None:
+    def __init__(
+        self, raw: Any, driver: Driver, info: ConnectionInfo, *, owns_raw: bool = True
+    ) -> None:
         self.raw = raw
         self.dialect: Dialect = info.dialect
         self.info = info
@@ -128,6 +134,8 @@ class SpineConnection:
         self._last: SpineCursor | None = None
         self._closed = False
         self._tx_depth = 0
+        self._writes = False
+        self._owns_raw = owns_raw
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -144,12 +152,59 @@ class SpineConnection:
         return self._closed
 
     @property
+    def owns_raw(self) -> bool:
+        """Whether spine opened :attr:`raw` (``False`` for :func:`wrap_connection`: the
+        caller owns and closes the driver connection)."""
+        return self._owns_raw
+
+    @property
     def in_transaction_block(self) -> bool:
         """Whether a :func:`spine.db.transaction` block is active on this connection."""
         return self._tx_depth > 0
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on the connection, as the driver reports it.
+
+        On PostgreSQL any statement opens one (a plain ``SELECT`` too); SQLite, MySQL and
+        Oracle open one with the first change. For a driver that cannot tell (Db2) the
+        connection tracks whether a change ran since the last commit or rollback.
+        """
+        if self._closed:
+            return False
+        if self._tx_depth > 0:
+            return True
+        state = self._driver.transaction_open(self.raw)
+        return self._writes if state is None else state
+
+    @property
+    def has_pending_writes(self) -> bool:
+        """Whether uncommitted work is pending: a :func:`spine.db.transaction` block is
+        active, or a statement other than a plain read (see
+        :func:`spine.db.sqlscript.is_read_statement`) ran since the last commit or rollback
+        in a transaction that is still open (a DDL statement's implicit commit on MySQL,
+        Oracle and Db2 ends it).
+
+        This is how persistent primitives decide to join the caller's transaction (see
+        :func:`spine.db.transaction.write`).
+        """
+        if self._closed:
+            return False
+        if self._tx_depth > 0:
+            return True
+        return self._writes and self._driver.transaction_open(self.raw) is not False
+
     def _fail(self, exc: BaseException, sql: str | None, action: str) -> NoReturn:
         raise translate_error(exc, self._driver, sql, action=action) from exc
+
+    def _executed(self, cur: SpineCursor, sql: str, many: bool) -> None:
+        """Cursor hook: remember the last result; note uncommitted changes."""
+        self._last = cur
+        if not self._writes and (many or not is_read_statement(sql)):
+            self._writes = True
+
+    def _cursor(self, raw: Any, sql: str | None = None) -> SpineCursor:
+        return SpineCursor(raw, self._driver, self._error_types, sql, self._executed)
 
     def cursor(self) -> SpineCursor:
         """A new (unexecuted) :class:`SpineCursor`."""
@@ -157,7 +212,7 @@ class SpineConnection:
             raw = self._driver.new_cursor(self.raw)
         except self._error_types as exc:
             self._fail(exc, None, "cursor")
-        return SpineCursor(raw, self)
+        return self._cursor(raw)
 
     def execute(self, sql: str, params: Params = ()) -> SpineCursor:
         """Execute one statement and return its cursor (also kept for :meth:`fetchone`).
@@ -173,8 +228,8 @@ class SpineConnection:
                 raw.execute(sql)
         except self._error_types as exc:
             self._fail(exc, sql, "execute")
-        cur = SpineCursor(raw, self, sql)
-        self._last = cur
+        cur = self._cursor(raw, sql)
+        self._executed(cur, sql, False)
         return cur
 
     def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> SpineCursor:
@@ -184,8 +239,8 @@ class SpineConnection:
             raw.executemany(sql, seq_of_params)
         except self._error_types as exc:
             self._fail(exc, sql, "executemany")
-        cur = SpineCursor(raw, self, sql)
-        self._last = cur
+        cur = self._cursor(raw, sql)
+        self._executed(cur, sql, True)
         return cur
 
     def _last_cursor(self) -> SpineCursor:
@@ -212,17 +267,21 @@ class SpineConnection:
         rows: Iterable[Sequence[Any]],
         *,
         chunk_size: int | None = None,
+        temporary: bool = False,
     ) -> int:
         """Bulk-insert tuples in ``columns`` order with the backend's fastest path
         (``COPY`` on PostgreSQL, multi-row ``VALUES`` batches on SQLite and MySQL, array
         ``executemany`` on Oracle and Db2). Returns the row count.
 
-        ``table`` and ``columns`` are validated identifiers. Does not commit.
+        ``table`` and ``columns`` are validated identifiers; ``temporary`` names a table
+        made by ``dialect.create_temp_table_as_sql`` (rendered through
+        ``dialect.temp_table_name``). Does not commit.
         """
         d = self.dialect
-        table_sql = d.quote(table)
+        table_sql = d.temp_table_name(table) if temporary else d.quote(table)
         columns_sql = d.quote_list(columns)
-        insert_sql = d.insert_sql(table, columns)
+        insert_sql = d.insert_sql(table, columns, temporary=temporary)
+        self._writes = True
         try:
             return self._driver.bulk_insert(
                 self.raw, insert_sql, table_sql, columns_sql, rows, chunk_size, len(columns)
@@ -255,6 +314,7 @@ class SpineConnection:
             ConfigError: the backend has no notifications.
         """
         self.execute(self.dialect.notify_sql(), (channel, payload))
+        self._writes = True  # a pending notification is uncommitted work of the caller
 
     def wait_notifications(self, timeout: float) -> list[tuple[str, str]]:
         """Wait up to ``timeout`` seconds for notifications on the channels this session
@@ -282,15 +342,10 @@ class SpineConnection:
         it issues ``BEGIN`` (or ``BEGIN IMMEDIATE``, taking the write lock at once) so that
         DDL and reads join the transaction.
         """
-        if self.dialect.name != "sqlite":
-            return
-        if self.raw.in_transaction:
-            if immediate:
-                raise QueryError(
-                    "BEGIN IMMEDIATE needs no open transaction: commit or roll back first"
-                )
-            return
-        self.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            self._driver.begin(self.raw, immediate=immediate)
+        except self._error_types as exc:
+            self._fail(exc, "BEGIN", "begin")
 
     def commit(self) -> None:
         """Commit the current transaction."""
@@ -298,6 +353,7 @@ class SpineConnection:
             self.raw.commit()
         except self._error_types as exc:
             self._fail(exc, None, "commit")
+        self._writes = False
 
     def rollback(self) -> None:
         """Roll back the current transaction."""
@@ -305,6 +361,7 @@ class SpineConnection:
             self.raw.rollback()
         except self._error_types as exc:
             self._fail(exc, None, "rollback")
+        self._writes = False
 
     def close(self) -> None:
         """Close the connection (idempotent). Uncommitted work is discarded."""
@@ -312,10 +369,18 @@ class SpineConnection:
             return
         self._closed = True
         self._last = None
+        self._writes = False
         try:
             self.raw.close()
         except self._error_types as exc:
             self._fail(exc, None, "close")
+
+    def _detach(self) -> None:
+        """Mark closed without closing :attr:`raw` (a pool took the driver connection back)."""
+        self._closed = True
+        self._last = None
+        self._writes = False
+        self._tx_depth = 0
 
     def __enter__(self) -> Self:
         return self
@@ -345,9 +410,7 @@ def _timeout(value: Any) -> float:
     return timeout
 
 
-def create_connection(
-    url: str | None = None, **opts: Any
-) -> tuple[SpineConnection, ConnectionInfo]:
+def connect(url: str | None = None, **opts: Any) -> SpineConnection:
     """Open a connection from a URL (see :mod:`spine.db.url` for the accepted forms).
 
     Args:
@@ -360,7 +423,7 @@ def create_connection(
             ``schema`` may also be given in the URL query string.
 
     Returns:
-        ``(connection, info)``.
+        The :class:`SpineConnection`; what it is connected to is ``conn.info``.
 
     Raises:
         InvalidConfigError: unknown scheme, malformed URL or unknown option.
@@ -369,34 +432,31 @@ def create_connection(
             credentials (not retryable).
 
     Example:
-        >>> conn, info = create_connection("memory")
-        >>> conn.execute("SELECT 1").fetchone()
-        (1,)
+        >>> conn = connect("memory")
+        >>> conn.execute("SELECT 1").fetchone(), conn.info.backend
+        ((1,), 'sqlite')
+        >>> conn.close()
     """
     parsed = parse_url(url)
+    driver = get_driver(parsed.backend)
     query = parsed.query_dict
     options = dict(opts)
-    for key in _COMMON_QUERY_OPTIONS:
+    for key in (*_COMMON_QUERY_OPTIONS, *driver.url_options):
         if key in query and key not in options:
             options[key] = query[key]
     timeout = _timeout(options.pop("connect_timeout", DEFAULT_CONNECT_TIMEOUT))
     schema = options.pop("schema", None)
-    if parsed.backend == "sqlite":
-        for key in ("journal_mode", "busy_timeout"):
-            if key in query and key not in options:
-                options[key] = query[key]
-    driver = get_driver(parsed.backend)
     driver.load()  # ConfigError naming the extra, before any network activity
     info = ConnectionInfo.from_url(parsed, schema)
 
-    def connect() -> Any:
+    def open_raw() -> Any:
         return driver.connect(parsed, timeout=timeout, schema=schema, options=options)
 
     try:
-        if parsed.backend == "sqlite":
-            raw = connect()
+        if driver.connect_in_thread:
+            raw = connect_with_deadline(open_raw, timeout, what=parsed.backend)
         else:
-            raw = connect_with_deadline(connect, timeout, what=parsed.backend)
+            raw = open_raw()
     except driver.error_types() as exc:
         raise translate_error(exc, driver, action=f"connect to {info.url}").with_context(
             url=info.url
@@ -405,7 +465,22 @@ def create_connection(
         raise DatabaseConnectionError(
             f"{parsed.backend}: cannot connect to {info.url}: {exc}", cause=exc
         ).with_context(url=info.url) from exc
-    return SpineConnection(raw, driver, info), info
+    return SpineConnection(raw, driver, info)
+
+
+def create_connection(
+    url: str | None = None, **opts: Any
+) -> tuple[SpineConnection, ConnectionInfo]:
+    """:func:`connect`, returning ``(connection, connection.info)`` (the spec's form).
+
+    Example:
+        >>> conn, info = create_connection("memory")
+        >>> info is conn.info, conn.execute("SELECT 1").fetchone()
+        (True, (1,))
+        >>> conn.close()
+    """
+    conn = connect(url, **opts)
+    return conn, conn.info
 
 
 def wrap_connection(raw: Any, dialect_name: str | None = None) -> SpineConnection:
@@ -425,7 +500,7 @@ def wrap_connection(raw: Any, dialect_name: str | None = None) -> SpineConnectio
     backend = dialect_name_for(dialect_name if dialect_name is not None else raw)
     driver = get_driver(backend)
     info = ConnectionInfo(backend=backend, dialect=get_dialect(backend), url=f"<wrapped {backend}>")
-    return SpineConnection(raw, driver, info)
+    return SpineConnection(raw, driver, info, owns_raw=False)
 
 
 def as_spine_connection(conn: Any) -> SpineConnection:

@@ -3,37 +3,51 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, Self
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NoReturn, Self
 
+from spine.db.drivers.base import Driver
 from spine.db.errors import translate_error
-
-if TYPE_CHECKING:
-    from spine.db.connection import SpineConnection
 
 __all__ = ["Params", "SpineCursor"]
 
 Params = Sequence[Any] | Mapping[str, Any]
 """Bound parameters: a sequence for positional placeholders, a mapping for named ones."""
 
+ExecuteHook = Callable[["SpineCursor", str, bool], None]
+"""``hook(cursor, sql, many)`` called after each successful ``execute`` / ``executemany``
+(the owning connection remembers the last result and tracks uncommitted work)."""
+
 
 class SpineCursor:
     """A driver cursor whose fetches return tuples and raise translated errors.
 
     Attributes ``description``, ``rowcount`` and ``lastrowid`` come from the driver cursor,
-    which is available as :attr:`raw`.
+    which is available as :attr:`raw`. Cursors are made by
+    :meth:`SpineConnection.cursor <spine.db.SpineConnection.cursor>` and
+    :meth:`~spine.db.SpineConnection.execute`; a cursor knows its driver (to translate
+    errors) and reports what it executes through ``on_execute``, never its connection.
     """
 
-    __slots__ = ("_conn", "_sql", "_tuples", "raw")
+    __slots__ = ("_driver", "_error_types", "_on_execute", "_sql", "_tuples", "raw")
 
-    def __init__(self, raw: Any, conn: SpineConnection, sql: str | None = None) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        driver: Driver,
+        error_types: tuple[type[BaseException], ...],
+        sql: str | None = None,
+        on_execute: ExecuteHook | None = None,
+    ) -> None:
         self.raw = raw
-        self._conn = conn
+        self._driver = driver
+        self._error_types = error_types
         self._sql = sql
-        self._tuples = conn._driver.rows_are_tuples
+        self._tuples = driver.rows_are_tuples
+        self._on_execute = on_execute
 
     def _fail(self, exc: BaseException, action: str) -> NoReturn:
-        raise translate_error(exc, self._conn._driver, self._sql, action=action) from exc
+        raise translate_error(exc, self._driver, self._sql, action=action) from exc
 
     @property
     def description(self) -> Any:
@@ -65,9 +79,10 @@ class SpineCursor:
                 self.raw.execute(sql, params)
             else:
                 self.raw.execute(sql)
-        except self._conn._error_types as exc:
+        except self._error_types as exc:
             self._fail(exc, "execute")
-        self._conn._last = self
+        if self._on_execute is not None:
+            self._on_execute(self, sql, False)
         return self
 
     def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> Self:
@@ -75,15 +90,17 @@ class SpineCursor:
         self._sql = sql
         try:
             self.raw.executemany(sql, seq_of_params)
-        except self._conn._error_types as exc:
+        except self._error_types as exc:
             self._fail(exc, "executemany")
+        if self._on_execute is not None:
+            self._on_execute(self, sql, True)
         return self
 
     def fetchone(self) -> tuple[Any, ...] | None:
         """The next row as a tuple, or ``None``."""
         try:
             row = self.raw.fetchone()
-        except self._conn._error_types as exc:
+        except self._error_types as exc:
             self._fail(exc, "fetch")
         if row is None or self._tuples:
             return row  # type: ignore[no-any-return]
@@ -93,7 +110,7 @@ class SpineCursor:
         """Up to ``size`` rows (default ``arraysize``)."""
         try:
             rows = self.raw.fetchmany(size) if size is not None else self.raw.fetchmany()
-        except self._conn._error_types as exc:
+        except self._error_types as exc:
             self._fail(exc, "fetch")
         return rows if self._tuples else [tuple(r) for r in rows]
 
@@ -101,7 +118,7 @@ class SpineCursor:
         """All remaining rows as tuples."""
         try:
             rows = self.raw.fetchall()
-        except self._conn._error_types as exc:
+        except self._error_types as exc:
             self._fail(exc, "fetch")
         if self._tuples:
             return rows if isinstance(rows, list) else list(rows)

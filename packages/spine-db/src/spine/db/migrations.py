@@ -3,9 +3,15 @@
 A :class:`Migration` is a version number, a name and either SQL text (optionally with
 per-dialect variants) or a callable taking the connection. :class:`MigrationRunner` applies
 the pending ones in version order, each in its own transaction, and records
-``(version, name, checksum, applied_at)`` after it succeeded. Re-running is a no-op. If the
-SQL of an already applied migration changed, the runner refuses to continue
+``(component, version, name, checksum, applied_at)`` after it succeeded. Re-running is a
+no-op. If the SQL of an already applied migration changed, the runner refuses to continue
 (:class:`MigrationChecksumError` names the version).
+
+Versions are per **component**: each package that owns tables (``spine-ops``, later
+``spine-exec`` and ``spine-orch``, your application) numbers its migrations from 1 and is
+recorded under its own name, so their histories never collide. A runner made without a
+component records under ``"app"``. :func:`spine.db.schema.install_schema` runs every
+registered component's migrations (see :mod:`spine.db.schema.component`).
 
 Transactions: on PostgreSQL and SQLite a migration is atomic (DDL is transactional). MySQL/
 MariaDB, Oracle and Db2 commit around each DDL statement: a migration that fails half-way
@@ -33,6 +39,8 @@ Example:
     [1, 2]
     >>> runner.apply(), runner.pending()
     ([], [])
+    >>> MigrationRunner(conn, [Migration(1, "other", "SELECT 1")], component="billing").pending()
+    [Migration(version=1, name='other', ...)]
 """
 
 from __future__ import annotations
@@ -48,13 +56,13 @@ from typing import Any
 
 from spine.db.connection import SpineConnection, as_spine_connection
 from spine.db.dialects import DIALECT_NAMES, dialect_name_for
-from spine.db.schema.ops import create_table
 from spine.db.sqlscript import split_statements
 from spine.db.tabledef import BIGINT, STR, TS, Column, Table
-from spine.db.transaction import transaction
-from spine.types import DatabaseError, InvalidConfigError
+from spine.db.transaction import reading, transaction
+from spine.types import DatabaseError, InvalidConfigError, ValidationError
 
 __all__ = [
+    "DEFAULT_COMPONENT",
     "MIGRATIONS_TABLE",
     "AppliedMigration",
     "Migration",
@@ -81,15 +89,21 @@ class MigrationChecksumError(MigrationError):
 MIGRATIONS_TABLE = Table(
     "_migrations",
     columns=(
+        Column("component", STR(100)),
         Column("version", BIGINT),
         Column("name", STR(200)),
         Column("checksum", STR(64)),
         Column("applied_at", TS),
     ),
-    primary_key=("version",),
-    description="Applied schema migrations.",
+    primary_key=("component", "version"),
+    description="Applied schema migrations, per component.",
 )
 """The ``_migrations`` table (quoted as ``"_MIGRATIONS"`` on Oracle/Db2)."""
+
+DEFAULT_COMPONENT = "app"
+"""The component a :class:`MigrationRunner` records under when none is named."""
+
+_COLUMNS = ("component", "version", "name", "checksum", "applied_at")
 
 
 def _normalise(sql: str) -> str:
@@ -220,13 +234,23 @@ class MigrationRunner:
     Args:
         conn: A :class:`~spine.db.SpineConnection` (or raw DB-API connection).
         migrations: The migrations (any order; versions must be unique).
+        component: Whose migrations these are (``"spine-ops"``, your application's name);
+            versions are recorded per component.
         table: The tracking table (default ``_migrations``).
     """
 
     def __init__(
-        self, conn: Any, migrations: Iterable[Migration] = (), *, table: Table = MIGRATIONS_TABLE
+        self,
+        conn: Any,
+        migrations: Iterable[Migration] = (),
+        *,
+        component: str = DEFAULT_COMPONENT,
+        table: Table = MIGRATIONS_TABLE,
     ) -> None:
+        if not isinstance(component, str) or not 0 < len(component) <= 100:
+            raise ValidationError(f"component must be a str of 1..100 chars, got {component!r}")
         self.conn = as_spine_connection(conn)
+        self.component = component
         self.table = table
         ordered = sorted(migrations, key=lambda m: m.version)
         for a, b in pairwise(ordered):
@@ -235,26 +259,52 @@ class MigrationRunner:
         self.migrations: tuple[Migration, ...] = tuple(ordered)
 
     @classmethod
-    def from_directory(cls, conn: Any, directory: str | Path) -> MigrationRunner:
+    def from_directory(
+        cls, conn: Any, directory: str | Path, *, component: str = DEFAULT_COMPONENT
+    ) -> MigrationRunner:
         """A runner for the ``.sql`` files of ``directory`` (see :func:`load_migrations`)."""
-        return cls(conn, load_migrations(directory))
+        return cls(conn, load_migrations(directory), component=component)
 
     @property
     def _dialect(self) -> str:
         return self.conn.dialect.name
 
     def ensure_table(self) -> None:
-        """Create the tracking table if it is missing."""
-        create_table(self.conn, self.table)
+        """Create the tracking table if it is missing.
+
+        Raises:
+            MigrationError: the table exists without a ``component`` column (made by an
+                earlier spine release); the message says how to upgrade it.
+        """
+        # imported here: spine.db.schema imports this module (install_schema runs migrations)
+        from spine.db.schema.catalog import table_columns
+        from spine.db.schema.ops import create_table
+
+        if create_table(self.conn, self.table):
+            return
+        columns = table_columns(self.conn, self.table.name)
+        if columns and "component" not in columns:
+            name = self.table.name
+            raise MigrationError(
+                f"{name} was created by an earlier spine release (no component column). "
+                f"Upgrade it once: ALTER TABLE {name} ADD component VARCHAR(100) DEFAULT "
+                f"'{DEFAULT_COMPONENT}' NOT NULL, then make (component, version) its primary "
+                "key; or rename it and let spine create a new one"
+            ).with_context(table=name)
 
     def applied(self) -> dict[int, AppliedMigration]:
-        """The recorded migrations, by version."""
+        """The recorded migrations of this runner's component, by version."""
         self.ensure_table()
         d = self.conn.dialect
         cols = d.quote_list(["version", "name", "checksum", "applied_at"])
-        cur = self.conn.execute(f"SELECT {cols} FROM {d.quote(self.table.name)}")  # noqa: S608
-        rows = cur.fetchall()
-        cur.close()
+        sql = (
+            f"SELECT {cols} FROM {d.quote(self.table.name)} "  # noqa: S608
+            f"WHERE {d.quote('component')} = {d.placeholder(0)}"
+        )
+        with reading(self.conn):
+            cur = self.conn.execute(sql, (self.component,))
+            rows = cur.fetchall()
+            cur.close()
         return {
             int(v): AppliedMigration(int(v), str(n), str(c), d.decode_timestamp(at))
             for v, n, c, at in rows
@@ -265,10 +315,11 @@ class MigrationRunner:
             record = applied.get(mig.version)
             if record is not None and record.checksum != mig.checksum_for(self._dialect):
                 raise MigrationChecksumError(
-                    f"migration {mig.version} ({mig.name}) was changed after it was applied "
+                    f"migration {mig.version} ({mig.name}) of {self.component!r} was changed "
+                    "after it was applied "
                     f"(recorded checksum {record.checksum[:12]}…, now "
                     f"{mig.checksum_for(self._dialect)[:12]}…); add a new migration instead"
-                ).with_context(version=mig.version, migration=mig.name)
+                ).with_context(component=self.component, version=mig.version, migration=mig.name)
 
     def pending(self) -> list[Migration]:
         """Migrations not yet applied, in order (raises if an applied one changed)."""
@@ -293,6 +344,31 @@ class MigrationRunner:
                 out[version] = MigrationStatus(version, record.name, "missing", record.applied_at)
         return [out[v] for v in sorted(out)]
 
+    def stamp(self) -> list[Migration]:
+        """Record every migration as applied without running it; returns those recorded.
+
+        For a component whose tables were just created at their current (declared) shape:
+        its migrations describe how older databases reach that shape and must not run on it.
+        """
+        pending = self.pending()
+        if not pending:
+            return []
+        sc, d = self.conn, self.conn.dialect
+        sql = d.upsert(
+            self.table.name,
+            list(_COLUMNS),
+            ["component", "version"],
+            update_columns=[],
+            column_types={c.name: c.type for c in self.table.columns},
+        )
+        now = d.encode_timestamp(datetime.now(UTC))
+        with transaction(sc):
+            for mig in pending:
+                sc.execute(
+                    sql, (self.component, mig.version, mig.name, mig.checksum_for(d.name), now)
+                )
+        return pending
+
     def apply(self, target: int | None = None) -> list[Migration]:
         """Apply pending migrations up to ``target`` (all by default); returns those applied.
 
@@ -313,18 +389,21 @@ class MigrationRunner:
         table = d.quote(self.table.name)
         try:
             with transaction(sc):
-                if d.name == "postgresql":  # serialise concurrent runners
-                    sc.execute("SELECT pg_advisory_xact_lock(hashtext('spine_migrations'))")
+                lock = d.migration_lock_sql()
+                if lock is not None:  # serialise concurrent runners
+                    sc.execute(lock)
                 cur = sc.execute(
-                    f"SELECT 1 FROM {table} WHERE {d.quote('version')} = {d.placeholder(0)}",  # noqa: S608
-                    (mig.version,),
+                    f"SELECT 1 FROM {table} WHERE {d.quote('component')} = {d.placeholder(0)} "  # noqa: S608
+                    f"AND {d.quote('version')} = {d.placeholder(1)}",
+                    (self.component, mig.version),
                 )
                 if cur.fetchone() is not None:
                     return False  # applied meanwhile by another runner
                 self._run(mig)
                 sc.execute(
-                    d.insert_sql(self.table.name, ["version", "name", "checksum", "applied_at"]),
+                    d.insert_sql(self.table.name, _COLUMNS),
                     (
+                        self.component,
                         mig.version,
                         mig.name,
                         mig.checksum_for(d.name),
@@ -338,8 +417,11 @@ class MigrationRunner:
             if not d.transactional_ddl:
                 note = f"; {d.name} commits DDL implicitly: earlier statements stay applied"
             raise MigrationError(
-                f"migration {mig.version} ({mig.name}) failed: {exc}{note}", cause=exc
-            ).with_context(version=mig.version, migration=mig.name, backend=d.name) from exc
+                f"migration {mig.version} ({mig.name}) of {self.component!r} failed: {exc}{note}",
+                cause=exc,
+            ).with_context(
+                component=self.component, version=mig.version, migration=mig.name, backend=d.name
+            ) from exc
         return True
 
     def _run(self, mig: Migration) -> None:
@@ -353,8 +435,14 @@ class MigrationRunner:
             self.conn.execute(statement)
 
 
-def run_migrations(conn: Any, migrations: Sequence[Migration] | str | Path) -> list[Migration]:
-    """Apply ``migrations`` (a list, or a directory path) to ``conn``; returns those applied."""
+def run_migrations(
+    conn: Any,
+    migrations: Sequence[Migration] | str | Path,
+    *,
+    component: str = DEFAULT_COMPONENT,
+) -> list[Migration]:
+    """Apply ``migrations`` (a list, or a directory path) of ``component`` to ``conn``;
+    returns those applied."""
     if isinstance(migrations, str | Path):
-        return MigrationRunner.from_directory(conn, migrations).apply()
-    return MigrationRunner(conn, migrations).apply()
+        migrations = load_migrations(migrations)
+    return MigrationRunner(conn, migrations, component=component).apply()

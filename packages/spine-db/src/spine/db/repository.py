@@ -81,6 +81,23 @@ class BaseRepository:
         """Execute a statement; returns the cursor."""
         return self.conn.execute(sql, params)
 
+    def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        """Execute a statement (``UPDATE``, ``DELETE``, ``INSERT ... SELECT``) and return how
+        many rows it affected (``0`` when the driver cannot tell).
+
+        Example:
+            >>> from spine.db import connect
+            >>> repo = BaseRepository(connect())
+            >>> _ = repo.execute("CREATE TABLE t (a INTEGER)")
+            >>> _ = repo.insert_many("t", [(1,), (2,)], columns=["a"])
+            >>> repo.execute_rowcount(f"DELETE FROM t WHERE a > {repo.ph()}", (0,))
+            2
+        """
+        cur = self.conn.execute(sql, params)
+        n = cur.rowcount
+        cur.close()
+        return n if n > 0 else 0
+
     def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         """Run a query and return every row as a dict keyed by lower-case column names."""
         cur = self.conn.execute(sql, params)

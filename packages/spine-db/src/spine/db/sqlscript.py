@@ -1,15 +1,18 @@
-"""Splitting SQL scripts into statements (for migrations and ``.sql`` files).
+"""SQL text helpers: splitting scripts into statements (for migrations and ``.sql`` files)
+and telling reads from changes (for transaction tracking).
 
 Example:
     >>> split_statements("CREATE TABLE a (x TEXT DEFAULT ';'); DROP TABLE b;")
     ["CREATE TABLE a (x TEXT DEFAULT ';')", 'DROP TABLE b']
+    >>> is_read_statement("  select * from t"), is_read_statement("SELECT 1 FROM t FOR UPDATE")
+    (True, False)
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["split_statements"]
+__all__ = ["is_read_statement", "split_statements"]
 
 _TOKEN = re.compile(
     r"""
@@ -66,3 +69,37 @@ def split_statements(sql: str) -> list[str]:
             start = m.end()
     statements.append(text[start:])
     return [s.strip() for s in statements if _meaningful(s)]
+
+
+_LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_READ_KEYWORDS = frozenset(
+    {"SELECT", "SHOW", "EXPLAIN", "DESCRIBE", "DESC", "VALUES", "PRAGMA", "SET", "WITH"}
+)
+_TX_KEYWORDS = frozenset({"SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK", "START"})
+_BEGIN = re.compile(r"BEGIN(?:\s+\w+)?\s*;?\s*", re.IGNORECASE)  # not a PL/SQL block
+_LOCKING = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b|\bFOR\s+(?:KEY\s+)?SHARE\b|\bLOCK\s+IN\s+SHARE\b",
+    re.IGNORECASE,
+)
+_DML = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+def is_read_statement(sql: str) -> bool:
+    """Whether ``sql`` changes nothing and takes no row locks: a plain ``SELECT`` (or
+    ``WITH`` without DML), ``SHOW``, ``EXPLAIN``, ``VALUES``, ``PRAGMA``, a session ``SET``,
+    or transaction control. Anything else (DML, DDL, ``SELECT ... FOR UPDATE``, unknown
+    text) counts as a change: it is the caller's uncommitted work.
+    """
+    start = _LEADING.match(sql)
+    text = sql[start.end() if start else 0 :]
+    head = text[:12].split(None, 1)
+    if not head:
+        return True
+    word = head[0].strip("(;").upper()
+    if word in _TX_KEYWORDS or (word == "BEGIN" and _BEGIN.fullmatch(text)):
+        return True
+    if word not in _READ_KEYWORDS:
+        return False
+    if word in ("SELECT", "WITH") and _LOCKING.search(sql):
+        return False
+    return not (word == "WITH" and _DML.search(sql))

@@ -1,8 +1,22 @@
-"""Transactions: ``transaction(conn)`` commits on success and rolls back on error.
+"""Transactions and how persistent code scopes its work.
 
-Nested ``transaction`` blocks use savepoints, so an inner failure can be caught without
-losing the outer work (on PostgreSQL this is also how a statement error is recovered from
-inside a transaction).
+* :func:`transaction` — the caller's block: commits on success, rolls back on error. Nested
+  blocks use savepoints, so an inner failure can be caught without losing the outer work (on
+  PostgreSQL this is also how a statement error is recovered from inside a transaction).
+* :func:`write` — the scope of one persistent primitive (a manifest advance, an L3 replace,
+  a reject batch). **The rule:** on an idle connection the primitive owns its transaction
+  (commit on success, roll back on error); inside the caller's open transaction - a
+  :func:`transaction` block, or changes the caller made and has not committed
+  (:attr:`SpineConnection.has_pending_writes <spine.db.SpineConnection.has_pending_writes>`)
+  - it joins through a savepoint and never commits or rolls back the caller's work: a
+  failure rolls back to the savepoint only, success leaves the commit to the caller.
+* :func:`write_retrying` — :func:`write`, retried on deadlocks and serialization failures
+  when it owns the transaction.
+* :func:`reading` — the scope of reads: ends the implicit transaction they opened on an idle
+  connection (no connection sits "idle in transaction", no poller keeps an old snapshot).
+* :func:`schema_change` — the scope of DDL (creating tables, indexes): :func:`write` where
+  DDL is transactional (PostgreSQL, SQLite); where the server commits DDL implicitly (MySQL,
+  Oracle, Db2) it refuses to run inside the caller's open transaction, which it would commit.
 
 What is atomic where: PostgreSQL and SQLite run DDL inside the transaction (a failed
 migration leaves nothing behind). MySQL/MariaDB, Oracle and Db2 commit implicitly before and
@@ -22,18 +36,48 @@ Example:
     ...     pass
     >>> conn.execute("SELECT COUNT(*) FROM t").fetchone()
     (1,)
+
+    The rule, seen from the caller:
+
+    >>> _ = conn.execute("INSERT INTO t VALUES (3)")      # the caller's uncommitted work
+    >>> with write(conn):                                  # a primitive joins it ...
+    ...     _ = conn.execute("INSERT INTO t VALUES (4)")
+    >>> conn.has_pending_writes                            # ... and commits nothing
+    True
+    >>> conn.rollback()
+    >>> conn.execute("SELECT COUNT(*) FROM t").fetchone()
+    (1,)
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from spine.db.connection import Params, SpineConnection, as_spine_connection
+from spine.types import DatabaseConnectionError, DatabaseError
 
-__all__ = ["claim_rows", "claim_transaction", "transaction"]
+__all__ = [
+    "OpenTransactionError",
+    "claim_rows",
+    "claim_transaction",
+    "reading",
+    "schema_change",
+    "transaction",
+    "write",
+    "write_retrying",
+]
+
+T = TypeVar("T")
+
+
+class OpenTransactionError(DatabaseError):
+    """A schema change was asked for inside the caller's open transaction on a backend that
+    commits DDL implicitly (it would commit the caller's work): commit or roll back first."""
 
 
 @contextmanager
@@ -54,6 +98,11 @@ def transaction(conn: Any, *, immediate: bool = False) -> Iterator[SpineConnecti
         with _savepoint(sc):
             yield sc
         return
+    yield from _own(sc, immediate)
+
+
+def _own(sc: SpineConnection, immediate: bool) -> Iterator[SpineConnection]:
+    """Run the caller's ``yield`` as the outermost transaction of ``sc``."""
     sc.begin(immediate=immediate)
     sc._tx_depth = 1
     try:
@@ -90,6 +139,122 @@ def _savepoint(sc: SpineConnection) -> Iterator[None]:
             sc.execute(release)
     finally:
         sc._tx_depth -= 1
+
+
+@contextmanager
+def write(conn: Any) -> Iterator[SpineConnection]:
+    """The scope of a persistent primitive's writes (see the module docstring for the rule).
+
+    On an idle connection: a transaction of its own (on SQLite ``BEGIN IMMEDIATE``: the
+    write lock is taken up front, so a concurrent writer waits ``busy_timeout`` instead of
+    failing on a read-to-write lock upgrade), committed on success, rolled back on error.
+    Inside the caller's open transaction: a savepoint, released on success (nothing is
+    committed) and rolled back to on error (the caller's earlier work stays, uncommitted).
+
+    Example:
+        >>> from spine.db import connect
+        >>> conn = connect("memory")
+        >>> with write(conn):
+        ...     _ = conn.execute("CREATE TABLE t (id INTEGER)")
+        >>> conn.has_pending_writes
+        False
+    """
+    sc = as_spine_connection(conn)
+    if sc.has_pending_writes:
+        with _savepoint(sc):
+            yield sc
+        return
+    yield from _own(sc, immediate=not sc.in_transaction)
+
+
+def write_retrying(
+    conn: Any,
+    fn: Callable[[], T],
+    *,
+    attempts: int = 4,
+    base_delay: float = 0.005,
+) -> T:
+    """Run ``fn()`` in :func:`write`; when it fails with a retryable database error
+    (deadlock, serialization failure, lock timeout) and the scope owned its transaction,
+    roll back and run it again, up to ``attempts`` times in all (``fn`` must be safe to
+    re-run). Inside the caller's transaction the error propagates at once: MySQL has
+    already rolled back the caller's whole transaction, and only the caller can re-run it.
+
+    The pause before attempt ``n + 1`` is ``base_delay * n**2`` seconds with jitter.
+
+    Example:
+        >>> from spine.db import connect
+        >>> conn = connect("memory")
+        >>> write_retrying(conn, lambda: conn.execute("CREATE TABLE t (id INTEGER)").rowcount)
+        -1
+    """
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise ValueError(f"attempts must be an int >= 1, got {attempts!r}")
+    sc = as_spine_connection(conn)
+    for attempt in range(1, attempts + 1):
+        owned = not sc.has_pending_writes
+        try:
+            with write(sc):
+                return fn()
+        except DatabaseConnectionError:
+            raise
+        except DatabaseError as exc:
+            if not (exc.retryable and owned) or attempt == attempts:
+                raise
+        time.sleep(base_delay * attempt * attempt * (0.5 + random.random()))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def reading(conn: Any) -> Iterator[SpineConnection]:
+    """The scope of reads: on a connection with no open transaction, the implicit
+    transaction the reads open (PostgreSQL opens one for a ``SELECT``) is ended when the
+    block exits, so the connection never sits "idle in transaction" and the next read sees
+    what others committed since. Inside an open transaction it does nothing, and a block
+    that changed something or took row locks (``SELECT ... FOR UPDATE``) is left open for
+    the caller to commit.
+
+    Example:
+        >>> from spine.db import connect
+        >>> conn = connect("memory")
+        >>> with reading(conn):
+        ...     conn.execute("SELECT 1").fetchone()
+        (1,)
+        >>> conn.in_transaction
+        False
+    """
+    sc = as_spine_connection(conn)
+    idle = not sc.in_transaction
+    try:
+        yield sc
+    except BaseException:
+        if idle and not sc.closed:
+            with contextlib.suppress(Exception):  # the block's error is the one that matters
+                sc.rollback()
+        raise
+    if idle and sc.in_transaction and not sc.has_pending_writes:
+        sc.commit()
+
+
+@contextmanager
+def schema_change(conn: Any) -> Iterator[SpineConnection]:
+    """The scope of DDL run by a helper (:func:`spine.db.schema.ensure_index`,
+    :func:`spine.db.schema.install_schema`, ``ensure_hash_index``).
+
+    Where DDL is transactional (PostgreSQL, SQLite) this is :func:`write`. Where the server
+    commits implicitly around DDL (MySQL/MariaDB, Oracle, Db2), running it inside the
+    caller's open transaction would commit the caller's work: that raises
+    :class:`OpenTransactionError` before anything runs.
+    """
+    sc = as_spine_connection(conn)
+    d = sc.dialect
+    if not d.transactional_ddl and sc.has_pending_writes:
+        raise OpenTransactionError(
+            f"{d.name} commits schema changes implicitly: running one now would commit the "
+            "open transaction's uncommitted work; commit or roll back first"
+        ).with_context(backend=d.name)
+    with write(sc):
+        yield sc
 
 
 @contextmanager

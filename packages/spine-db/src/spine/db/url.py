@@ -27,23 +27,16 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from spine.db.dialects import dialect_name_for
 from spine.types import InvalidConfigError
 
-__all__ = ["DEFAULT_PORTS", "DatabaseURL", "mask_url", "parse_url"]
+__all__ = ["DEFAULT_PORTS", "DatabaseURL", "mask_url", "missing_server_parts", "parse_url"]
 
-_SCHEMES: dict[str, str] = {
-    "sqlite": "sqlite",
-    "sqlite3": "sqlite",
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "pg": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "oracle": "oracle",
-    "db2": "db2",
-    "ibm_db": "db2",
-    "ibmdb": "db2",
-}
+_EMBEDDED = frozenset({"sqlite"})
+"""Backends whose database is a local file (no server, no host)."""
+
+_SERVER_PARTS: dict[str, str] = {"oracle": "service name", "db2": "database name"}
+"""Backends whose URLs must name a host and this (the path part)."""
 
 DEFAULT_PORTS: dict[str, int] = {"postgresql": 5432, "mysql": 3306, "oracle": 1521, "db2": 50000}
 """Port used when a URL does not name one."""
@@ -66,9 +59,14 @@ class DatabaseURL:
     query: tuple[tuple[str, str], ...] = ()
 
     @property
+    def is_embedded(self) -> bool:
+        """True for a backend without a server (SQLite: the database is a file)."""
+        return self.backend in _EMBEDDED
+
+    @property
     def is_memory(self) -> bool:
         """True for an in-memory SQLite database."""
-        return self.backend == "sqlite" and self.database == MEMORY
+        return self.is_embedded and self.database == MEMORY
 
     @property
     def query_dict(self) -> dict[str, str]:
@@ -77,7 +75,7 @@ class DatabaseURL:
 
     def render(self, *, mask: bool = True) -> str:
         """The URL as a string; the password is replaced by ``***`` unless ``mask=False``."""
-        if self.backend == "sqlite":
+        if self.is_embedded:
             if self.is_memory:
                 return "sqlite:///:memory:"
             return f"sqlite:///{self.database}"
@@ -186,14 +184,15 @@ def parse_url(url: str | None) -> DatabaseURL:
         raise _bad(url, "neither a URL (scheme://...) nor a SQLite file path")
     scheme_full, rest = text.split("://", 1)
     scheme = scheme_full.lower().split("+", 1)[0]
-    backend = _SCHEMES.get(scheme)
-    if backend is None:
+    try:
+        backend = dialect_name_for(scheme)
+    except InvalidConfigError:
         raise _bad(
             url,
             f"unknown scheme {scheme_full!r}; expected sqlite, postgresql, mysql, mariadb, "
             "oracle or db2",
-        )
-    if backend == "sqlite":
+        ) from None
+    if backend in _EMBEDDED:
         return _parse_sqlite(url, rest)
     try:
         parts = urlsplit(f"{scheme}://{rest}")
@@ -204,11 +203,11 @@ def parse_url(url: str | None) -> DatabaseURL:
     database = unquote(parts.path.lstrip("/")) or None
     if database is not None and "/" in database:
         raise _bad(url, f"database name {database!r} contains '/'")
-    if backend in ("oracle", "db2"):
+    if backend in _SERVER_PARTS:
         if host is None:
             raise _bad(url, f"{backend} URLs need a host")
         if database is None:
-            what = "service name" if backend == "oracle" else "database name"
+            what = _SERVER_PARTS[backend]
             raise _bad(url, f"{backend} URLs need a {what} (…/{what.replace(' ', '_')})")
     return DatabaseURL(
         backend=backend,
@@ -220,3 +219,16 @@ def parse_url(url: str | None) -> DatabaseURL:
         database=database,
         query=tuple(parse_qsl(parts.query, keep_blank_values=True)),
     )
+
+
+def missing_server_parts(backend: str, host: str | None, database: str | None) -> str | None:
+    """Why a ``backend`` connection with this ``host`` and ``database`` cannot be made
+    (``None`` when nothing required is missing).
+
+    Example:
+        >>> missing_server_parts("oracle", "db", None)
+        'oracle needs host and database'
+    """
+    if backend in _SERVER_PARTS and not (host and database):
+        return f"{backend} needs host and database"
+    return None

@@ -9,6 +9,9 @@
   ``CeleryExecutor`` (extra ``spine-exec[celery]``).
 - **Resilience**: :class:`RetryStrategy` + :func:`with_retry`, dead letters
   (:class:`DeadLetterQueue`), deadlines (:func:`with_deadline`).
+- **Runtime jobs** (:mod:`spine.execution.runtimes`): :class:`JobEngine` runs a
+  :class:`ContainerJobSpec` as a local process (:class:`LocalProcessAdapter`) or a container
+  (:class:`DockerAdapter`, extra ``spine-exec[docker]``), tracked in the same ledger.
 
 Every name is loaded from its submodule on first access (PEP 562): ``import spine.execution``
 stays cheap, and optional libraries (celery, redis) load only when their names are used.
@@ -76,6 +79,7 @@ if TYPE_CHECKING:
         can_transition,
     )
     from spine.execution.outcome import Outcome, RunningExecution, current_execution
+    from spine.execution.packaging import PackageManifest, PackagingWarning, WorkflowPackager
     from spine.execution.rate_limit import (
         CompositeRateLimiter,
         Grant,
@@ -92,11 +96,47 @@ if TYPE_CHECKING:
     from spine.execution.redis_limits import RedisSlidingWindowStore, RedisTokenBucketStore
     from spine.execution.registry import HandlerInfo, HandlerRegistry
     from spine.execution.retry import Backoff, RetryDecision, RetryStrategy, with_retry
+    from spine.execution.runtimes._base import StubRuntimeAdapter
+    from spine.execution.runtimes._types import (
+        ContainerJobSpec,
+        JobError,
+        JobErrorCategory,
+        JobStatus,
+        ResourceRequirements,
+        RuntimeAdapter,
+        VolumeMount,
+    )
+    from spine.execution.runtimes.docker import DockerAdapter
+    from spine.execution.runtimes.engine import JobEngine, SubmitResult
+    from spine.execution.runtimes.hot_reload import HotReloadAdapter
+    from spine.execution.runtimes.local_process import LocalProcessAdapter
+    from spine.execution.runtimes.reconciler import JobReconciler
+    from spine.execution.runtimes.router import RuntimeAdapterRouter
+    from spine.execution.runtimes.validator import SpecValidator
     from spine.execution.spec import WorkSpec
     from spine.execution.stores import ExecutionStores, Stores
     from spine.execution.timeout import Deadline, with_deadline, with_deadline_async
 
 _LAZY: dict[str, str] = {
+    "PackageManifest": "spine.execution.packaging",
+    "PackagingWarning": "spine.execution.packaging",
+    "WorkflowPackager": "spine.execution.packaging",
+    "ContainerJobSpec": "spine.execution.runtimes._types",
+    "DockerAdapter": "spine.execution.runtimes.docker",
+    "HotReloadAdapter": "spine.execution.runtimes.hot_reload",
+    "JobEngine": "spine.execution.runtimes.engine",
+    "JobError": "spine.execution.runtimes._types",
+    "JobErrorCategory": "spine.execution.runtimes._types",
+    "JobReconciler": "spine.execution.runtimes.reconciler",
+    "JobStatus": "spine.execution.runtimes._types",
+    "LocalProcessAdapter": "spine.execution.runtimes.local_process",
+    "ResourceRequirements": "spine.execution.runtimes._types",
+    "RuntimeAdapter": "spine.execution.runtimes._types",
+    "RuntimeAdapterRouter": "spine.execution.runtimes.router",
+    "SpecValidator": "spine.execution.runtimes.validator",
+    "StubRuntimeAdapter": "spine.execution.runtimes._base",
+    "SubmitResult": "spine.execution.runtimes.engine",
+    "VolumeMount": "spine.execution.runtimes._types",
     "Dispatcher": "spine.execution.dispatcher",
     "DeadLetter": "spine.execution.dlq",
     "DeadLetterQueue": "spine.execution.dlq",
@@ -184,6 +224,7 @@ __all__ = [
     "CircuitOpenError",
     "CircuitState",
     "CompositeRateLimiter",
+    "ContainerJobSpec",
     "DeadLetter",
     "DeadLetterNotFoundError",
     "DeadLetterQueue",
@@ -191,6 +232,7 @@ __all__ = [
     "DeadLetterStateError",
     "Deadline",
     "Dispatcher",
+    "DockerAdapter",
     "DuplicateExecutionError",
     "EventType",
     "Execution",
@@ -204,6 +246,7 @@ __all__ = [
     "HandlerInfo",
     "HandlerNotFoundError",
     "HandlerRegistry",
+    "HotReloadAdapter",
     "InMemoryBreakerStore",
     "InMemorySlidingWindowStore",
     "InMemoryTokenBucketStore",
@@ -211,26 +254,40 @@ __all__ = [
     "InvalidSpecError",
     "InvalidTransitionError",
     "Job",
+    "JobEngine",
+    "JobError",
+    "JobErrorCategory",
+    "JobReconciler",
     "JobSink",
+    "JobStatus",
     "KeyedRateLimiter",
     "Ledger",
+    "LocalProcessAdapter",
     "LockGuard",
     "LockInfo",
     "LockNotAcquiredError",
     "MemoryExecutor",
     "MissingExtraError",
     "Outcome",
+    "PackageManifest",
+    "PackagingWarning",
     "ProcessExecutor",
     "RateLimitExceeded",
     "RateLimiter",
     "RedisSlidingWindowStore",
     "RedisTokenBucketStore",
+    "ResourceRequirements",
     "RetryDecision",
     "RetryStrategy",
     "RunningExecution",
+    "RuntimeAdapter",
+    "RuntimeAdapterRouter",
     "SlidingWindowLimiter",
     "SlidingWindowStore",
+    "SpecValidator",
     "Stores",
+    "StubRuntimeAdapter",
+    "SubmitResult",
     "ThreadExecutor",
     "TimeoutExpired",
     "TokenBucketLimiter",
@@ -239,7 +296,9 @@ __all__ = [
     "TrackedExecution",
     "TriggerSource",
     "UnserializableParamsError",
+    "VolumeMount",
     "WorkSpec",
+    "WorkflowPackager",
     "can_transition",
     "current_execution",
     "default_owner",

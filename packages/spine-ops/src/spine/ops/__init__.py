@@ -59,7 +59,9 @@ if TYPE_CHECKING:
         BackfillPreview,
         BackfillProgress,
         BackfillStatus,
+        gap_keys,
         preview_backfill,
+        week_range_keys,
     )
     from spine.ops.finance import (
         Adjustment,
@@ -175,7 +177,9 @@ _LAZY: dict[str, str] = {
     "BackfillPreview": "spine.ops.backfill",
     "BackfillProgress": "spine.ops.backfill",
     "BackfillStatus": "spine.ops.backfill",
+    "gap_keys": "spine.ops.backfill",
     "preview_backfill": "spine.ops.backfill",
+    "week_range_keys": "spine.ops.backfill",
     "Adjustment": "spine.ops.finance",
     "AdjustmentChain": "spine.ops.finance",
     "AdjustmentType": "spine.ops.finance",
@@ -321,6 +325,7 @@ __all__ = [
     "compute_trend",
     "current_rows",
     "decode_partition_key",
+    "gap_keys",
     "history",
     "ingest_l2",
     "known_domains",
@@ -341,6 +346,7 @@ __all__ = [
     "sum_to_check",
     "uniqueness_check",
     "value_range_check",
+    "week_range_keys",
 ]
 
 

@@ -28,12 +28,14 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, TypeVar
 
+from spine.db import BaseRepository, reading, write
 from spine.db.encoding import decode_partition_key, encode_partition_key
+from spine.db.encoding import decode_text as read_text
 from spine.ops import _json
-from spine.ops._db import OpsDb, check_name, read_text
+from spine.ops._checks import check_name
+from spine.ops._enums import StoredEnum
 from spine.ops.errors import NotFoundError
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
@@ -47,18 +49,18 @@ _SELECT = (
 )
 
 
-class Severity(StrEnum):
+class Severity(StoredEnum):
     """How urgent an anomaly is (ordered: DEBUG < INFO < WARN < ERROR < CRITICAL)."""
 
-    DEBUG = "DEBUG"
+    DEBUG = "debug"
     """Diagnostic information; log only."""
-    INFO = "INFO"
+    INFO = "info"
     """Notable, not a problem; metrics."""
-    WARN = "WARN"
+    WARN = "warn"
     """May need attention; dashboard/ticket."""
-    ERROR = "ERROR"
+    ERROR = "error"
     """A step or operation failed; alert, needs resolution."""
-    CRITICAL = "CRITICAL"
+    CRITICAL = "critical"
     """Page on-call now."""
 
     @property
@@ -80,28 +82,28 @@ _SEVERITY_ORDER = (
 )
 
 
-class AnomalyCategory(StrEnum):
+class AnomalyCategory(StoredEnum):
     """What kind of problem it is (and which team it routes to)."""
 
-    QUALITY_GATE = "QUALITY_GATE"
+    QUALITY_GATE = "quality_gate"
     """Data quality threshold not met (data quality team)."""
-    NETWORK = "NETWORK"
+    NETWORK = "network"
     """Network/connectivity issues (infrastructure)."""
-    DATA_QUALITY = "DATA_QUALITY"
+    DATA_QUALITY = "data_quality"
     """Data validation failures (data engineering)."""
-    STEP_FAILURE = "STEP_FAILURE"
+    STEP_FAILURE = "step_failure"
     """Individual step failures (operation owners)."""
-    WORKFLOW_FAILURE = "WORKFLOW_FAILURE"
+    WORKFLOW_FAILURE = "workflow_failure"
     """Entire workflow failures (operation owners)."""
-    CONFIGURATION = "CONFIGURATION"
+    CONFIGURATION = "configuration"
     """Configuration errors (devops)."""
-    SOURCE_ERROR = "SOURCE_ERROR"
+    SOURCE_ERROR = "source_error"
     """Source data issues (data source owners)."""
-    TIMEOUT = "TIMEOUT"
+    TIMEOUT = "timeout"
     """Operation timeouts (infrastructure)."""
-    RESOURCE = "RESOURCE"
+    RESOURCE = "resource"
     """Resource exhaustion (infrastructure)."""
-    UNKNOWN = "UNKNOWN"
+    UNKNOWN = "unknown"
     """Uncategorised (on-call triage)."""
 
 
@@ -153,8 +155,8 @@ class AnomalyRecorder:
     def __init__(self, conn: Connection, domain: str) -> None:
         check_name(domain, "domain", 100)
         self.domain = domain
-        self._db = OpsDb(conn)
-        self.conn = self._db.conn
+        self._repo = BaseRepository(conn)
+        self.conn = self._repo.conn
 
     def record(
         self,
@@ -195,20 +197,22 @@ class AnomalyRecorder:
             "details_json": _json.dumps(dict(metadata)) if metadata else None,
             "execution_id": execution_id,
             "batch_id": batch_id,
-            "created_at": self._db.encode_ts(utc_now()),
+            "created_at": self._repo.dialect.encode_timestamp(utc_now()),
             "resolved_at": None,
             "resolution_note": None,
         }
-        with self._db.write():
-            self._db.insert_many(_TABLE, [row])
+        with write(self.conn):
+            self._repo.insert_many(_TABLE, [row])
         return anomaly_id
 
     def get(self, anomaly_id: str) -> Anomaly | None:
         """The anomaly with this id in this domain, or ``None``."""
-        d = self._db
-        row = d.query_one(
-            f"{_SELECT} WHERE id = {d.ph(0)} AND domain = {d.ph(1)}", (anomaly_id, self.domain)
-        )
+        d = self._repo
+        ph = d.dialect.placeholder
+        with reading(d.conn):
+            row = d.query_one(
+                f"{_SELECT} WHERE id = {ph(0)} AND domain = {ph(1)}", (anomaly_id, self.domain)
+            )
         return self._to_anomaly(row) if row else None
 
     def resolve(self, anomaly_id: str, note: str | None = None) -> bool:
@@ -227,12 +231,13 @@ class AnomalyRecorder:
             ).with_context(anomaly_id=anomaly_id, domain=self.domain)
         if current.is_resolved:
             return False
-        d = self._db
-        with d.write():
-            n = d.rowcount(
-                f"UPDATE {_TABLE} SET resolved_at = {d.ph(0)}, resolution_note = {d.ph(1)} "  # noqa: S608 - validated identifiers, bound values
-                f"WHERE id = {d.ph(2)} AND domain = {d.ph(3)} AND resolved_at IS NULL",
-                (d.encode_ts(utc_now()), note, anomaly_id, self.domain),
+        d = self._repo
+        ph = d.dialect.placeholder
+        with write(d.conn):
+            n = d.execute_rowcount(
+                f"UPDATE {_TABLE} SET resolved_at = {ph(0)}, resolution_note = {ph(1)} "  # noqa: S608 - validated identifiers, bound values
+                f"WHERE id = {ph(2)} AND domain = {ph(3)} AND resolved_at IS NULL",
+                (d.dialect.encode_timestamp(utc_now()), note, anomaly_id, self.domain),
             )
         return n > 0
 
@@ -256,12 +261,13 @@ class AnomalyRecorder:
             min_severity: This severity or higher.
             limit: At most this many.
         """
-        d = self._db
-        clauses = [f"domain = {d.ph(0)}", "resolved_at IS NULL"]
+        d = self._repo
+        ph = d.dialect.placeholder
+        clauses = [f"domain = {ph(0)}", "resolved_at IS NULL"]
         params: list[Any] = [self.domain]
 
         def add(sql_col: str, value: Any) -> None:
-            clauses.append(f"{sql_col} = {d.ph(len(params))}")
+            clauses.append(f"{sql_col} = {ph(len(params))}")
             params.append(value)
 
         if severity is not None:
@@ -274,24 +280,28 @@ class AnomalyRecorder:
             add("partition_hash", encode_partition_key(partition_key)[1])
         if min_severity is not None:
             levels = [s.value for s in _enum(Severity, min_severity, "severity").at_least()]
-            clauses.append(f"severity IN ({d.phs(len(levels), len(params))})")
+            clauses.append(f"severity IN ({d.ph(len(levels), len(params))})")
             params.extend(levels)
         sql = f"{_SELECT} WHERE {' AND '.join(clauses)} ORDER BY created_at DESC, id DESC"
         if limit is not None:
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
                 raise ValidationError(f"limit must be an int >= 1, got {limit!r}")
             sql += f" {d.dialect.limit_offset(limit)}"
-        return [self._to_anomaly(r) for r in d.query(sql, params)]
+        with reading(d.conn):
+            rows = d.query(sql, params)
+        return [self._to_anomaly(r) for r in rows]
 
     def count_unresolved(self, *, min_severity: Severity | str = Severity.DEBUG) -> int:
         """Number of open anomalies at ``min_severity`` or above."""
-        d = self._db
+        d = self._repo
+        ph = d.dialect.placeholder
         levels = [s.value for s in _enum(Severity, min_severity, "severity").at_least()]
-        row = d.query_one(
-            f"SELECT COUNT(*) AS n FROM {_TABLE} WHERE domain = {d.ph(0)} "  # noqa: S608 - validated identifiers, bound values
-            f"AND resolved_at IS NULL AND severity IN ({d.phs(len(levels), 1)})",
-            (self.domain, *levels),
-        )
+        with reading(d.conn):
+            row = d.query_one(
+                f"SELECT COUNT(*) AS n FROM {_TABLE} WHERE domain = {ph(0)} "  # noqa: S608 - validated identifiers, bound values
+                f"AND resolved_at IS NULL AND severity IN ({d.ph(len(levels), 1)})",
+                (self.domain, *levels),
+            )
         return int(row["n"]) if row else 0
 
     def _to_anomaly(self, r: Mapping[str, Any]) -> Anomaly:
@@ -309,7 +319,7 @@ class AnomalyRecorder:
             metadata=details if isinstance(details, dict) else {},
             execution_id=r["execution_id"],
             batch_id=r["batch_id"],
-            created_at=self._db.decode_ts(r["created_at"]),
-            resolved_at=self._db.decode_ts(r["resolved_at"]),
+            created_at=self._repo.dialect.decode_timestamp(r["created_at"]),
+            resolved_at=self._repo.dialect.decode_timestamp(r["resolved_at"]),
             resolution_note=read_text(r["resolution_note"]),
         )

@@ -29,8 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from spine.db import BaseRepository, reading, write
 from spine.ops import _json
-from spine.ops._db import OpsDb, check_name
+from spine.ops._checks import check_name
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = [
@@ -142,14 +143,14 @@ class AssetStore:
     """Records materializations/observations and answers freshness questions. Writes commit."""
 
     def __init__(self, conn: Connection) -> None:
-        self._db = OpsDb(conn)
-        self.conn = self._db.conn
+        self._repo = BaseRepository(conn)
+        self.conn = self._repo.conn
 
     def _record(self, table: str, event: _AssetEvent) -> str:
         event_id = event.id or generate_ulid()
         created = event.created_at or utc_now()
-        d = self._db
-        with d.write():
+        d = self._repo
+        with write(d.conn):
             d.insert_many(
                 table,
                 [
@@ -161,7 +162,7 @@ class AssetStore:
                         "metadata_json": _json.dumps(dict(event.metadata))
                         if event.metadata
                         else None,
-                        "created_at": d.encode_ts(created),
+                        "created_at": d.dialect.encode_timestamp(created),
                     }
                 ],
             )
@@ -198,14 +199,15 @@ class AssetStore:
         limit: int | None,
         any_partition: bool = False,
     ) -> list[dict[str, Any]]:
-        d = self._db
-        clauses = [f"asset_key = {d.ph(0)}"]
+        d = self._repo
+        ph = d.dialect.placeholder
+        clauses = [f"asset_key = {ph(0)}"]
         params: list[Any] = [AssetKey.coerce(key).to_string()]
         if not any_partition:
             if partition is None:
                 clauses.append("asset_partition IS NULL")
             else:
-                clauses.append(f"asset_partition = {d.ph(1)}")
+                clauses.append(f"asset_partition = {ph(1)}")
                 params.append(_check_partition(partition))
         sql = (
             "SELECT id, asset_key, asset_partition, execution_id, metadata_json, created_at "  # noqa: S608 - validated identifiers, bound values
@@ -213,7 +215,8 @@ class AssetStore:
         )
         if limit is not None:
             sql += f" {d.dialect.limit_offset(limit)}"
-        return d.query(sql, params)
+        with reading(d.conn):
+            return d.query(sql, params)
 
     def _mat(self, r: Mapping[str, Any]) -> AssetMaterialization:
         meta = _json.loads(r["metadata_json"])
@@ -222,7 +225,7 @@ class AssetStore:
             r["asset_partition"],
             r["execution_id"],
             meta if isinstance(meta, dict) else {},
-            self._db.decode_ts(r["created_at"]),
+            self._repo.dialect.decode_timestamp(r["created_at"]),
             str(r["id"]),
         )
 
@@ -233,7 +236,7 @@ class AssetStore:
             r["asset_partition"],
             r["execution_id"],
             meta if isinstance(meta, dict) else {},
-            self._db.decode_ts(r["created_at"]),
+            self._repo.dialect.decode_timestamp(r["created_at"]),
             str(r["id"]),
         )
 
@@ -300,7 +303,8 @@ class AssetStore:
 
     def asset_keys(self) -> list[AssetKey]:
         """Every asset that has at least one materialization, sorted by path."""
-        rows = self._db.query(f"SELECT DISTINCT asset_key FROM {_MATS} ORDER BY asset_key")  # noqa: S608 - validated identifiers, bound values
+        with reading(self.conn):
+            rows = self._repo.query(f"SELECT DISTINCT asset_key FROM {_MATS} ORDER BY asset_key")  # noqa: S608 - validated identifiers, bound values
         return [AssetKey.from_string(str(r["asset_key"])) for r in rows]
 
 

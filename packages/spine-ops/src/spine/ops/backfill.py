@@ -14,8 +14,9 @@ Lifecycle (:class:`BackfillStatus`)::
 
 Any other move raises :class:`~spine.ops.errors.InvalidTransitionError`. Plans come from
 explicit keys (:meth:`BackfillPlan.create`), watermark gaps (:meth:`from_watermark_gaps`) or a
-range of weeks (:meth:`from_week_range`); pass ``dry_run=True`` (or call :func:`preview_backfill`)
-to see exactly which partitions a plan would run without writing anything.
+range of weeks (:meth:`from_week_range`); :func:`preview_backfill` (with :func:`gap_keys` or
+:func:`week_range_keys` for the last two) shows exactly which partitions a plan would run
+without writing anything.
 
 Partition keys are strings (``"AAPL"``, ``"2025-12-26"``); dicts are stored as canonical JSON.
 
@@ -31,7 +32,7 @@ Example:
     ['GOOG']
     >>> plan.mark_partition_done("GOOG")
     >>> plan.status, plan.progress().percent
-    (<BackfillStatus.FAILED: 'FAILED'>, 100.0)
+    (<BackfillStatus.FAILED: 'failed'>, 100.0)
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Literal, overload
+from typing import Any
 
+from spine.db import BaseRepository, reading, write
 from spine.db.encoding import canonical_partition_key
+from spine.db.encoding import decode_text as read_text
 from spine.ops import _json
-from spine.ops._db import OpsDb, check_name, read_text
+from spine.ops._checks import check_name
+from spine.ops._enums import StoredEnum
 from spine.ops.errors import InvalidTransitionError, NotFoundError
 from spine.ops.watermarks import HighWater, WatermarkStore
 from spine.types import Connection, ValidationError, WeekEnding, generate_ulid, utc_now
@@ -55,21 +58,23 @@ __all__ = [
     "BackfillPreview",
     "BackfillProgress",
     "BackfillStatus",
+    "gap_keys",
     "preview_backfill",
+    "week_range_keys",
 ]
 
 _PLANS = "core_backfill_plans"
 _PARTS = "core_backfill_partitions"
 
 
-class BackfillStatus(StrEnum):
+class BackfillStatus(StoredEnum):
     """Status of a plan."""
 
-    PLANNED = "PLANNED"
-    RUNNING = "RUNNING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
+    PLANNED = "planned"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def is_terminal(self) -> bool:
@@ -77,12 +82,12 @@ class BackfillStatus(StrEnum):
         return self in (BackfillStatus.COMPLETED, BackfillStatus.CANCELLED)
 
 
-class BackfillPartitionStatus(StrEnum):
+class BackfillPartitionStatus(StoredEnum):
     """Status of one partition of a plan."""
 
-    PENDING = "PENDING"
-    DONE = "DONE"
-    FAILED = "FAILED"
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
 
 
 _TRANSITIONS: dict[BackfillStatus, frozenset[BackfillStatus]] = {
@@ -135,7 +140,7 @@ class BackfillProgress:
 
 @dataclass(frozen=True, slots=True)
 class BackfillPreview:
-    """What a plan would run (``dry_run``): nothing has been written."""
+    """What a plan would run (:func:`preview_backfill`): nothing has been written."""
 
     domain: str
     source: str
@@ -154,15 +159,56 @@ def preview_backfill(
     source: str,
     partition_keys: Iterable[str | Mapping[str, Any]],
     reason: str | None = None,
+    *,
+    metadata: Mapping[str, Any] | None = None,
 ) -> BackfillPreview:
-    """The exact, de-duplicated, ordered partitions a plan over ``partition_keys`` would run.
+    """The exact, de-duplicated, ordered partitions :meth:`BackfillPlan.create` over
+    ``partition_keys`` would run; nothing is written. Combine with :func:`week_range_keys` or
+    :func:`gap_keys` to preview :meth:`~BackfillPlan.from_week_range` /
+    :meth:`~BackfillPlan.from_watermark_gaps`.
 
     Example:
         >>> preview_backfill("equity", "polygon", ["AAPL", "MSFT", "AAPL"]).partition_keys
         ('AAPL', 'MSFT')
-    """
+        >>> preview_backfill("otc", "finra", week_range_keys("2025-12-01", "2025-12-19")).partition_keys
+        ('2025-12-05', '2025-12-12', '2025-12-19')
+    """  # noqa: E501
     _check(domain, source)
-    return BackfillPreview(domain, source, tuple(_dedupe(partition_keys)), reason)
+    return BackfillPreview(
+        domain, source, tuple(_dedupe(partition_keys)), reason, dict(metadata or {})
+    )
+
+
+def week_range_keys(
+    start: WeekEnding | _dt.date | str, end: WeekEnding | _dt.date | str
+) -> list[str]:
+    """Every week ending (Friday) between ``start`` and ``end`` inclusive, oldest first, as
+    ``"YYYY-MM-DD"`` keys (the partitions of :meth:`BackfillPlan.from_week_range`).
+
+    Raises:
+        ValidationError: no Friday in the range, or unparseable dates.
+    """
+    first, last = _as_date(start, "start"), _as_date(end, "end")
+    first += _dt.timedelta(days=(4 - first.weekday()) % 7)  # first Friday on/after start
+    last -= _dt.timedelta(days=(last.weekday() - 4) % 7)  # last Friday on/before end
+    weeks = [str(w) for w in WeekEnding.range(first, last)] if first <= last else []
+    if not weeks:
+        raise ValidationError(f"no week endings between {start} and {end}")
+    return weeks
+
+
+def gap_keys(
+    store: WatermarkStore,
+    domain: str,
+    source: str,
+    expected: Iterable[str | Mapping[str, Any]],
+    *,
+    min_high_water: HighWater | None = None,
+) -> list[str]:
+    """The ``expected`` partitions that have no watermark in ``store`` (or lag
+    ``min_high_water``): the partitions of :meth:`BackfillPlan.from_watermark_gaps`."""
+    gaps = store.list_gaps(domain, source, expected, min_high_water=min_high_water)
+    return [g.partition_key for g in gaps]
 
 
 def _as_date(value: WeekEnding | _dt.date | str, what: str) -> _dt.date:
@@ -206,8 +252,8 @@ class BackfillPlan:
         started_at: _dt.datetime | None = None,
         completed_at: _dt.datetime | None = None,
     ) -> None:
-        self._db = OpsDb(conn)
-        self.conn = self._db.conn
+        self._repo = BaseRepository(conn)
+        self.conn = self._repo.conn
         self.plan_id = plan_id
         self.domain = domain
         self.source = source
@@ -220,7 +266,6 @@ class BackfillPlan:
         self.completed_at = completed_at
 
     # -- construction ------------------------------------------------------------------------
-    @overload
     @classmethod
     def create(
         cls,
@@ -231,38 +276,11 @@ class BackfillPlan:
         reason: str | None = None,
         *,
         metadata: Mapping[str, Any] | None = None,
-        dry_run: Literal[False] = False,
-    ) -> BackfillPlan: ...
+    ) -> BackfillPlan:
+        """Persist a planned plan over ``partition_keys`` (de-duplicated, order kept).
 
-    @overload
-    @classmethod
-    def create(
-        cls,
-        conn: Connection,
-        domain: str,
-        source: str,
-        partition_keys: Iterable[str | Mapping[str, Any]],
-        reason: str | None = None,
-        *,
-        metadata: Mapping[str, Any] | None = None,
-        dry_run: Literal[True],
-    ) -> BackfillPreview: ...
-
-    @classmethod
-    def create(
-        cls,
-        conn: Connection,
-        domain: str,
-        source: str,
-        partition_keys: Iterable[str | Mapping[str, Any]],
-        reason: str | None = None,
-        *,
-        metadata: Mapping[str, Any] | None = None,
-        dry_run: bool = False,
-    ) -> BackfillPlan | BackfillPreview:
-        """Persist a PLANNED plan over ``partition_keys`` (de-duplicated, order kept).
-
-        With ``dry_run=True`` nothing is written and a :class:`BackfillPreview` is returned.
+        To see what it would run without writing anything, call :func:`preview_backfill`
+        with the same arguments.
 
         Raises:
             ValidationError: bad domain/source/keys, or no partitions.
@@ -270,15 +288,13 @@ class BackfillPlan:
         _check(domain, source)
         keys = _dedupe(partition_keys)
         meta = dict(metadata or {})
-        if dry_run:
-            return BackfillPreview(domain, source, tuple(keys), reason, meta)
         if not keys:
             raise ValidationError("a backfill plan needs at least one partition")
-        db = OpsDb(conn)
+        db = BaseRepository(conn)
         now = utc_now()
-        ts = db.encode_ts(now)
+        ts = db.dialect.encode_timestamp(now)
         plan_id = generate_ulid()
-        with db.write():
+        with write(db.conn):
             db.insert_many(
                 _PLANS,
                 [
@@ -322,12 +338,14 @@ class BackfillPlan:
         Raises:
             NotFoundError: unknown plan id.
         """
-        db = OpsDb(conn)
-        r = db.query_one(
-            "SELECT plan_id, domain, source, status, reason, partition_count, metadata_json, "  # noqa: S608 - validated identifiers, bound values
-            f"created_at, started_at, completed_at FROM {_PLANS} WHERE plan_id = {db.ph()}",
-            (plan_id,),
-        )
+        db = BaseRepository(conn)
+        ph = db.dialect.placeholder
+        with reading(db.conn):
+            r = db.query_one(
+                "SELECT plan_id, domain, source, status, reason, partition_count, metadata_json, "  # noqa: S608 - validated identifiers, bound values
+                f"created_at, started_at, completed_at FROM {_PLANS} WHERE plan_id = {ph()}",
+                (plan_id,),
+            )
         if r is None:
             raise NotFoundError(f"no backfill plan {plan_id!r}").with_context(plan_id=plan_id)
         meta = _json.loads(r["metadata_json"])
@@ -340,9 +358,9 @@ class BackfillPlan:
             read_text(r["reason"]),
             int(r["partition_count"]),
             meta if isinstance(meta, dict) else {},
-            db.decode_ts(r["created_at"]),
-            db.decode_ts(r["started_at"]),
-            db.decode_ts(r["completed_at"]),
+            db.dialect.decode_timestamp(r["created_at"]),
+            db.dialect.decode_timestamp(r["started_at"]),
+            db.dialect.decode_timestamp(r["completed_at"]),
         )
 
     @classmethod
@@ -350,44 +368,17 @@ class BackfillPlan:
         cls, conn: Connection, domain: str, status: BackfillStatus | None = None
     ) -> list[BackfillPlan]:
         """Plans of a domain (optionally in one status), oldest first."""
-        db = OpsDb(conn)
-        sql = f"SELECT plan_id FROM {_PLANS} WHERE domain = {db.ph(0)}"  # noqa: S608 - validated identifiers, bound values
+        db = BaseRepository(conn)
+        ph = db.dialect.placeholder
+        sql = f"SELECT plan_id FROM {_PLANS} WHERE domain = {ph(0)}"  # noqa: S608 - validated identifiers, bound values
         params: list[Any] = [domain]
         if status is not None:
-            sql += f" AND status = {db.ph(1)}"
+            sql += f" AND status = {ph(1)}"
             params.append(BackfillStatus(status).value)
         sql += " ORDER BY created_at, plan_id"
-        return [cls.load(conn, str(r["plan_id"])) for r in db.query(sql, params)]
-
-    @overload
-    @classmethod
-    def from_watermark_gaps(
-        cls,
-        conn: Connection,
-        store: WatermarkStore,
-        domain: str,
-        source: str,
-        expected: Iterable[str | Mapping[str, Any]],
-        reason: str | None = None,
-        *,
-        min_high_water: HighWater | None = None,
-        dry_run: Literal[False] = False,
-    ) -> BackfillPlan | None: ...
-
-    @overload
-    @classmethod
-    def from_watermark_gaps(
-        cls,
-        conn: Connection,
-        store: WatermarkStore,
-        domain: str,
-        source: str,
-        expected: Iterable[str | Mapping[str, Any]],
-        reason: str | None = None,
-        *,
-        min_high_water: HighWater | None = None,
-        dry_run: Literal[True],
-    ) -> BackfillPreview: ...
+        with reading(db.conn):
+            rows = db.query(sql, params)
+        return [cls.load(conn, str(r["plan_id"])) for r in rows]
 
     @classmethod
     def from_watermark_gaps(
@@ -400,49 +391,16 @@ class BackfillPlan:
         reason: str | None = None,
         *,
         min_high_water: HighWater | None = None,
-        dry_run: bool = False,
-    ) -> BackfillPlan | BackfillPreview | None:
-        """Plan the expected partitions that have no watermark (or lag ``min_high_water``).
-
-        Returns ``None`` when there is no gap (and not ``dry_run``).
+    ) -> BackfillPlan | None:
+        """Plan the expected partitions that have no watermark (or lag ``min_high_water``);
+        ``None`` when there is no gap. Preview with
+        ``preview_backfill(domain, source, gap_keys(store, domain, source, expected))``.
         """
-        gaps = store.list_gaps(domain, source, expected, min_high_water=min_high_water)
-        keys = [g.partition_key for g in gaps]
-        why = reason or f"{len(keys)} watermark gap(s)"
-        meta = {"origin": "watermark_gaps"}
-        if dry_run:
-            return cls.create(conn, domain, source, keys, why, metadata=meta, dry_run=True)
+        keys = gap_keys(store, domain, source, expected, min_high_water=min_high_water)
         if not keys:
             return None
-        return cls.create(conn, domain, source, keys, why, metadata=meta)
-
-    @overload
-    @classmethod
-    def from_week_range(
-        cls,
-        conn: Connection,
-        domain: str,
-        source: str,
-        start: WeekEnding | _dt.date | str,
-        end: WeekEnding | _dt.date | str,
-        reason: str | None = None,
-        *,
-        dry_run: Literal[False] = False,
-    ) -> BackfillPlan: ...
-
-    @overload
-    @classmethod
-    def from_week_range(
-        cls,
-        conn: Connection,
-        domain: str,
-        source: str,
-        start: WeekEnding | _dt.date | str,
-        end: WeekEnding | _dt.date | str,
-        reason: str | None = None,
-        *,
-        dry_run: Literal[True],
-    ) -> BackfillPreview: ...
+        why = reason or f"{len(keys)} watermark gap(s)"
+        return cls.create(conn, domain, source, keys, why, metadata={"origin": "watermark_gaps"})
 
     @classmethod
     def from_week_range(
@@ -453,25 +411,17 @@ class BackfillPlan:
         start: WeekEnding | _dt.date | str,
         end: WeekEnding | _dt.date | str,
         reason: str | None = None,
-        *,
-        dry_run: bool = False,
-    ) -> BackfillPlan | BackfillPreview:
+    ) -> BackfillPlan:
         """Plan every week ending (Friday) between ``start`` and ``end`` inclusive (any dates;
-        keys ``"YYYY-MM-DD"``, oldest first).
+        keys ``"YYYY-MM-DD"``, oldest first). Preview with
+        ``preview_backfill(domain, source, week_range_keys(start, end))``.
 
         Raises:
             ValidationError: no Friday in the range, or unparseable dates.
         """
-        first, last = _as_date(start, "start"), _as_date(end, "end")
-        first += _dt.timedelta(days=(4 - first.weekday()) % 7)  # first Friday on/after start
-        last -= _dt.timedelta(days=(last.weekday() - 4) % 7)  # last Friday on/before end
-        weeks = [str(w) for w in WeekEnding.range(first, last)] if first <= last else []
-        if not weeks:
-            raise ValidationError(f"no week endings between {start} and {end}")
+        weeks = week_range_keys(start, end)
         why = reason or f"weeks {weeks[0]}..{weeks[-1]}"
         meta = {"origin": "week_range", "start": weeks[0], "end": weeks[-1]}
-        if dry_run:
-            return cls.create(conn, domain, source, weeks, why, metadata=meta, dry_run=True)
         return cls.create(conn, domain, source, weeks, why, metadata=meta)
 
     # -- state -------------------------------------------------------------------------------
@@ -481,22 +431,23 @@ class BackfillPlan:
             raise InvalidTransitionError(
                 f"backfill plan {self.plan_id}: cannot go from {self.status.value} to {new.value}"
             ).with_context(plan_id=self.plan_id, status=self.status.value, target=new.value)
-        d = self._db
+        d = self._repo
+        ph = d.dialect.placeholder
         now = utc_now()
-        sets = [f"status = {d.ph(0)}", f"updated_at = {d.ph(1)}"]
-        params: list[Any] = [new.value, d.encode_ts(now)]
+        sets = [f"status = {ph(0)}", f"updated_at = {ph(1)}"]
+        params: list[Any] = [new.value, d.dialect.encode_timestamp(now)]
         if new is BackfillStatus.RUNNING and self.started_at is None:
-            sets.append(f"started_at = {d.ph(len(params))}")
-            params.append(d.encode_ts(now))
+            sets.append(f"started_at = {ph(len(params))}")
+            params.append(d.dialect.encode_timestamp(now))
             self.started_at = now
         if new in (BackfillStatus.COMPLETED, BackfillStatus.FAILED, BackfillStatus.CANCELLED):
-            sets.append(f"completed_at = {d.ph(len(params))}")
-            params.append(d.encode_ts(now))
+            sets.append(f"completed_at = {ph(len(params))}")
+            params.append(d.dialect.encode_timestamp(now))
             self.completed_at = now
         params.extend([self.plan_id, self.status.value])
-        n = d.rowcount(
-            f"UPDATE {_PLANS} SET {', '.join(sets)} WHERE plan_id = {d.ph(len(params) - 2)} "  # noqa: S608 - validated identifiers, bound values
-            f"AND status = {d.ph(len(params) - 1)}",
+        n = d.execute_rowcount(
+            f"UPDATE {_PLANS} SET {', '.join(sets)} WHERE plan_id = {ph(len(params) - 2)} "  # noqa: S608 - validated identifiers, bound values
+            f"AND status = {ph(len(params) - 1)}",
             params,
         )
         if n == 0:  # someone else moved it between refresh and update
@@ -514,18 +465,19 @@ class BackfillPlan:
 
     def start(self) -> None:
         """PLANNED (or FAILED, to resume) -> RUNNING."""
-        with self._db.write():
+        with write(self.conn):
             self._transition(BackfillStatus.RUNNING)
 
     def cancel(self) -> None:
         """PLANNED/RUNNING/FAILED -> CANCELLED (pending partitions stay PENDING)."""
-        with self._db.write():
+        with write(self.conn):
             self._transition(BackfillStatus.CANCELLED)
 
     def retry_failed(self) -> int:
         """FAILED -> RUNNING with the failed partitions back to PENDING; returns how many."""
-        d = self._db
-        with d.write():
+        d = self._repo
+        ph = d.dialect.placeholder
+        with write(d.conn):
             self.refresh()
             if self.status is not BackfillStatus.FAILED:
                 raise InvalidTransitionError(
@@ -533,12 +485,12 @@ class BackfillPlan:
                     "can retry its failed partitions"
                 ).with_context(plan_id=self.plan_id, status=self.status.value)
             self._transition(BackfillStatus.RUNNING)
-            n = d.rowcount(
-                f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = NULL, updated_at = {d.ph(1)} "  # noqa: S608 - validated identifiers, bound values
-                f"WHERE plan_id = {d.ph(2)} AND status = {d.ph(3)}",
+            n = d.execute_rowcount(
+                f"UPDATE {_PARTS} SET status = {ph(0)}, error = NULL, updated_at = {ph(1)} "  # noqa: S608 - validated identifiers, bound values
+                f"WHERE plan_id = {ph(2)} AND status = {ph(3)}",
                 (
                     BackfillPartitionStatus.PENDING.value,
-                    d.encode_ts(utc_now()),
+                    d.dialect.encode_timestamp(utc_now()),
                     self.plan_id,
                     BackfillPartitionStatus.FAILED.value,
                 ),
@@ -549,13 +501,14 @@ class BackfillPlan:
         self, key: str | Mapping[str, Any], status: BackfillPartitionStatus, error: str | None
     ) -> None:
         pk = _key_text(key)
-        d = self._db
-        with d.write():
+        d = self._repo
+        ph = d.dialect.placeholder
+        with write(d.conn):
             # Lock the plan row first: concurrent marks of one plan serialise here, so the
             # last one sees every other partition settled and completes the plan.
-            d.rowcount(
-                f"UPDATE {_PLANS} SET updated_at = {d.ph(0)} WHERE plan_id = {d.ph(1)}",  # noqa: S608 - validated identifiers, bound values
-                (d.encode_ts(utc_now()), self.plan_id),
+            d.execute_rowcount(
+                f"UPDATE {_PLANS} SET updated_at = {ph(0)} WHERE plan_id = {ph(1)}",  # noqa: S608 - validated identifiers, bound values
+                (d.dialect.encode_timestamp(utc_now()), self.plan_id),
             )
             self.refresh()
             if self.status is not BackfillStatus.RUNNING:
@@ -564,19 +517,19 @@ class BackfillPlan:
                     "marking partitions"
                 ).with_context(plan_id=self.plan_id, status=self.status.value)
             row = d.query_one(
-                f"SELECT status FROM {_PARTS} WHERE plan_id = {d.ph(0)} "  # noqa: S608 - validated identifiers, bound values
-                f"AND partition_key = {d.ph(1)}",
+                f"SELECT status FROM {_PARTS} WHERE plan_id = {ph(0)} "  # noqa: S608 - validated identifiers, bound values
+                f"AND partition_key = {ph(1)}",
                 (self.plan_id, pk),
             )
             if row is None:
                 raise NotFoundError(
                     f"partition {pk!r} is not part of backfill plan {self.plan_id}"
                 ).with_context(plan_id=self.plan_id, partition_key=pk)
-            d.rowcount(
-                f"UPDATE {_PARTS} SET status = {d.ph(0)}, error = {d.ph(1)}, "  # noqa: S608 - validated identifiers, bound values
-                f"updated_at = {d.ph(2)} "
-                f"WHERE plan_id = {d.ph(3)} AND partition_key = {d.ph(4)}",
-                (status.value, error, d.encode_ts(utc_now()), self.plan_id, pk),
+            d.execute_rowcount(
+                f"UPDATE {_PARTS} SET status = {ph(0)}, error = {ph(1)}, "  # noqa: S608 - validated identifiers, bound values
+                f"updated_at = {ph(2)} "
+                f"WHERE plan_id = {ph(3)} AND partition_key = {ph(4)}",
+                (status.value, error, d.dialect.encode_timestamp(utc_now()), self.plan_id, pk),
             )
             progress = self._progress_uncommitted()
             if progress.pending == 0:
@@ -600,15 +553,18 @@ class BackfillPlan:
 
     # -- reads -------------------------------------------------------------------------------
     def _progress_uncommitted(self) -> BackfillProgress:
-        d = self._db
-        rows = d.query(
-            f"SELECT status, COUNT(*) AS n FROM {_PARTS} WHERE plan_id = {d.ph()} GROUP BY status",  # noqa: S608 - validated identifiers, bound values
-            (self.plan_id,),
-        )
-        counts = {str(r["status"]): int(r["n"]) for r in rows}
-        done = counts.get(BackfillPartitionStatus.DONE.value, 0)
-        failed = counts.get(BackfillPartitionStatus.FAILED.value, 0)
-        pending = counts.get(BackfillPartitionStatus.PENDING.value, 0)
+        d = self._repo
+        ph = d.dialect.placeholder
+        with reading(d.conn):
+            rows = d.query(
+                f"SELECT status, COUNT(*) AS n FROM {_PARTS} "  # noqa: S608 - validated identifiers, bound values
+                f"WHERE plan_id = {ph()} GROUP BY status",
+                (self.plan_id,),
+            )
+        counts = {BackfillPartitionStatus(r["status"]): int(r["n"]) for r in rows}
+        done = counts.get(BackfillPartitionStatus.DONE, 0)
+        failed = counts.get(BackfillPartitionStatus.FAILED, 0)
+        pending = counts.get(BackfillPartitionStatus.PENDING, 0)
         return BackfillProgress(done + failed + pending, done, failed, pending)
 
     def progress(self) -> BackfillProgress:
@@ -616,14 +572,17 @@ class BackfillPlan:
         return self._progress_uncommitted()
 
     def _keys(self, status: BackfillPartitionStatus | None) -> list[str]:
-        d = self._db
-        sql = f"SELECT partition_key FROM {_PARTS} WHERE plan_id = {d.ph(0)}"  # noqa: S608 - validated identifiers, bound values
+        d = self._repo
+        ph = d.dialect.placeholder
+        sql = f"SELECT partition_key FROM {_PARTS} WHERE plan_id = {ph(0)}"  # noqa: S608 - validated identifiers, bound values
         params: list[Any] = [self.plan_id]
         if status is not None:
-            sql += f" AND status = {d.ph(1)}"
+            sql += f" AND status = {ph(1)}"
             params.append(status.value)
         sql += " ORDER BY position"
-        return [str(r["partition_key"]) for r in d.query(sql, params)]
+        with reading(d.conn):
+            rows = d.query(sql, params)
+        return [str(r["partition_key"]) for r in rows]
 
     def remaining_keys(self) -> list[str]:
         """PENDING partitions, in plan order: what a resumed run still has to do."""
@@ -631,12 +590,14 @@ class BackfillPlan:
 
     def failed_partitions(self) -> dict[str, str | None]:
         """``{partition_key: error}`` of FAILED partitions, in plan order."""
-        d = self._db
-        rows = d.query(
-            f"SELECT partition_key, error FROM {_PARTS} WHERE plan_id = {d.ph(0)} "  # noqa: S608 - validated identifiers, bound values
-            f"AND status = {d.ph(1)} ORDER BY position",
-            (self.plan_id, BackfillPartitionStatus.FAILED.value),
-        )
+        d = self._repo
+        ph = d.dialect.placeholder
+        with reading(d.conn):
+            rows = d.query(
+                f"SELECT partition_key, error FROM {_PARTS} WHERE plan_id = {ph(0)} "  # noqa: S608 - validated identifiers, bound values
+                f"AND status = {ph(1)} ORDER BY position",
+                (self.plan_id, BackfillPartitionStatus.FAILED.value),
+            )
         return {str(r["partition_key"]): read_text(r["error"]) for r in rows}
 
     def partition_keys(self) -> list[str]:

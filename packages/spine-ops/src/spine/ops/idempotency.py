@@ -49,9 +49,10 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any, Protocol, cast
 
-from spine.db import Dialect
+from spine.db import BaseRepository, Dialect, reading, write, write_retrying
 from spine.db.encoding import canonical_partition_key, canonical_partition_value
-from spine.ops._db import OpsDb, ident
+from spine.db.schema import Index, ensure_index, table_indexes
+from spine.ops._checks import ident
 from spine.types import (
     Connection,
     IntegrityError,
@@ -264,16 +265,17 @@ class IdempotencyHelper:
     """
 
     def __init__(self, conn: Connection) -> None:
-        self._db = OpsDb(conn)
-        self.conn = self._db.conn
+        self._repo = BaseRepository(conn)
+        self.conn = self._repo.conn
         self._unique_cache: dict[tuple[str, str], bool] = {}
 
     # -- look-ups --------------------------------------------------------------------------
     def hash_exists(self, table: str, hash_column: str, hash_value: str) -> bool:
         """True when ``table`` has a row with ``hash_column = hash_value``."""
-        t, c = self._db.q(table), self._db.q(hash_column)
-        sql = f"SELECT 1 AS found FROM {t} WHERE {c} = {self._db.ph()}"  # noqa: S608 - validated identifiers, bound values
-        return self._db.query_one(sql, (hash_value,)) is not None
+        t, c = self._repo.q(table), self._repo.q(hash_column)
+        sql = f"SELECT 1 AS found FROM {t} WHERE {c} = {self._repo.dialect.placeholder()}"  # noqa: S608 - validated identifiers, bound values
+        with reading(self.conn):
+            return self._repo.query_one(sql, (hash_value,)) is not None
 
     def get_existing_hashes(
         self,
@@ -282,24 +284,27 @@ class IdempotencyHelper:
         key_filter: LogicalKey | Mapping[str, Any] | None = None,
     ) -> set[str]:
         """All stored hashes (restricted to a logical key with ``key_filter``)."""
-        t, c = self._db.q(table), self._db.q(hash_column)
+        t, c = self._repo.q(table), self._repo.q(hash_column)
         sql = f"SELECT {c} AS h FROM {t}"  # noqa: S608 - validated identifiers, bound values
         params: tuple[Any, ...] = ()
         if key_filter is not None:
             key = LogicalKey.coerce(key_filter)
-            sql += f" WHERE {key.where_clause(self._db.dialect)}"
+            sql += f" WHERE {key.where_clause(self._repo.dialect)}"
             params = key.values()
-        return {str(r["h"]) for r in self._db.query(sql, params)}
+        with reading(self.conn):
+            rows = self._repo.query(sql, params)
+        return {str(r["h"]) for r in rows}
 
     def existing_among(self, table: str, hash_column: str, hashes: Iterable[str]) -> set[str]:
         """Which of ``hashes`` are stored (chunked ``IN`` look-ups, never one per hash)."""
-        t, c = self._db.q(table), self._db.q(hash_column)
+        t, c = self._repo.q(table), self._repo.q(hash_column)
         wanted = list(dict.fromkeys(hashes))
         found: set[str] = set()
-        for i in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[i : i + _IN_CHUNK]
-            sql = f"SELECT {c} AS h FROM {t} WHERE {c} IN ({self._db.phs(len(chunk))})"  # noqa: S608 - validated identifiers, bound values
-            found.update(str(r["h"]) for r in self._db.query(sql, chunk))
+        with reading(self.conn):
+            for i in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[i : i + _IN_CHUNK]
+                sql = f"SELECT {c} AS h FROM {t} WHERE {c} IN ({self._repo.ph(len(chunk))})"  # noqa: S608 - validated identifiers, bound values
+                found.update(str(r["h"]) for r in self._repo.query(sql, chunk))
         return found
 
     def delete_for_key(self, table: str, key: LogicalKey | Mapping[str, Any]) -> int:
@@ -308,10 +313,10 @@ class IdempotencyHelper:
         Raises:
             ValidationError: bad table or key column names (``"t; DROP TABLE x"``).
         """
-        t = self._db.q(table)
+        t = self._repo.q(table)
         lk = LogicalKey.coerce(key)
-        sql = f"DELETE FROM {t} WHERE {lk.where_clause(self._db.dialect)}"  # noqa: S608 - validated identifiers, bound values
-        return self._db.rowcount(sql, lk.values())
+        sql = f"DELETE FROM {t} WHERE {lk.where_clause(self._repo.dialect)}"  # noqa: S608 - validated identifiers, bound values
+        return self._repo.execute_rowcount(sql, lk.values())
 
     # -- skip / force ----------------------------------------------------------------------
     def should_skip(
@@ -344,68 +349,40 @@ class IdempotencyHelper:
     def ensure_hash_index(self, table: str, hash_column: str, *, unique: bool = True) -> str:
         """Create (if missing) an index on ``hash_column``; returns its name.
 
-        With a unique index the database itself guarantees one row per hash: concurrent L2
-        ingests of overlapping batches never duplicate (the loser of a race re-runs with a
-        conflict-tolerant insert).
+        An index named ``ux_<table>_<column>`` (``ix_...`` when not unique) is created unless
+        the table already has it, or an equivalent one (a unique single-column index on the
+        column; for ``unique=False`` any index led by it), whose name is returned then.
+        Safe to call every run and from concurrent processes. With a unique index the
+        database itself guarantees one row per hash: concurrent L2 ingests of overlapping
+        batches never duplicate (the loser of a race re-runs with a conflict-tolerant insert).
+
+        Raises:
+            OpenTransactionError: on MySQL, Oracle or Db2 inside the caller's open transaction
+                (they commit DDL implicitly); call it before opening yours.
         """
         t, c = ident(table), ident(hash_column)
         base = t.split(".")[-1]
         name = ident(f"ux_{base}_{c}"[:60] if unique else f"ix_{base}_{c}"[:60])
-        kind = "UNIQUE INDEX" if unique else "INDEX"
-        qt, qc = self._db.q(t), self._db.q(c)
-        with self._db.write():
-            if self._db.name in ("sqlite", "postgresql"):
-                self._db.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {qt} ({qc})")
-            elif not self._has_index(t, c):
-                self._db.execute(f"CREATE {kind} {name} ON {qt} ({qc})")
+        existing = self._equivalent_index(t, c, unique=unique)
+        if existing is None:
+            ensure_index(self.conn, t, Index(name, (c,), unique=unique))
         self._unique_cache.pop((t, c), None)
-        return name
+        return existing or name
 
-    def _has_index(self, table: str, column: str) -> bool:
-        return self._index_info(table, column) is not None
-
-    def _index_info(self, table: str, column: str) -> bool | None:
-        """``True``: a unique single-column index on ``column``; ``False``: a non-unique one;
-        ``None``: none (or unknown backend)."""
-        d = self._db
-        found: bool | None = None
-        if d.name == "sqlite":
-            for idx in d.query(f"PRAGMA index_list({d.q(table)})"):
-                cols = [r["name"] for r in d.query(f"PRAGMA index_info({ident(idx['name'])})")]
-                if cols and cols[0] == column:
-                    uniq = bool(idx["unique"]) and len(cols) == 1 and not idx.get("partial")
-                    found = True if uniq else (found or False)
-        elif d.name == "postgresql":
-            sql = (
-                "SELECT i.indisunique AS uniq, i.indnkeyatts AS n, "  # noqa: S608 - validated identifiers, bound values
-                "(i.indpred IS NULL) AS total FROM pg_index i "
-                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-                f"WHERE i.indrelid = to_regclass({d.ph(0)}) AND a.attname = {d.ph(1)}"
-            )
-            for r in d.query(sql, (table, column.lower())):
-                uniq = bool(r["uniq"]) and int(r["n"]) == 1 and bool(r["total"])
-                found = True if uniq else (found or False)
-        elif d.name == "mysql":
-            schema, _, name = table.rpartition(".")
-            sql = (
-                "SELECT index_name AS ix, non_unique AS nu, seq_in_index AS seq, "  # noqa: S608 - validated identifiers, bound values
-                "column_name AS col FROM information_schema.statistics "
-                f"WHERE table_schema = COALESCE({d.ph(0)}, DATABASE()) AND table_name = {d.ph(1)}"
-            )
-            by_index: dict[str, list[dict[str, Any]]] = {}
-            for r in d.query(sql, (schema or None, name)):
-                by_index.setdefault(str(r["ix"]), []).append(r)
-            for rows in by_index.values():
-                first = min(rows, key=lambda r: int(r["seq"]))
-                if str(first["col"]).lower() == column.lower():
-                    uniq = int(first["nu"]) == 0 and len(rows) == 1
-                    found = True if uniq else (found or False)
-        return found
+    def _equivalent_index(self, table: str, column: str, *, unique: bool) -> str | None:
+        """The name of an index of ``table`` that serves as the hash index of ``column``."""
+        col = column.lower()
+        for ix in table_indexes(self.conn, table):
+            if not ix.columns or ix.columns[0] != col:
+                continue
+            if ix.is_unique_on_one_column or not unique:
+                return ix.name
+        return None
 
     def _hash_is_unique(self, table: str, column: str) -> bool:
         k = (table, column)
         if k not in self._unique_cache:
-            self._unique_cache[k] = self._index_info(table, column) is True
+            self._unique_cache[k] = self._equivalent_index(table, column, unique=True) is not None
         return self._unique_cache[k]
 
     def insert_new(
@@ -472,19 +449,19 @@ class IdempotencyHelper:
                     batch[h] = (*[row.get(c) for c in columns], h)
         columns.append(hc)
         in_batch_dupes = total - len(batch)
-        if len(batch) > _SMALL_BATCH and self._db.name in ("sqlite", "postgresql", "mysql"):
+        if len(batch) > _SMALL_BATCH:
             self._hash_is_unique(t, hc)  # catalog look-up outside the write transaction
         try:
-            inserted = self._db.write_retrying(
-                lambda: self._insert_new_rows(t, hc, columns, batch, race_safe=False)
+            inserted = write_retrying(
+                self.conn, lambda: self._insert_new_rows(t, hc, columns, batch, race_safe=False)
             )
         except IntegrityError:
             # a concurrent ingest stored one of our hashes between the anti-join and the
             # insert: run again with the conflict-tolerant statement (unique index only)
             if not self._hash_is_unique(t, hc):
                 raise
-            inserted = self._db.write_retrying(
-                lambda: self._insert_new_rows(t, hc, columns, batch, race_safe=True)
+            inserted = write_retrying(
+                self.conn, lambda: self._insert_new_rows(t, hc, columns, batch, race_safe=True)
             )
         return IngestResult(total, inserted, total - inserted, in_batch_dupes)
 
@@ -497,17 +474,15 @@ class IdempotencyHelper:
         *,
         race_safe: bool,
     ) -> int:
-        d = self._db
-        if len(batch) <= _SMALL_BATCH or d.name not in ("sqlite", "postgresql", "mysql"):
+        if len(batch) <= _SMALL_BATCH:
             return self._insert_by_lookup(table, hash_column, columns, batch)
         unique = self._hash_is_unique(table, hash_column)
-        col_list = d.dialect.quote_list(columns)
-        if d.name == "sqlite" and unique:
-            sql = (
-                f"INSERT INTO {d.q(table)} ({col_list}) VALUES ({d.phs(len(columns))}) "  # noqa: S608 - validated identifiers, bound values
-                f"ON CONFLICT ({d.q(hash_column)}) DO NOTHING"
-            )
-            cur = d.conn.executemany(sql, batch.values())
+        d = self._repo.dialect
+        if d.in_process and unique:
+            # an embedded database (SQLite) runs statements as function calls: one
+            # insert-if-absent per row beats staging the batch
+            sql = d.upsert(table, columns, [hash_column], update_columns=[])
+            cur = self.conn.executemany(sql, batch.values())
             return max(int(cur.rowcount or 0), 0)
         return self._insert_by_staging(table, hash_column, columns, batch, unique and race_safe)
 
@@ -516,7 +491,7 @@ class IdempotencyHelper:
     ) -> int:
         existing = self.existing_among(table, hash_column, batch.keys())
         new_rows = [v for h, v in batch.items() if h not in existing]
-        return self._db.insert_tuples(table, columns, new_rows)
+        return self.conn.insert_rows(table, columns, new_rows)
 
     def _insert_by_staging(
         self,
@@ -524,40 +499,24 @@ class IdempotencyHelper:
         hash_column: str,
         columns: list[str],
         batch: dict[str, tuple[Any, ...]],
-        on_conflict: bool,
+        ignore_conflicts: bool,
     ) -> int:
-        d = self._db
+        """Stage the batch in a session-private temporary table (bulk insert: ``COPY`` on
+        PostgreSQL), then insert the rows whose hash is missing with one set-based statement
+        (the dialect's ``insert_missing_sql``)."""
+        d, conn = self._repo.dialect, self.conn
         stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
-        col_list = d.dialect.quote_list(columns)
-        table, hash_column = d.q(table), d.q(hash_column)
-        temp = "TEMPORARY" if d.name == "mysql" else "TEMP"
-        d.execute(f"CREATE {temp} TABLE {stage} AS SELECT {col_list} FROM {table} WHERE 1 = 0")  # noqa: S608 - validated identifiers, bound values
+        conn.execute(d.create_temp_table_as_sql(stage, table, columns))
         try:
-            d.insert_tuples(stage, columns, batch.values())
-            select = ", ".join(f"s.{d.q(c)}" for c in columns)
-            if d.name == "mysql":
-                # ORDER BY the hash: concurrent ingests lock index entries in the same order
-                sql = (
-                    f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "  # noqa: S608 - validated identifiers, bound values
-                    f"LEFT JOIN {table} t ON t.{hash_column} = s.{hash_column} "
-                    f"WHERE t.{hash_column} IS NULL ORDER BY s.{hash_column}"
-                )
-                if on_conflict:  # a concurrent ingest inserted the same hash: a no-op
-                    sql += f" ON DUPLICATE KEY UPDATE {table}.{hash_column} = {table}.{hash_column}"
-            else:
-                sql = (
-                    f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {stage} s "  # noqa: S608 - validated identifiers, bound values
-                    f"WHERE NOT EXISTS (SELECT 1 FROM {table} t "
-                    f"WHERE t.{hash_column} = s.{hash_column})"
-                )
-                if on_conflict:  # the WHERE also keeps SQLite's INSERT ... SELECT ... ON
-                    # CONFLICT unambiguous
-                    sql += f" ON CONFLICT ({hash_column}) DO NOTHING"
-            return d.rowcount(sql)
+            conn.insert_rows(stage, columns, batch.values(), temporary=True)
+            sql = d.insert_missing_sql(
+                table, stage, columns, hash_column, ignore_conflicts=ignore_conflicts
+            )
+            return self._repo.execute_rowcount(sql)
         finally:
-            drop = "DROP TEMPORARY TABLE" if d.name == "mysql" else "DROP TABLE"
-            with contextlib.suppress(Exception):  # a failed transaction already dropped it
-                d.execute(f"{drop} IF EXISTS {stage}")
+            if not d.staging_dropped_at_commit:
+                with contextlib.suppress(Exception):  # a failed transaction dropped it already
+                    conn.execute(d.drop_temp_table_sql(stage))
 
     # -- L3 --------------------------------------------------------------------------------
     def replace_key(
@@ -598,11 +557,11 @@ class IdempotencyHelper:
                     prepared.append((*values_of(row), *fill))
                 except KeyError:
                     raise _missing(row, row_cols, i) from None
-        d = self._db
+        d = self._repo
         sql = f"DELETE FROM {d.q(t)} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
-        with d.write():
-            deleted = d.rowcount(sql, lk.values())
-            inserted = d.insert_tuples(t, columns, prepared) if prepared else 0
+        with write(d.conn):
+            deleted = d.execute_rowcount(sql, lk.values())
+            inserted = d.conn.insert_rows(t, columns, prepared) if prepared else 0
         return ReplaceResult(deleted, inserted)
 
 

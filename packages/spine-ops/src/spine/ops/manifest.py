@@ -34,10 +34,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from spine.db import BaseRepository, reading, write, write_retrying
 from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.db.schema import CORE_TABLES
 from spine.ops import _json
-from spine.ops._db import OpsDb, check_name
+from spine.ops._checks import check_name
 from spine.types import Connection, ValidationError, utc_now
 
 __all__ = ["ManifestRow", "StageChangeHook", "WorkManifest"]
@@ -122,9 +123,9 @@ class WorkManifest:
         self.stages: tuple[str, ...] = tuple(names)
         self._stage_ranks = {s: i for i, s in enumerate(names)}
         self.on_stage_change = on_stage_change
-        self._db = OpsDb(conn)
-        self.conn = self._db.conn
-        self._upsert_sql = self._db.dialect.upsert(
+        self._repo = BaseRepository(conn)
+        self.conn = self._repo.conn
+        self._upsert_sql = self._repo.dialect.upsert(
             _TABLE,
             list(_COLUMNS),
             ["domain", "partition_hash", "stage"],
@@ -179,9 +180,9 @@ class WorkManifest:
             _json.dumps(dict(metrics)) if metrics is not None else None,
             execution_id,
             batch_id,
-            self._db.encode_ts(now),
+            self._repo.dialect.encode_timestamp(now),
         )
-        self._db.write_retrying(lambda: self._db.execute(self._upsert_sql, params))
+        write_retrying(self.conn, lambda: self._repo.execute(self._upsert_sql, params))
         row = ManifestRow(stage, rank, row_count, dict(metrics or {}), execution_id, batch_id, now)
         hook = self.on_stage_change
         if hook is not None and old_stage != self._max_stage([s for s in (old_stage, stage) if s]):
@@ -194,32 +195,37 @@ class WorkManifest:
     def clear(self, partition_key: Mapping[str, Any]) -> int:
         """Delete every stage row of a partition (to reprocess it from scratch); commits."""
         _, pk_hash = encode_partition_key(partition_key)
-        d = self._db
-        with d.write():
-            return d.rowcount(
-                f"DELETE FROM {_TABLE} WHERE domain = {d.ph(0)} AND partition_hash = {d.ph(1)}",  # noqa: S608 - validated identifiers, bound values
+        d = self._repo
+        ph = d.dialect.placeholder
+        with write(d.conn):
+            return d.execute_rowcount(
+                f"DELETE FROM {_TABLE} WHERE domain = {ph(0)} AND partition_hash = {ph(1)}",  # noqa: S608 - validated identifiers, bound values
                 (self.domain, pk_hash),
             )
 
     # -- reads -----------------------------------------------------------------------------
     def _rows_by_hash(self, pk_hash: str) -> list[dict[str, Any]]:
-        d = self._db
-        return d.query(
-            "SELECT stage, stage_rank, row_count, metrics_json, execution_id, batch_id, "  # noqa: S608 - validated identifiers, bound values
-            f"updated_at FROM {_TABLE} WHERE domain = {d.ph(0)} AND partition_hash = {d.ph(1)}",
-            (self.domain, pk_hash),
-        )
+        d = self._repo
+        ph = d.dialect.placeholder
+        with reading(d.conn):
+            return d.query(
+                "SELECT stage, stage_rank, row_count, metrics_json, execution_id, batch_id, "  # noqa: S608 - validated identifiers, bound values
+                f"updated_at FROM {_TABLE} WHERE domain = {ph(0)} AND partition_hash = {ph(1)}",
+                (self.domain, pk_hash),
+            )
 
     def _max_stage(self, stages: Sequence[str]) -> str | None:
         known = [s for s in stages if s in self._stage_ranks]
         return max(known, key=self._stage_ranks.__getitem__) if known else None
 
     def _latest_stage_by_hash(self, pk_hash: str) -> str | None:
-        d = self._db
-        rows = d.query(
-            f"SELECT stage FROM {_TABLE} WHERE domain = {d.ph(0)} AND partition_hash = {d.ph(1)}",  # noqa: S608 - validated identifiers, bound values
-            (self.domain, pk_hash),
-        )
+        d = self._repo
+        ph = d.dialect.placeholder
+        with reading(d.conn):
+            rows = d.query(
+                f"SELECT stage FROM {_TABLE} WHERE domain = {ph(0)} AND partition_hash = {ph(1)}",  # noqa: S608 - validated identifiers, bound values
+                (self.domain, pk_hash),
+            )
         return self._max_stage([str(r["stage"]) for r in rows])
 
     def _to_row(self, r: Mapping[str, Any]) -> ManifestRow:
@@ -232,7 +238,7 @@ class WorkManifest:
             metrics=metrics if isinstance(metrics, dict) else {},
             execution_id=r["execution_id"],
             batch_id=r["batch_id"],
-            updated_at=self._db.decode_ts(r["updated_at"]),
+            updated_at=self._repo.dialect.decode_timestamp(r["updated_at"]),
         )
 
     def get(self, partition_key: Mapping[str, Any]) -> list[ManifestRow]:
@@ -272,11 +278,13 @@ class WorkManifest:
 
     def list_partitions(self, stage: str | None = None) -> list[dict[str, Any]]:
         """Partition keys of the domain (those whose furthest stage is ``stage`` if given)."""
-        d = self._db
-        rows = d.query(
-            f"SELECT partition_key, stage FROM {_TABLE} WHERE domain = {d.ph(0)}",  # noqa: S608
-            (self.domain,),
-        )
+        d = self._repo
+        ph = d.dialect.placeholder
+        with reading(d.conn):
+            rows = d.query(
+                f"SELECT partition_key, stage FROM {_TABLE} WHERE domain = {ph(0)}",  # noqa: S608
+                (self.domain,),
+            )
         by_pk: dict[str, list[str]] = {}
         for r in rows:
             by_pk.setdefault(str(r["partition_key"]), []).append(str(r["stage"]))

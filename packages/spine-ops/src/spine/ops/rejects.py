@@ -27,9 +27,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from spine.db import BaseRepository, reading, write
 from spine.db.encoding import decode_partition_key, encode_partition_key
+from spine.db.encoding import decode_text as read_text
 from spine.ops import _json
-from spine.ops._db import OpsDb, check_name, read_text
+from spine.ops._checks import check_name
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = ["Reject", "RejectCount", "RejectSink", "StoredReject"]
@@ -114,8 +116,8 @@ class RejectSink:
         self.domain = domain
         self.execution_id = execution_id
         self.batch_id = batch_id
-        self._db = OpsDb(conn)
-        self.conn = self._db.conn
+        self._repo = BaseRepository(conn)
+        self.conn = self._repo.conn
         self._count = 0
 
     @property
@@ -145,38 +147,40 @@ class RejectSink:
     def write(self, reject: Reject, partition_key: Mapping[str, Any]) -> str:
         """Write one reject; returns its id (ULID)."""
         pk_text, pk_hash = encode_partition_key(partition_key)
-        row = self._row(reject, pk_text, pk_hash, self._db.encode_ts(utc_now()))
-        with self._db.write():
-            self._db.insert_many(_TABLE, [row])
+        row = self._row(reject, pk_text, pk_hash, self._repo.dialect.encode_timestamp(utc_now()))
+        with write(self.conn):
+            self._repo.insert_many(_TABLE, [row])
         self._count += 1
         return str(row["id"])
 
     def write_batch(self, rejects: Iterable[Reject], partition_key: Mapping[str, Any]) -> int:
         """Write many rejects in one round trip; returns how many were written."""
         pk_text, pk_hash = encode_partition_key(partition_key)
-        now = self._db.encode_ts(utc_now())
+        now = self._repo.dialect.encode_timestamp(utc_now())
         rows = [self._row(r, pk_text, pk_hash, now) for r in rejects]
         if not rows:
             return 0
-        with self._db.write():
-            self._db.insert_many(_TABLE, rows)
+        with write(self.conn):
+            self._repo.insert_many(_TABLE, rows)
         self._count += len(rows)
         return len(rows)
 
     def summary(self, partition_key: Mapping[str, Any] | None = None) -> list[RejectCount]:
         """Reject counts by reason code per partition of the domain (one partition if given),
         ordered by partition then count (highest first)."""
-        d = self._db
+        d = self._repo
+        ph = d.dialect.placeholder
         sql = (
             f"SELECT partition_hash, partition_key, reason_code, COUNT(*) AS n FROM {_TABLE} "  # noqa: S608 - validated identifiers, bound values
-            f"WHERE domain = {d.ph(0)}"
+            f"WHERE domain = {ph(0)}"
         )
         params: list[Any] = [self.domain]
         if partition_key is not None:
             params.append(encode_partition_key(partition_key)[1])
-            sql += f" AND partition_hash = {d.ph(1)}"
+            sql += f" AND partition_hash = {ph(1)}"
         sql += " GROUP BY partition_hash, partition_key, reason_code"
-        rows = d.query(sql, params)
+        with reading(d.conn):
+            rows = d.query(sql, params)
         out = [
             RejectCount(
                 decode_partition_key(r["partition_key"]), str(r["reason_code"]), int(r["n"])
@@ -203,17 +207,18 @@ class RejectSink:
         limit: int = 100,
     ) -> list[StoredReject]:
         """Stored rejects of the domain, oldest first, filtered and limited."""
-        d = self._db
-        clauses = [f"domain = {d.ph(0)}"]
+        d = self._repo
+        ph = d.dialect.placeholder
+        clauses = [f"domain = {ph(0)}"]
         params: list[Any] = [self.domain]
         if partition_key is not None:
-            clauses.append(f"partition_hash = {d.ph(len(params))}")
+            clauses.append(f"partition_hash = {ph(len(params))}")
             params.append(encode_partition_key(partition_key)[1])
         if reason_code is not None:
-            clauses.append(f"reason_code = {d.ph(len(params))}")
+            clauses.append(f"reason_code = {ph(len(params))}")
             params.append(reason_code)
         if execution_id is not None:
-            clauses.append(f"execution_id = {d.ph(len(params))}")
+            clauses.append(f"execution_id = {ph(len(params))}")
             params.append(execution_id)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValidationError(f"limit must be an int >= 1, got {limit!r}")
@@ -223,6 +228,8 @@ class RejectSink:
             f"FROM {_TABLE} WHERE {' AND '.join(clauses)} ORDER BY created_at, id "
             f"{d.dialect.limit_offset(limit)}"
         )
+        with reading(d.conn):
+            rows = d.query(sql, params)
         return [
             StoredReject(
                 id=str(r["id"]),
@@ -237,7 +244,7 @@ class RejectSink:
                 ),
                 execution_id=r["execution_id"],
                 batch_id=r["batch_id"],
-                created_at=d.decode_ts(r["created_at"]),
+                created_at=d.dialect.decode_timestamp(r["created_at"]),
             )
-            for r in d.query(sql, params)
+            for r in rows
         ]

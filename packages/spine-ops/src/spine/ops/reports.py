@@ -23,9 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from spine.db import BaseRepository, reading
 from spine.db.encoding import decode_partition_key, encode_partition_key
+from spine.db.encoding import decode_text as read_text
 from spine.ops import _json
-from spine.ops._db import OpsDb, read_text
 from spine.ops.anomalies import _SELECT as _ANOMALY_SELECT
 from spine.ops.anomalies import Anomaly, AnomalyRecorder, Severity
 from spine.ops.quality.framework import QualityCategory, QualityStatus
@@ -43,6 +44,18 @@ __all__ = [
     "list_watermarks",
     "reject_tallies",
 ]
+
+
+class _Db(BaseRepository):
+    """Reads that end the transaction they open on an idle connection."""
+
+    def rows(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        with reading(self.conn):
+            return self.query(sql, tuple(params))
+
+    def decode_ts(self, value: Any) -> _dt.datetime | None:
+        return None if value is None else self.dialect.decode_timestamp(value)
+
 
 _DOMAIN_TABLES = (
     "core_manifest",
@@ -103,22 +116,20 @@ def _limit(limit: int | None) -> int | None:
 
 
 class _Where:
-    def __init__(self, db: OpsDb) -> None:
+    def __init__(self, db: _Db) -> None:
         self.db = db
         self.clauses: list[str] = []
         self.params: list[Any] = []
 
     def add(self, sql: str, value: Any) -> None:
-        self.clauses.append(sql.format(ph=self.db.ph(len(self.params))))
+        self.clauses.append(sql.format(ph=self.db.dialect.placeholder(len(self.params))))
         self.params.append(value)
 
     def sql(self) -> str:
         return f" WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
 
     @classmethod
-    def scoped(
-        cls, db: OpsDb, domain: str | None, partition_key: Mapping[str, Any] | None
-    ) -> _Where:
+    def scoped(cls, db: _Db, domain: str | None, partition_key: Mapping[str, Any] | None) -> _Where:
         """The clauses every listing takes: one domain, one partition."""
         where = cls(db)
         if domain is not None:
@@ -128,7 +139,7 @@ class _Where:
         return where
 
 
-def _tail(db: OpsDb, order: str, limit: int | None) -> str:
+def _tail(db: _Db, order: str, limit: int | None) -> str:
     sql = f" ORDER BY {order}"
     if _limit(limit) is not None:
         sql += f" {db.dialect.limit_offset(limit)}"
@@ -138,10 +149,10 @@ def _tail(db: OpsDb, order: str, limit: int | None) -> str:
 def known_domains(conn: Connection) -> list[str]:
     """Every domain with manifest rows, rejects, quality results, anomalies, watermarks or
     backfill plans, sorted."""
-    db = OpsDb(conn)
+    db = _Db(conn)
     found: set[str] = set()
     for table in _DOMAIN_TABLES:
-        found.update(str(r["domain"]) for r in db.query(f"SELECT DISTINCT domain FROM {table}"))  # noqa: S608 - constant names
+        found.update(str(r["domain"]) for r in db.rows(f"SELECT DISTINCT domain FROM {table}"))  # noqa: S608 - constant names
     return sorted(found)
 
 
@@ -155,17 +166,17 @@ def list_anomalies(
     limit: int | None = 100,
 ) -> list[Anomaly]:
     """Anomalies (open ones unless ``include_resolved``), newest first."""
-    db = OpsDb(conn)
+    db = _Db(conn)
     where = _Where.scoped(db, domain, partition_key)
     if not include_resolved:
         where.clauses.append("resolved_at IS NULL")
     if min_severity is not None:
         levels = Severity(_enum_value(Severity, min_severity)).at_least()
         start = len(where.params)
-        where.clauses.append(f"severity IN ({db.phs(len(levels), start)})")
+        where.clauses.append(f"severity IN ({db.ph(len(levels), start)})")
         where.params.extend(s.value for s in levels)
     sql = _ANOMALY_SELECT + where.sql() + _tail(db, "created_at DESC, id DESC", limit)
-    rows = db.query(sql, where.params)
+    rows = db.rows(sql, where.params)
     return [AnomalyRecorder(conn, str(r["domain"]))._to_anomaly(r) for r in rows]
 
 
@@ -187,7 +198,7 @@ def list_quality_results(
     limit: int | None = 100,
 ) -> list[QualityRecord]:
     """Stored quality results, newest first."""
-    db = OpsDb(conn)
+    db = _Db(conn)
     where = _Where.scoped(db, domain, partition_key)
     if status is not None:
         where.add("status = {ph}", _enum_value(QualityStatus, status))
@@ -213,7 +224,7 @@ def list_quality_results(
             execution_id=r["execution_id"],
             created_at=db.decode_ts(r["created_at"]),
         )
-        for r in db.query(sql, where.params)
+        for r in db.rows(sql, where.params)
     ]
 
 
@@ -226,7 +237,7 @@ def list_manifest(
 ) -> list[ManifestEntry]:
     """Manifest rows by domain, partition and stage order (most recently updated first
     within the limit)."""
-    db = OpsDb(conn)
+    db = _Db(conn)
     where = _Where.scoped(db, domain, partition_key)
     sql = (
         "SELECT domain, partition_key, stage, stage_rank, row_count, metrics_json, "  # noqa: S608 - constant names, bound values
@@ -245,7 +256,7 @@ def list_manifest(
             execution_id=r["execution_id"],
             updated_at=db.decode_ts(r["updated_at"]),
         )
-        for r in db.query(sql, where.params)
+        for r in db.rows(sql, where.params)
     ]
     return sorted(entries, key=lambda e: (e.domain, sorted(e.partition_key.items()), e.stage_rank))
 
@@ -257,7 +268,7 @@ def reject_tallies(
     partition_key: Mapping[str, Any] | None = None,
 ) -> list[RejectTally]:
     """Rejected rows counted by domain, stage and reason code (most first)."""
-    db = OpsDb(conn)
+    db = _Db(conn)
     where = _Where.scoped(db, domain, partition_key)
     sql = (
         "SELECT domain, stage, reason_code, COUNT(*) AS n, "  # noqa: S608 - constant names, bound values
@@ -269,7 +280,7 @@ def reject_tallies(
         RejectTally(
             str(r["domain"]), str(r["stage"]), str(r["reason_code"]), int(r["n"]), int(r["parts"])
         )
-        for r in db.query(sql, where.params)
+        for r in db.rows(sql, where.params)
     ]
     return sorted(tallies, key=lambda t: (t.domain, -t.count, t.stage, t.reason_code))
 
@@ -279,6 +290,6 @@ def list_watermarks(conn: Connection, *, domain: str | None = None) -> list[Wate
     store = DBWatermarkStore(conn)
     if domain is not None:
         return store.list(domain)
-    db = OpsDb(conn)
-    domains = [str(r["domain"]) for r in db.query("SELECT DISTINCT domain FROM core_watermarks")]
+    db = _Db(conn)
+    domains = [str(r["domain"]) for r in db.rows("SELECT DISTINCT domain FROM core_watermarks")]
     return [w for d in sorted(domains) for w in store.list(d)]

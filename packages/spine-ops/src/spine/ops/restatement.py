@@ -58,9 +58,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from spine.db import Dialect
+from spine.db import BaseRepository, Dialect, reading, write
 from spine.db.schema import STR, TS, Column
-from spine.ops._db import OpsDb, ident
+from spine.ops._checks import ident
 from spine.ops.idempotency import LogicalKey
 from spine.types import (
     BiTemporalRecord,
@@ -187,18 +187,22 @@ def restate(
     lk = LogicalKey.coerce(key)
     new_rows = _prepare(rows, lk, raw_hc)
     new_hashes = sorted(r[raw_hc] for r in new_rows)
-    d = OpsDb(conn)
+    d = BaseRepository(conn)
+    ph = d.dialect.placeholder
     t, hc = d.q(table), d.q(raw_hc)
     where = lk.where_clause(d.dialect)
     for _ in range(_RETRIES):
-        current = d.query(
-            f"SELECT {hc} AS h, {SYSTEM_FROM} AS sf FROM {t} WHERE {where} AND {SYSTEM_TO} IS NULL",  # noqa: S608 - validated identifiers, bound values
-            lk.values(),
-        )
+        with reading(d.conn):
+            current = d.query(
+                f"SELECT {hc} AS h, {SYSTEM_FROM} AS sf FROM {t} "  # noqa: S608 - validated identifiers, bound values
+                f"WHERE {where} AND {SYSTEM_TO} IS NULL",
+                lk.values(),
+            )
         if sorted(str(r["h"]) for r in current) == new_hashes:
             return RestatementResult(False, 0, 0, None)
         latest = max(
-            (ts for r in current if (ts := d.decode_ts(r["sf"])) is not None), default=None
+            (ts for r in current if (ts := d.dialect.decode_timestamp(r["sf"])) is not None),
+            default=None,
         )
         when = system_time or utc_now()
         if latest is not None and when <= latest:
@@ -208,19 +212,23 @@ def restate(
                     f"{latest.isoformat()}"
                 )
             when = latest + _TICK
-        stamp = d.encode_ts(when)
+        stamp = d.dialect.encode_timestamp(when)
         n = len(lk.values())
         try:
-            with d.write():
+            with write(d.conn):
                 closed = 0
                 if current:
                     # close exactly the version we read: a writer that restated the key
                     # meanwhile leaves fewer matching rows, and we retry on its version
-                    closed = d.rowcount(
-                        f"UPDATE {t} SET {SYSTEM_TO} = {d.ph(0)} WHERE "  # noqa: S608 - validated identifiers, bound values
+                    closed = d.execute_rowcount(
+                        f"UPDATE {t} SET {SYSTEM_TO} = {ph(0)} WHERE "  # noqa: S608 - validated identifiers, bound values
                         f"{lk.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL "
-                        f"AND {SYSTEM_FROM} = {d.ph(n + 1)}",
-                        (stamp, *lk.values(), d.encode_ts(latest) if latest else None),
+                        f"AND {SYSTEM_FROM} = {ph(n + 1)}",
+                        (
+                            stamp,
+                            *lk.values(),
+                            d.dialect.encode_timestamp(latest) if latest else None,
+                        ),
                     )
                 if closed != len(current):
                     raise _ConflictError
@@ -243,14 +251,16 @@ def _select(
     columns: Sequence[str] | None,
 ) -> list[dict[str, Any]]:
     lk = LogicalKey.coerce(key)
-    d = OpsDb(conn)
+    d = BaseRepository(conn)
+    ph = d.dialect.placeholder
     t = d.q(table)
     cols = d.dialect.quote_list(columns) if columns else "*"
     n = len(lk.values())
     sql = f"SELECT {cols} FROM {t} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
     if extra:
-        sql += " AND " + extra.format(*[d.ph(n + i) for i in range(len(extra_params))])
-    return d.query(sql, (*lk.values(), *extra_params))
+        sql += " AND " + extra.format(*[ph(n + i) for i in range(len(extra_params))])
+    with reading(d.conn):
+        return d.query(sql, (*lk.values(), *extra_params))
 
 
 def as_of(
@@ -263,7 +273,7 @@ def as_of(
 ) -> list[dict[str, Any]]:
     """Rows of ``key`` as they were known at ``system_time``
     (``system_from <= t < system_to``, open ``system_to`` = still known)."""
-    stamp = OpsDb(conn).encode_ts(system_time)
+    stamp = BaseRepository(conn).dialect.encode_timestamp(system_time)
     return _select(
         conn,
         table,
@@ -297,13 +307,13 @@ def history(
     ``system_from`` (restatements track system time only).
     """
     lk = LogicalKey.coerce(key)
-    d = OpsDb(conn)
+    d = BaseRepository(conn)
     versions: dict[_dt.datetime, tuple[_dt.datetime | None, list[dict[str, Any]]]] = {}
     for r in _select(conn, table, lk, "", (), None):
-        start = d.decode_ts(r.get(SYSTEM_FROM))
+        start = d.dialect.decode_timestamp(r.get(SYSTEM_FROM))
         if start is None:
             continue
-        end = d.decode_ts(r.get(SYSTEM_TO))
+        end = d.dialect.decode_timestamp(r.get(SYSTEM_TO))
         versions.setdefault(start, (end, []))[1].append(r)
     entity = lk.partition_key()
     out: list[BiTemporalRecord[list[dict[str, Any]]]] = []

@@ -4,8 +4,8 @@
 ``DELETE``, each committed), so purging millions of rows never holds one giant transaction or
 lock, and an interrupted purge leaves a consistent table: the oldest rows are gone, the rest
 intact, and a re-run finishes the job. Per dialect: ``DELETE ... WHERE id IN (SELECT id ...
-ORDER BY ts LIMIT n)`` (SQLite, PostgreSQL; ``FETCH FIRST`` on Oracle/DB2) or ``DELETE ...
-ORDER BY ts LIMIT n`` (MySQL/MariaDB, which cannot ``LIMIT`` inside ``IN``).
+ORDER BY ts LIMIT n)``, or ``DELETE ... ORDER BY ts LIMIT n`` on MySQL/MariaDB, which cannot
+``LIMIT`` inside ``IN`` (the dialect's bounded delete).
 
 Only known tables can be purged (:data:`RETENTION_TARGETS`), each with its timestamp column
 and a safety filter: executions and work items that are still active are kept; anomalies and
@@ -23,7 +23,9 @@ Example:
     0
     >>> report = purge_all(conn, RetentionConfig(rejects=7))
     >>> [(r.table, r.deleted) for r in report.results][:2]
-    [('core_executions', 0), ('core_rejects', 0)]
+    [('core_rejects', 0), ('core_quality', 0)]
+    >>> report.absent[:2]  # spine-exec declares these when it is installed
+    ('core_executions', 'core_work_items')
     >>> purge_table(conn, "users; DROP TABLE x", 30)
     Traceback (most recent call last):
     ...
@@ -38,8 +40,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from spine.db import Dialect
-from spine.ops._db import OpsDb, ident
+from spine.db import BaseRepository, Dialect, table_exists, write
+from spine.ops._checks import ident
 from spine.types import Connection, ValidationError, utc_now
 
 __all__ = [
@@ -53,7 +55,7 @@ __all__ = [
     "purge_table",
 ]
 
-_ACTIVE_STATUSES = ("PENDING", "QUEUED", "RUNNING", "SCHEDULED", "RETRYING")
+_ACTIVE_STATUSES = ("pending", "queued", "running", "scheduled", "retrying")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,8 @@ class RetentionTarget:
         table: Table name.
         ts_column: Timestamp column compared with the cutoff.
         id_column: Unique row id used to delete a batch.
-        keep_statuses: Rows whose ``status_column`` is one of these (any case) are kept.
+        keep_statuses: Rows whose ``status_column`` is one of these are kept (stored status
+            values are lower case; these are compared lower-cased).
         status_column: Column holding the status (when ``keep_statuses``).
         require_not_null: Rows are purged only when this column is set (``resolved_at``).
     """
@@ -145,11 +148,17 @@ class PurgeResult:
 
 @dataclass(frozen=True, slots=True)
 class RetentionReport:
-    """Results of :func:`purge_all`, one per purged table."""
+    """Results of :func:`purge_all`, one per purged table.
+
+    ``absent`` names the configured tables that do not exist in this database (their
+    package is not installed, e.g. the execution tables without spine-exec): nothing to
+    purge there.
+    """
 
     results: tuple[PurgeResult, ...]
     started_at: _dt.datetime
     finished_at: _dt.datetime
+    absent: tuple[str, ...] = ()
 
     @property
     def total_deleted(self) -> int:
@@ -241,8 +250,8 @@ def _check_days(days: object, name: str) -> None:
 
 def delete_batch_sql(dialect: Dialect, target: RetentionTarget, batch_size: int) -> str:
     """The statement deleting one batch of ``target`` (placeholder 0: the cutoff, then the
-    kept statuses). Rendered per dialect: MySQL/MariaDB ``DELETE ... ORDER BY ts LIMIT n``;
-    elsewhere ``DELETE ... WHERE id IN (SELECT id ... ORDER BY ts <limit n>)``.
+    kept statuses), oldest rows first: the dialect's bounded delete
+    (``Dialect.delete_batch_sql``).
 
     Example:
         >>> from spine.db import get_dialect
@@ -250,28 +259,21 @@ def delete_batch_sql(dialect: Dialect, target: RetentionTarget, batch_size: int)
         'DELETE FROM core_rejects WHERE created_at < %s ORDER BY created_at LIMIT 500'
     """
     q = dialect.quote
-    table, ts, idc = q(target.table), q(target.ts_column), q(target.id_column)
+    ts = q(target.ts_column)
     where = [f"{ts} < {dialect.placeholder(0)}"]
     keep = _keep_values(target)
     if keep:
         where.append(f"{q(target.status_column)} NOT IN ({dialect.placeholders(len(keep), 1)})")
     if target.require_not_null:
         where.append(f"{q(target.require_not_null)} IS NOT NULL")
-    cond = " AND ".join(where)
-    limit = dialect.limit_offset(batch_size)
-    if dialect.name == "mysql":
-        return f"DELETE FROM {table} WHERE {cond} ORDER BY {ts} {limit}"  # noqa: S608 - validated identifiers
-    return (
-        f"DELETE FROM {table} WHERE {idc} IN (SELECT {idc} FROM {table} WHERE {cond} "  # noqa: S608 - validated identifiers
-        f"ORDER BY {ts} {limit})"
+    return dialect.delete_batch_sql(
+        target.table, " AND ".join(where), ts, batch_size, id_column=target.id_column
     )
 
 
 def _keep_values(target: RetentionTarget) -> list[str]:
-    """Kept statuses in both cases (statuses are upper case in the core schema, lower case
-    in ``spine.types`` enums)."""
-    statuses = target.keep_statuses
-    return sorted({s.upper() for s in statuses} | {s.lower() for s in statuses})
+    """Kept statuses as stored: lower case (docs/core-schema.md)."""
+    return sorted({s.lower() for s in target.keep_statuses})
 
 
 def purge_table(
@@ -309,18 +311,18 @@ def purge_table(
     _check_days(older_than_days, target.table)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValidationError(f"batch_size must be an int >= 1, got {batch_size!r}")
-    db = OpsDb(conn)
+    db = BaseRepository(conn)
     cutoff = (now or utc_now()) - _dt.timedelta(days=older_than_days)
     sql = delete_batch_sql(db.dialect, target, batch_size)
-    params = [db.encode_ts(cutoff), *_keep_values(target)]
+    params = [db.dialect.encode_timestamp(cutoff), *_keep_values(target)]
     started = time.perf_counter()
     deleted = batches = 0
     completed = False
     error: str | None = None
     while max_batches is None or batches < max_batches:
         try:
-            with db.write():
-                n = db.rowcount(sql, params)
+            with write(db.conn):
+                n = db.execute_rowcount(sql, params)
         except Exception as exc:
             if raise_errors:
                 raise
@@ -350,7 +352,8 @@ def purge_all(
     tables: Sequence[str] | None = None,
 ) -> RetentionReport:
     """Purge every table of ``config`` (defaults: the spec's days); errors are reported per
-    table and do not stop the other tables.
+    table and do not stop the other tables. Tables that do not exist are listed in
+    ``RetentionReport.absent``.
 
     ``tables`` restricts the run to some short names.
     """
@@ -358,14 +361,18 @@ def purge_all(
     reference = now or utc_now()
     started_at = utc_now()
     results: list[PurgeResult] = []
+    absent: list[str] = []
     wanted = set(tables) if tables is not None else None
     for target, days in cfg.items():
         short = next((k for k, t in RETENTION_TARGETS.items() if t == target), target.table)
         if wanted is not None and short not in wanted and target.table not in wanted:
+            continue
+        if not table_exists(conn, target.table):
+            absent.append(target.table)
             continue
         results.append(
             purge_table(
                 conn, target, days, batch_size=batch_size, now=reference, raise_errors=False
             )
         )
-    return RetentionReport(tuple(results), started_at, utc_now())
+    return RetentionReport(tuple(results), started_at, utc_now(), tuple(absent))

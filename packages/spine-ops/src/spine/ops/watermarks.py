@@ -41,9 +41,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, runtime_checkable
 
+from spine.db import BaseRepository, reading, write
 from spine.db.encoding import canonical_partition_key
 from spine.ops import _json
-from spine.ops._db import OpsDb, check_name
+from spine.ops._checks import check_name
 from spine.types import Connection, IntegrityError, ValidationError, utc_now
 
 __all__ = [
@@ -318,14 +319,14 @@ class DBWatermarkStore(_StoreBase):
     _RETRIES = 5
 
     def __init__(self, conn: Connection) -> None:
-        self._db = OpsDb(conn)
-        self.conn = self._db.conn
+        self._repo = BaseRepository(conn)
+        self.conn = self._repo.conn
 
     def _where_pk(self, start: int = 0) -> str:
-        d = self._db
+        d = self._repo
+        ph = d.dialect.placeholder
         return (
-            f"domain = {d.ph(start)} AND source = {d.ph(start + 1)} "
-            f"AND partition_key = {d.ph(start + 2)}"
+            f"domain = {ph(start)} AND source = {ph(start + 1)} AND partition_key = {ph(start + 2)}"
         )
 
     def advance(
@@ -338,15 +339,16 @@ class DBWatermarkStore(_StoreBase):
         force: bool = False,
     ) -> bool:
         pk, hw = _checked_args(domain, source, partition_key, high_water)
-        d = self._db
+        d = self._repo
+        ph = d.dialect.placeholder
         meta = _json.dumps(dict(metadata)) if metadata is not None else None
         for _ in range(self._RETRIES):
             current = self.get(domain, source, pk)
             if not _moves_cursor(current, hw, force):
                 return False
-            now = d.encode_ts(utc_now())
+            now = d.dialect.encode_timestamp(utc_now())
             try:
-                with d.write():
+                with write(d.conn):
                     if current is None:
                         d.insert_many(
                             _TABLE,
@@ -362,10 +364,10 @@ class DBWatermarkStore(_StoreBase):
                             ],
                         )
                         return True
-                    n = d.rowcount(
-                        f"UPDATE {_TABLE} SET high_water = {d.ph(0)}, metadata_json = {d.ph(1)}, "  # noqa: S608 - validated identifiers, bound values
-                        f"updated_at = {d.ph(2)} WHERE {self._where_pk(3)} "
-                        f"AND high_water = {d.ph(6)}",
+                    n = d.execute_rowcount(
+                        f"UPDATE {_TABLE} SET high_water = {ph(0)}, metadata_json = {ph(1)}, "  # noqa: S608 - validated identifiers, bound values
+                        f"updated_at = {ph(2)} WHERE {self._where_pk(3)} "
+                        f"AND high_water = {ph(6)}",
                         (hw, meta, now, domain, source, pk, current.high_water),
                     )
                 if n > 0 or (force and current.high_water == hw):
@@ -379,31 +381,35 @@ class DBWatermarkStore(_StoreBase):
     def get(
         self, domain: str, source: str, partition_key: str | Mapping[str, Any]
     ) -> Watermark | None:
-        d = self._db
-        row = d.query_one(
-            "SELECT domain, source, partition_key, high_water, metadata_json, updated_at "  # noqa: S608 - validated identifiers, bound values
-            f"FROM {_TABLE} WHERE {self._where_pk()}",
-            (domain, source, _partition_text(partition_key)),
-        )
+        d = self._repo
+        with reading(d.conn):
+            row = d.query_one(
+                "SELECT domain, source, partition_key, high_water, metadata_json, updated_at "  # noqa: S608 - validated identifiers, bound values
+                f"FROM {_TABLE} WHERE {self._where_pk()}",
+                (domain, source, _partition_text(partition_key)),
+            )
         return self._to_watermark(row) if row else None
 
     def list(self, domain: str, source: str | None = None) -> builtins.list[Watermark]:
-        d = self._db
+        d = self._repo
+        ph = d.dialect.placeholder
         sql = (
             "SELECT domain, source, partition_key, high_water, metadata_json, updated_at "  # noqa: S608 - validated identifiers, bound values
-            f"FROM {_TABLE} WHERE domain = {d.ph(0)}"
+            f"FROM {_TABLE} WHERE domain = {ph(0)}"
         )
         params: builtins.list[Any] = [domain]
         if source is not None:
-            sql += f" AND source = {d.ph(1)}"
+            sql += f" AND source = {ph(1)}"
             params.append(source)
         sql += " ORDER BY source, partition_key"
-        return [self._to_watermark(r) for r in d.query(sql, params)]
+        with reading(d.conn):
+            rows = d.query(sql, params)
+        return [self._to_watermark(r) for r in rows]
 
     def delete(self, domain: str, source: str, partition_key: str | Mapping[str, Any]) -> bool:
-        d = self._db
-        with d.write():
-            n = d.rowcount(
+        d = self._repo
+        with write(d.conn):
+            n = d.execute_rowcount(
                 f"DELETE FROM {_TABLE} WHERE {self._where_pk()}",  # noqa: S608 - validated identifiers, bound values
                 (domain, source, _partition_text(partition_key)),
             )
@@ -417,5 +423,5 @@ class DBWatermarkStore(_StoreBase):
             partition_key=str(r["partition_key"]),
             high_water=str(r["high_water"]),
             metadata=meta if isinstance(meta, dict) else {},
-            updated_at=self._db.decode_ts(r["updated_at"]),
+            updated_at=self._repo.dialect.decode_timestamp(r["updated_at"]),
         )

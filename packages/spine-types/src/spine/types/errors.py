@@ -125,9 +125,12 @@ class ErrorContext:
     """Where an error happened: execution, source and request details plus free metadata.
 
     An immutable value object with dataclass-style behaviour (keyword construction,
-    equality, ``repr``, pattern matching); :meth:`with_`, :meth:`merge` and :meth:`replace`
-    return new contexts. (It is hand-written rather than a ``dataclass`` so that importing
-    ``spine.types`` does not import ``dataclasses``.)
+    equality, ``repr``, pattern matching, pickling); :meth:`with_`, :meth:`merge` and
+    :meth:`replace` return new contexts. It is hand-written rather than a frozen
+    ``dataclass`` on purpose: ``import spine.types`` loads this module eagerly, and importing
+    ``dataclasses`` (with ``inspect``) costs about as much again as all of ``spine.types``
+    (measured with ``-X importtime``, minimum of 15 runs: ``spine.types`` 15.7 ms, then
+    ``dataclasses`` +14.3 ms, on a shared, loaded machine).
 
     Example:
         >>> ctx = ErrorContext(workflow="ingest", step="fetch")

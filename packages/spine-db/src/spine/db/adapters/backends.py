@@ -1,7 +1,7 @@
 """One :class:`~spine.db.adapters.DatabaseAdapter` subclass per backend.
 
-They differ only in their database type and health-check query; connection handling,
-dialect and error translation come from the shared connection layer.
+They differ only in their database type: connection handling, dialect (with its health-check
+query) and error translation come from the shared connection layer.
 """
 
 from __future__ import annotations
@@ -36,11 +36,9 @@ class OracleAdapter(DatabaseAdapter):
     """Oracle through python-oracledb thin mode (``spine-db[oracle]``)."""
 
     db_type: ClassVar[DatabaseType] = DatabaseType.ORACLE
-    ping_sql: ClassVar[str] = "SELECT 1 FROM dual"
 
 
 class DB2Adapter(DatabaseAdapter):
     """IBM Db2 through ibm_db_dbi (``spine-db[db2]``)."""
 
     db_type: ClassVar[DatabaseType] = DatabaseType.DB2
-    ping_sql: ClassVar[str] = "SELECT 1 FROM SYSIBM.SYSDUMMY1"

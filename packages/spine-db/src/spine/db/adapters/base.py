@@ -1,9 +1,10 @@
-"""``DatabaseAdapter``: a connect/execute/query/transaction object per backend.
+"""``DatabaseAdapter``: the spec's configuration-driven face of :class:`~spine.db.Database`.
 
-Adapters are the configuration-driven face of spine-db: build one from a
-:class:`~spine.db.DatabaseConfig` (or URL) and it opens its connection through
-:func:`spine.db.create_connection` — there is no second connect path. An adapter is also a
-``StorageBackend`` (``transaction()`` / ``get_connection()``).
+An adapter *is* a :class:`~spine.db.Database` (the ``StorageBackend``: one lazily opened
+:class:`~spine.db.SpineConnection`, ``transaction()``, ``get_connection()``) built from a
+:class:`~spine.db.DatabaseConfig`, whose secret references are resolved only when it
+connects. Its ``execute`` / ``query`` / ``commit`` helpers are one-line delegations to that
+connection and :class:`~spine.db.BaseRepository`: there is one connection face.
 
 Example:
     >>> from spine.db.adapters import get_adapter
@@ -17,38 +18,30 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 from spine.db.config import DatabaseConfig, DatabaseType
-from spine.db.connection import (
-    ConnectionInfo,
-    Params,
-    SpineConnection,
-    SpineCursor,
-    create_connection,
-)
+from spine.db.connection import ConnectionInfo, Params, SpineConnection, SpineCursor, connect
 from spine.db.dialects import Dialect, get_dialect
 from spine.db.repository import BaseRepository
-from spine.db.schema.ops import table_exists
-from spine.db.transaction import transaction
+from spine.db.schema.catalog import table_exists
+from spine.db.storage import Database
 from spine.types import DatabaseConnectionError, InvalidConfigError
 
 __all__ = ["DatabaseAdapter"]
 
 
-class DatabaseAdapter:
-    """Base adapter: lazily connected, one connection, typed errors.
+class DatabaseAdapter(Database):
+    """A :class:`~spine.db.Database` built from a :class:`~spine.db.DatabaseConfig`.
 
-    Subclasses set :attr:`db_type` and :attr:`ping_sql`.
+    Subclasses set :attr:`db_type`.
 
     Args:
         config: Connection settings (default: in-memory SQLite for the SQLite adapter).
     """
 
     db_type: ClassVar[DatabaseType] = DatabaseType.SQLITE
-    ping_sql: ClassVar[str] = "SELECT 1"
 
     def __init__(self, config: DatabaseConfig | None = None) -> None:
         config = config if config is not None else DatabaseConfig(type=self.db_type)
@@ -57,9 +50,11 @@ class DatabaseAdapter:
                 f"{type(self).__name__} handles {self.db_type.value}, got a "
                 f"{config.type.value} config"
             )
+        super().__init__()
         self.config = config
-        self._conn: SpineConnection | None = None
-        self._info: ConnectionInfo | None = None
+
+    def _open(self) -> SpineConnection:
+        return connect(self.config.to_url(), **self.config.connection_options())
 
     def __repr__(self) -> str:
         state = "connected" if self.is_connected else "disconnected"
@@ -71,28 +66,17 @@ class DatabaseAdapter:
         return get_dialect(self.db_type.value)
 
     @property
-    def is_connected(self) -> bool:
-        """Whether a connection is open."""
-        return self._conn is not None and not self._conn.closed
-
-    @property
     def info(self) -> ConnectionInfo | None:
-        """Connection details (masked URL) once connected."""
-        return self._info
+        """Connection details (masked URL) once connected, else ``None``."""
+        return self._conn.info if self.is_connected and self._conn is not None else None
 
     def connect(self) -> SpineConnection:
-        """Open the connection (idempotent) and return it."""
-        if self._conn is None or self._conn.closed:
-            self._conn, self._info = create_connection(
-                self.config.to_url(), **self.config.connection_options()
-            )
-        return self._conn
+        """Open the connection (idempotent) and return it (same as :meth:`get_connection`)."""
+        return self.get_connection()
 
     def disconnect(self) -> None:
-        """Close the connection if open."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close the connection if open (same as :meth:`close`)."""
+        self.close()
 
     @property
     def connection(self) -> SpineConnection:
@@ -103,38 +87,29 @@ class DatabaseAdapter:
             )
         return self._conn
 
-    def get_connection(self) -> SpineConnection:
-        """The connection, opened on first use (``StorageBackend``)."""
-        return self.connect()
-
+    # -- the spec's helpers: delegations to the connection -----------------------------------
     def execute(self, sql: str, params: Params = ()) -> SpineCursor:
-        """Execute one statement (connects if needed)."""
+        """``connection.execute`` (connects if needed)."""
         return self.connect().execute(sql, params)
 
     def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> SpineCursor:
-        """Execute one statement once per parameter set."""
+        """``connection.executemany``."""
         return self.connect().executemany(sql, seq_of_params)
 
     def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
-        """Rows as dicts keyed by lower-case column names."""
+        """:meth:`BaseRepository.query <spine.db.BaseRepository.query>`: rows as dicts."""
         return BaseRepository(self.connect()).query(sql, params)
 
     def query_one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
-        """The first row as a dict, or ``None``."""
+        """:meth:`BaseRepository.query_one <spine.db.BaseRepository.query_one>`."""
         return BaseRepository(self.connect()).query_one(sql, params)
 
-    @contextmanager
-    def transaction(self) -> Iterator[SpineConnection]:
-        """Commit on success, roll back on error (see :func:`spine.db.transaction`)."""
-        with transaction(self.connect()) as conn:
-            yield conn
-
     def commit(self) -> None:
-        """Commit the current transaction."""
+        """``connection.commit``."""
         self.connection.commit()
 
     def rollback(self) -> None:
-        """Roll back the current transaction."""
+        """``connection.rollback``."""
         self.connection.rollback()
 
     def table_exists(self, name: str) -> bool:
@@ -142,11 +117,9 @@ class DatabaseAdapter:
         return table_exists(self.connect(), name)
 
     def health_check(self) -> bool:
-        """Run a trivial query; ``True`` when the database answers."""
+        """Run the backend's ping query; ``True`` when the database answers."""
         try:
-            cur = self.connect().execute(self.ping_sql)
-            cur.fetchall()
-            cur.close()
+            self.connect().ping()
         except DatabaseConnectionError:
             return False
         return True
@@ -154,6 +127,3 @@ class DatabaseAdapter:
     def __enter__(self) -> Self:
         self.connect()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.disconnect()

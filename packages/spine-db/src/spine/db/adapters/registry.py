@@ -82,7 +82,7 @@ def get_adapter(
         config = config_or_type
     elif isinstance(config_or_type, DatabaseType):
         config = DatabaseConfig(type=config_or_type, **fields)
-    elif "://" in config_or_type or config_or_type.lower() in ("memory", ":memory:"):
+    elif "://" in config_or_type:
         config = DatabaseConfig.from_url(config_or_type, **fields)
     else:
         try:

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from spine.db.dialects.base import Dialect
@@ -24,8 +25,10 @@ from spine.db.dialects.sqlite import SQLiteDialect
 from spine.types import InvalidConfigError
 
 __all__ = [
+    "BACKEND_NAMES",
     "DIALECT_NAMES",
     "DB2Dialect",
+    "DatabaseType",
     "Dialect",
     "MySQLDialect",
     "OracleDialect",
@@ -45,32 +48,35 @@ DIALECT_NAMES: tuple[str, ...] = tuple(_DIALECTS)
 """Canonical backend names: sqlite, postgresql, mysql, oracle, db2."""
 
 _ALIASES: dict[str, str] = {
-    "sqlite": "sqlite",
-    "sqlite3": "sqlite",
-    "memory": "sqlite",
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "pg": "postgresql",
-    "psycopg": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "oracle": "oracle",
-    "oracledb": "oracle",
-    "db2": "db2",
-    "ibm_db": "db2",
-    "ibm_db_dbi": "db2",
+    alias: d.name for d in _DIALECTS.values() for alias in (d.name, *d.aliases)
 }
+"""The one table of backend names: every name and alias a dialect declares."""
 
-_MODULE_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("sqlite3", "sqlite"),
-    ("psycopg", "postgresql"),  # psycopg (3) and psycopg2
-    ("mysql", "mysql"),
-    ("MySQLdb", "mysql"),
-    ("pymysql", "mysql"),
-    ("oracledb", "oracle"),
-    ("cx_Oracle", "oracle"),
-    ("ibm_db", "db2"),
-)
+BACKEND_NAMES: frozenset[str] = frozenset(_ALIASES)
+"""Every accepted backend name and alias (``postgres``, ``mariadb``, ``ibm_db``...)."""
+
+
+class DatabaseType(StrEnum):
+    """Supported backends (values are the canonical dialect names).
+
+    Example:
+        >>> DatabaseType.parse("mariadb")
+        <DatabaseType.MYSQL: 'mysql'>
+    """
+
+    SQLITE = SQLiteDialect.name
+    POSTGRESQL = PostgreSQLDialect.name
+    MYSQL = MySQLDialect.name
+    ORACLE = OracleDialect.name
+    DB2 = DB2Dialect.name
+
+    @classmethod
+    def parse(cls, value: str | DatabaseType) -> DatabaseType:
+        """Accept any alias a dialect declares: ``postgres``, ``pg``, ``mariadb``,
+        ``ibm_db``..."""
+        if isinstance(value, DatabaseType):
+            return value
+        return cls(dialect_name_for(value))
 
 
 def all_dialects() -> tuple[Dialect, ...]:
@@ -94,9 +100,9 @@ def dialect_name_for(obj: Any) -> str:
     if isinstance(dialect, Dialect):
         return dialect.name
     module = type(obj).__module__ or ""
-    for prefix, name in _MODULE_PREFIXES:
-        if module.startswith(prefix):
-            return name
+    for d in _DIALECTS.values():
+        if module.startswith(d.driver_modules):
+            return d.name
     raise InvalidConfigError(
         f"cannot infer the SQL dialect of {type(obj).__module__}.{type(obj).__qualname__}; "
         "pass dialect= explicitly"

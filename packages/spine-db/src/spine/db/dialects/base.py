@@ -71,6 +71,12 @@ class Dialect:
     """
 
     name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    """Other names of the backend (URL schemes, ``DatabaseType.parse`` input): the one alias
+    table is built from these."""
+    driver_modules: ClassVar[tuple[str, ...]] = ()
+    """Module prefixes of DB-API libraries whose connections belong to this backend (used to
+    infer the dialect of a raw connection without importing the library)."""
     paramstyle: ClassVar[str] = "qmark"
     quote_char: ClassVar[str] = '"'
     identifier_case: ClassVar[str] = "preserve"
@@ -88,6 +94,17 @@ class Dialect:
     :class:`~spine.db.BaseRepository` then reads them from the catalog."""
     type_map: ClassVar[Mapping[TypeKind, str]] = {}
     table_suffix: ClassVar[str] = ""
+    in_process: ClassVar[bool] = False
+    """Whether the database runs inside this process (SQLite): a statement costs a function
+    call, not a round trip, so row-at-a-time ``executemany`` beats staging tables."""
+    supports_index_if_not_exists: ClassVar[bool] = True
+    """Whether :meth:`create_index_sql` can render an idempotent ``CREATE INDEX`` (MySQL 8
+    cannot: :func:`spine.db.schema.ensure_index` checks the catalog first there)."""
+    isolation: ClassVar[str] = "schema"
+    """How :class:`spine.db.testing.IsolatedDatabase` isolates a test: ``"file"`` (a new
+    database file), ``"schema"`` (a new schema, or database on MySQL, selected with the
+    ``schema=`` connection option) or ``"tables"`` (the URL's own schema; tables created by
+    the test are dropped afterwards)."""
 
     # ------------------------------------------------------------------ identity
     def __repr__(self) -> str:
@@ -306,8 +323,9 @@ class Dialect:
         return self.limit_offset(limit)
 
     # ------------------------------------------------------------------ DML helpers
-    def insert_sql(self, table: str, columns: Sequence[str]) -> str:
-        """``INSERT INTO table (cols) VALUES (placeholders)``.
+    def insert_sql(self, table: str, columns: Sequence[str], *, temporary: bool = False) -> str:
+        """``INSERT INTO table (cols) VALUES (placeholders)``; ``temporary`` names a table
+        created by :meth:`create_temp_table_as_sql` (through :meth:`temp_table_name`).
 
         Example:
             >>> from spine.db import get_dialect
@@ -317,7 +335,8 @@ class Dialect:
         if not columns:
             raise ValidationError(f"insert into {table!r} needs at least one column")
         cols, values = self.quote_list(columns), self.placeholders(len(columns))
-        return f"INSERT INTO {self.quote(table)} ({cols}) VALUES ({values})"  # noqa: S608
+        name = self.temp_table_name(table) if temporary else self.quote(table)
+        return f"INSERT INTO {name} ({cols}) VALUES ({values})"  # noqa: S608
 
     def _upsert_parts(
         self,
@@ -453,16 +472,23 @@ class Dialect:
         """
         return self._create_table_plain(table, if_not_exists)
 
-    def _create_index_plain(self, table: Table, index: Index, if_not_exists: bool) -> str:
+    def _create_index_plain(self, table: Table | str, index: Index, if_not_exists: bool) -> str:
         unique = "UNIQUE " if index.unique else ""
         ine = "IF NOT EXISTS " if if_not_exists else ""
+        name = table.name if isinstance(table, Table) else table
         return (
             f"CREATE {unique}INDEX {ine}{self.quote(index.name)} "
-            f"ON {self.quote(table.name)} ({self.quote_list(index.columns)})"
+            f"ON {self.quote(name)} ({self.quote_list(index.columns)})"
         )
 
-    def create_index_sql(self, table: Table, index: Index, if_not_exists: bool = True) -> str:
-        """``CREATE INDEX`` for one of ``table``'s indexes (a no-op when it exists)."""
+    def create_index_sql(self, table: Table | str, index: Index, if_not_exists: bool = True) -> str:
+        """``CREATE INDEX`` of ``index`` on ``table`` (a no-op when it exists, where
+        :attr:`supports_index_if_not_exists`).
+
+        ``table`` is a declared :class:`Table` or, for a table declared elsewhere, its name
+        (then column types are unknown: MySQL adds no prefix lengths, Db2 excludes NULL keys
+        from every unique index).
+        """
         return self._create_index_plain(table, index, if_not_exists)
 
     def create_table_statements(self, table: Table, if_not_exists: bool = True) -> list[str]:
@@ -541,14 +567,145 @@ class Dialect:
         """Statement releasing savepoint ``name`` (``None`` where not supported: Oracle)."""
         return f"RELEASE SAVEPOINT {self.quote(name)}"
 
+    temp_table_keyword: ClassVar[str] = "TEMPORARY"
+    """``CREATE <keyword> TABLE`` of a session-private temporary table."""
+    temp_table_options: ClassVar[str] = ""
+    """Clause after a temporary table's definition (what happens on commit)."""
+
     def temp_table_name(self, name: str) -> str:
-        """How to refer to the temporary table created by :meth:`create_temp_table_sql`."""
+        """How to refer to the temporary table created by :meth:`create_temp_table_sql` or
+        :meth:`create_temp_table_as_sql` (Oracle and DB2 rename it)."""
         return self.quote(name)
 
     def create_temp_table_sql(self, table: Table) -> str:
         """A session-private temporary table with ``table``'s columns (rows kept on commit).
 
-        Refer to it as :meth:`temp_table_name` (Oracle and DB2 rename it).
+        Refer to it as :meth:`temp_table_name`; drop it with :meth:`drop_temp_table_sql`.
         """
         body = ",\n    ".join(self._table_body(table))
-        return f"CREATE TEMPORARY TABLE {self.temp_table_name(table.name)} (\n    {body}\n)"
+        head = f"CREATE {self.temp_table_keyword} TABLE {self.temp_table_name(table.name)}"
+        return f"{head} (\n    {body}\n){self.temp_table_options}"
+
+    staging_dropped_at_commit: ClassVar[bool] = False
+    """Whether a table made by :meth:`create_temp_table_as_sql` disappears when the
+    transaction ends (Oracle), so it must not be dropped explicitly."""
+
+    def create_temp_table_as_sql(self, name: str, source: str, columns: Sequence[str]) -> str:
+        """An empty session-private temporary table ``name`` with the types of ``columns`` of
+        table ``source``, for staging rows before a set-based insert inside a transaction
+        (creating it never commits the transaction). Refer to it as :meth:`temp_table_name`;
+        drop it with :meth:`drop_temp_table_sql` unless :attr:`staging_dropped_at_commit`.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("postgresql").create_temp_table_as_sql("stage", "trades", ["a"])
+            'CREATE TEMPORARY TABLE stage AS SELECT a FROM trades WHERE 1 = 0'
+        """
+        cols = self.quote_list(columns)
+        head = f"CREATE {self.temp_table_keyword} TABLE {self.temp_table_name(name)}"
+        options = f"{self.temp_table_options} " if self.temp_table_options else " "
+        return f"{head}{options}AS SELECT {cols} FROM {self.quote(source)} WHERE 1 = 0"  # noqa: S608
+
+    def drop_temp_table_sql(self, name: str) -> str:
+        """Drop the temporary table ``name`` if it exists."""
+        return f"DROP TABLE IF EXISTS {self.temp_table_name(name)}"
+
+    # ------------------------------------------------------------------ set-based DML
+    def delete_batch_sql(
+        self, table: str, where: str, order_by: str, limit: int, id_column: str = "id"
+    ) -> str:
+        """Delete at most ``limit`` rows of ``table`` matching ``where``, first in
+        ``order_by`` order (bounded deletes: purges in short transactions).
+
+        ``where`` and ``order_by`` are SQL fragments written by the caller (placeholders for
+        values); ``id_column`` must be unique (the rows are picked by id).
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("sqlite").delete_batch_sql("t", "ts < ?", "ts", 500)
+            'DELETE FROM t WHERE id IN (SELECT id FROM t WHERE ts < ? ORDER BY ts LIMIT 500)'
+        """
+        limit = self._check_count(limit, "limit")
+        t, idc = self.quote(table), self.quote(id_column)
+        return (
+            f"DELETE FROM {t} WHERE {idc} IN (SELECT {idc} FROM {t} WHERE {where} "  # noqa: S608
+            f"ORDER BY {order_by} {self.limit_offset(limit)})"
+        )
+
+    def insert_missing_sql(
+        self,
+        target: str,
+        source: str,
+        columns: Sequence[str],
+        key: str,
+        *,
+        ignore_conflicts: bool = False,
+    ) -> str:
+        """Insert the rows of table ``source`` whose ``key`` value is not in ``target`` yet
+        (one set-based statement; ``source`` is usually a temporary staging table, named as
+        given to :meth:`create_temp_table_as_sql`).
+
+        With ``ignore_conflicts`` a row that a concurrent writer inserted meanwhile (a
+        unique-index violation on ``key``) is skipped instead of failing the statement; this
+        needs a unique index on ``key``.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> print(get_dialect("postgresql").insert_missing_sql("t", "s", ["k", "v"], "k"))
+            INSERT INTO t (k, v) SELECT s.k, s.v FROM s s WHERE NOT EXISTS (SELECT 1 FROM t t WHERE t.k = s.k)
+        """  # noqa: E501
+        col_list, select, k = self._insert_select_parts(columns, key)
+        src, tgt = self.temp_table_name(source), self.quote(target)
+        sql = (
+            f"INSERT INTO {tgt} ({col_list}) SELECT {select} FROM {src} s "  # noqa: S608
+            f"WHERE NOT EXISTS (SELECT 1 FROM {tgt} t WHERE t.{k} = s.{k})"
+        )
+        if ignore_conflicts:  # the WHERE keeps SQLite's INSERT ... SELECT ... ON CONFLICT clear
+            sql += f" ON CONFLICT ({k}) DO NOTHING"
+        return sql
+
+    def _insert_select_parts(self, columns: Sequence[str], key: str) -> tuple[str, str, str]:
+        if not columns:
+            raise ValidationError("insert_missing_sql needs at least one column")
+        col_list = self.quote_list(columns)
+        select = ", ".join(f"s.{self.quote(c)}" for c in columns)
+        return col_list, select, self.quote(key)
+
+    # ------------------------------------------------------------------ locks
+    def migration_lock_sql(self) -> str | None:
+        """Statement taking a transaction-scoped lock that serialises migration runners
+        (``None`` where the backend offers none here)."""
+        return None
+
+    # ------------------------------------------------------------------ catalog
+    def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        """Catalog query over ``table``'s indexes, one row per indexed column:
+        ``(index_name, column_name, position, is_unique, is_partial)`` (``position`` counts
+        from 1; ``column_name`` is NULL for an expression). Read it with
+        :func:`spine.db.schema.table_indexes`."""
+        raise NotImplementedError(f"{self.name} does not reflect indexes")
+
+    # ------------------------------------------------------------------ schemas (tests)
+    def create_schema_statements(self, name: str) -> list[str]:
+        """Statements creating schema ``name`` (``isolation == "schema"``)."""
+        return [f"CREATE SCHEMA {self.quote(name)}"]
+
+    def drop_schema_statements(self, name: str, tables: Sequence[str] = ()) -> list[str]:
+        """Statements dropping schema ``name`` and everything in it; ``tables`` are its
+        tables as listed by :meth:`list_tables_sql` (needed where ``DROP SCHEMA`` cannot
+        cascade)."""
+        return [f"DROP SCHEMA IF EXISTS {self.quote(name)} CASCADE"]
+
+    def list_tables_sql(self, schema: str | None = None) -> tuple[str, tuple[Any, ...]]:
+        """Catalog query returning the name of every table of ``schema`` (default: the
+        current one), as the catalog spells it."""
+        raise NotImplementedError(f"{self.name} does not list tables")
+
+    def drop_catalog_table_sql(self, table: str, schema: str | None = None) -> str:
+        """``DROP TABLE`` of a table named exactly as the catalog spells it (quoted
+        verbatim: for clean-up of names read from :meth:`list_tables_sql`)."""
+        q = self.quote_char
+        name = q + table.replace(q, q * 2) + q
+        if schema is not None:
+            name = q + schema.replace(q, q * 2) + q + "." + name
+        return f"DROP TABLE {name}"

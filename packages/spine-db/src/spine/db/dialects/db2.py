@@ -110,6 +110,8 @@ class DB2Dialect(Dialect):
     """
 
     name: ClassVar[str] = "db2"
+    aliases: ClassVar[tuple[str, ...]] = ("ibm_db", "ibmdb", "ibm_db_dbi")
+    driver_modules: ClassVar[tuple[str, ...]] = ("ibm_db",)
     paramstyle: ClassVar[str] = "qmark"
     identifier_case: ClassVar[str] = "upper"
     reserved_words: ClassVar[frozenset[str]] = DB2_RESERVED_WORDS
@@ -118,6 +120,7 @@ class DB2Dialect(Dialect):
     quote_leading_underscore: ClassVar[bool] = True
     offset_fetch_paging: ClassVar[bool] = True
     ping_sql: ClassVar[str] = "SELECT 1 FROM SYSIBM.SYSDUMMY1"
+    temp_table_options: ClassVar[str] = " ON COMMIT PRESERVE ROWS NOT LOGGED"
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
         TypeKind.STR: "VARCHAR({n})",
@@ -213,13 +216,15 @@ class DB2Dialect(Dialect):
         plain = self._create_table_plain(table, if_not_exists=False)
         return db2_ignoring(plain, ["42710"]) if if_not_exists else plain
 
-    def _create_index_plain(self, table: Table, index: Index, if_not_exists: bool) -> str:
+    def _create_index_plain(self, table: Table | str, index: Index, if_not_exists: bool) -> str:
         sql = super()._create_index_plain(table, index, if_not_exists=False)
-        if index.unique and any(table.column(c).nullable for c in index.columns):
+        if index.unique and (
+            not isinstance(table, Table) or any(table.column(c).nullable for c in index.columns)
+        ):
             sql += " EXCLUDE NULL KEYS"
         return sql
 
-    def create_index_sql(self, table: Table, index: Index, if_not_exists: bool = True) -> str:
+    def create_index_sql(self, table: Table | str, index: Index, if_not_exists: bool = True) -> str:
         plain = self._create_index_plain(table, index, if_not_exists=False)
         return db2_ignoring(plain, ["42710"]) if if_not_exists else plain
 
@@ -251,5 +256,72 @@ class DB2Dialect(Dialect):
         body = ",\n    ".join(self._table_body(table))
         return (
             f"DECLARE GLOBAL TEMPORARY TABLE {self.temp_table_name(table.name)} (\n    {body}\n)"
-            " ON COMMIT PRESERVE ROWS NOT LOGGED"
+            f"{self.temp_table_options}"
+        )
+
+    def create_temp_table_as_sql(self, name: str, source: str, columns: Sequence[str]) -> str:
+        """``DECLARE GLOBAL TEMPORARY TABLE ... AS (SELECT ...) WITH NO DATA``."""
+        cols = self.quote_list(columns)
+        return (
+            f"DECLARE GLOBAL TEMPORARY TABLE {self.temp_table_name(name)} "  # noqa: S608
+            f"AS (SELECT {cols} FROM {self.quote(source)}) WITH NO DATA{self.temp_table_options}"
+        )
+
+    def drop_temp_table_sql(self, name: str) -> str:
+        """``DROP TABLE SESSION....`` ignoring SQLSTATE 42704 (undefined object)."""
+        return db2_ignoring(f"DROP TABLE {self.temp_table_name(name)}", ["42704"])
+
+    def insert_missing_sql(
+        self,
+        target: str,
+        source: str,
+        columns: Sequence[str],
+        key: str,
+        *,
+        ignore_conflicts: bool = False,
+    ) -> str:
+        """The anti-join ``INSERT ... SELECT``; with ``ignore_conflicts`` a ``MERGE ... WHEN
+        NOT MATCHED THEN INSERT`` (Db2 has no insert-ignore: a writer that commits the same
+        key between the merge's probe and its insert still raises SQLSTATE 23505)."""
+        if not ignore_conflicts:
+            return super().insert_missing_sql(target, source, columns, key)
+        col_list, values, k = self._insert_select_parts(columns, key)
+        src, tgt = self.temp_table_name(source), self.quote(target)
+        return (
+            f"MERGE INTO {tgt} AS t USING (SELECT {col_list} FROM {src}) AS s "  # noqa: S608
+            f"ON t.{k} = s.{k} WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({values})"
+        )
+
+    def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        schema, name = self._split_name(table)
+        where = "i.TABSCHEMA = ?" if schema else "i.TABSCHEMA = CURRENT SCHEMA"
+        params = (schema.upper(), name.upper()) if schema else (name.upper(),)
+        sql = (
+            "SELECT i.INDNAME, c.COLNAME, c.COLSEQ, "  # noqa: S608
+            "CASE WHEN i.UNIQUERULE IN ('U', 'P') THEN 1 ELSE 0 END, 0 "
+            "FROM SYSCAT.INDEXES i JOIN SYSCAT.INDEXCOLUSE c "
+            "ON c.INDSCHEMA = i.INDSCHEMA AND c.INDNAME = i.INDNAME "
+            f"WHERE {where} AND i.TABNAME = ? ORDER BY i.INDNAME, c.COLSEQ"
+        )
+        return sql, params
+
+    def create_schema_statements(self, name: str) -> list[str]:
+        """None: Db2 creates a schema implicitly with its first table."""
+        return []
+
+    def drop_schema_statements(self, name: str, tables: Sequence[str] = ()) -> list[str]:
+        """Drop the schema's tables one by one, then the schema (``RESTRICT``: no cascade)."""
+        schema = self.fold(name)
+        drops = [self.drop_catalog_table_sql(t, schema) for t in tables]
+        return [*drops, f'DROP SCHEMA "{schema}" RESTRICT']
+
+    def list_tables_sql(self, schema: str | None = None) -> tuple[str, tuple[Any, ...]]:
+        if schema is None:
+            return (
+                "SELECT TABNAME FROM SYSCAT.TABLES WHERE TABSCHEMA = CURRENT SCHEMA AND TYPE = 'T'",
+                (),
+            )
+        return (
+            "SELECT TABNAME FROM SYSCAT.TABLES WHERE TABSCHEMA = ? AND TYPE = 'T'",
+            (schema.upper(),),
         )

@@ -86,10 +86,13 @@ class MySQLDialect(Dialect):
     """
 
     name: ClassVar[str] = "mysql"
+    aliases: ClassVar[tuple[str, ...]] = ("mariadb",)
+    driver_modules: ClassVar[tuple[str, ...]] = ("mysql", "MySQLdb", "pymysql")
     paramstyle: ClassVar[str] = "format"
     quote_char: ClassVar[str] = "`"
     reserved_words: ClassVar[frozenset[str]] = MYSQL_RESERVED_WORDS
     table_suffix: ClassVar[str] = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+    supports_index_if_not_exists: ClassVar[bool] = False
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
         TypeKind.STR: "VARCHAR({n})",
@@ -186,9 +189,11 @@ class MySQLDialect(Dialect):
         lines.extend(self._index_clause(table, ix) for ix in table.indexes)
         return lines
 
-    def create_index_sql(self, table: Table, index: Index, if_not_exists: bool = True) -> str:
+    def create_index_sql(self, table: Table | str, index: Index, if_not_exists: bool = True) -> str:
         """Standalone ``CREATE INDEX``. ``IF NOT EXISTS`` is MariaDB syntax; on MySQL use
         :func:`spine.db.schema.ensure_index`, which checks the catalog first."""
+        if not isinstance(table, Table):
+            return self._create_index_plain(table, index, if_not_exists)
         unique = "UNIQUE " if index.unique else ""
         ine = "IF NOT EXISTS " if if_not_exists else ""
         cols = self._key_parts(table, index.columns, index.unique, f"index {index.name}")
@@ -216,4 +221,68 @@ class MySQLDialect(Dialect):
         body = ",\n    ".join(self._table_body(table))
         return (
             f"CREATE TEMPORARY TABLE {self.quote(table.name)} (\n    {body}\n){self.table_suffix}"
+        )
+
+    def drop_temp_table_sql(self, name: str) -> str:
+        """``DROP TEMPORARY TABLE``: never drops a permanent table of the same name."""
+        return f"DROP TEMPORARY TABLE IF EXISTS {self.temp_table_name(name)}"
+
+    def delete_batch_sql(
+        self, table: str, where: str, order_by: str, limit: int, id_column: str = "id"
+    ) -> str:
+        """``DELETE ... ORDER BY ... LIMIT n``: MySQL/MariaDB cannot ``LIMIT`` inside ``IN``.
+
+        Example:
+            >>> MySQLDialect().delete_batch_sql("t", "ts < %s", "ts", 500)
+            'DELETE FROM t WHERE ts < %s ORDER BY ts LIMIT 500'
+        """
+        limit = self._check_count(limit, "limit")
+        self.quote(id_column)
+        return f"DELETE FROM {self.quote(table)} WHERE {where} ORDER BY {order_by} LIMIT {limit}"  # noqa: S608
+
+    def insert_missing_sql(
+        self,
+        target: str,
+        source: str,
+        columns: Sequence[str],
+        key: str,
+        *,
+        ignore_conflicts: bool = False,
+    ) -> str:
+        """An anti-join ``INSERT ... SELECT`` in ``key`` order (concurrent writers lock
+        index entries in the same order); conflicts are ignored with ``ON DUPLICATE KEY
+        UPDATE key = key`` (a no-op update, not ``INSERT IGNORE``, which would also swallow
+        unrelated errors)."""
+        col_list, select, k = self._insert_select_parts(columns, key)
+        src, tgt = self.temp_table_name(source), self.quote(target)
+        sql = (
+            f"INSERT INTO {tgt} ({col_list}) SELECT {select} FROM {src} s "  # noqa: S608
+            f"LEFT JOIN {tgt} t ON t.{k} = s.{k} WHERE t.{k} IS NULL ORDER BY s.{k}"
+        )
+        if ignore_conflicts:
+            sql += f" ON DUPLICATE KEY UPDATE {tgt}.{k} = {tgt}.{k}"
+        return sql
+
+    def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        schema, name = self._split_name(table)
+        return (
+            "SELECT index_name, column_name, seq_in_index, non_unique = 0, 0 "
+            "FROM information_schema.statistics "
+            "WHERE table_schema = COALESCE(%s, DATABASE()) AND table_name = %s "
+            "ORDER BY index_name, seq_in_index",
+            (schema, name),
+        )
+
+    def create_schema_statements(self, name: str) -> list[str]:
+        """A database (MySQL's schemas), with the collation spine's tables use."""
+        return [f"CREATE DATABASE {self.quote(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"]
+
+    def drop_schema_statements(self, name: str, tables: Sequence[str] = ()) -> list[str]:
+        return [f"DROP DATABASE IF EXISTS {self.quote(name)}"]
+
+    def list_tables_sql(self, schema: str | None = None) -> tuple[str, tuple[Any, ...]]:
+        return (
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = COALESCE(%s, DATABASE()) AND table_type = 'BASE TABLE'",
+            (schema,),
         )

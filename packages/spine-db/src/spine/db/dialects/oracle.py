@@ -87,6 +87,8 @@ class OracleDialect(Dialect):
     """
 
     name: ClassVar[str] = "oracle"
+    aliases: ClassVar[tuple[str, ...]] = ("oracledb",)
+    driver_modules: ClassVar[tuple[str, ...]] = ("oracledb", "cx_Oracle")
     paramstyle: ClassVar[str] = "numeric"
     identifier_case: ClassVar[str] = "upper"
     reserved_words: ClassVar[frozenset[str]] = ORACLE_RESERVED_WORDS
@@ -94,6 +96,10 @@ class OracleDialect(Dialect):
     quote_leading_underscore: ClassVar[bool] = True
     offset_fetch_paging: ClassVar[bool] = True
     ping_sql: ClassVar[str] = "SELECT 1 FROM DUAL"
+    isolation: ClassVar[str] = "tables"
+    temp_table_keyword: ClassVar[str] = "PRIVATE TEMPORARY"
+    temp_table_options: ClassVar[str] = " ON COMMIT PRESERVE DEFINITION"
+    staging_dropped_at_commit: ClassVar[bool] = True
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR2(64 CHAR)",
         TypeKind.STR: "VARCHAR2({n} CHAR)",
@@ -164,7 +170,7 @@ class OracleDialect(Dialect):
         plain = self._create_table_plain(table, if_not_exists=False)
         return plsql_ignoring(plain, [-955]) if if_not_exists else plain
 
-    def create_index_sql(self, table: Table, index: Index, if_not_exists: bool = True) -> str:
+    def create_index_sql(self, table: Table | str, index: Index, if_not_exists: bool = True) -> str:
         plain = self._create_index_plain(table, index, if_not_exists=False)
         return plsql_ignoring(plain, [-955, -1408]) if if_not_exists else plain
 
@@ -187,9 +193,57 @@ class OracleDialect(Dialect):
         """Private temporary tables must be named ``ORA$PTT_...`` (Oracle 18c+)."""
         return f"ORA$PTT_{self._split_name(name)[1].upper()}"
 
-    def create_temp_table_sql(self, table: Table) -> str:
-        body = ",\n    ".join(self._table_body(table))
+    def create_temp_table_as_sql(self, name: str, source: str, columns: Sequence[str]) -> str:
+        """A transaction-scoped private temporary table (``ON COMMIT DROP DEFINITION``):
+        creating one with ``PRESERVE DEFINITION`` commits the open transaction (My Oracle
+        Support note 3045954.1), this one does not, and it is gone at commit."""
+        cols = self.quote_list(columns)
         return (
-            f"CREATE PRIVATE TEMPORARY TABLE {self.temp_table_name(table.name)} (\n    {body}\n)"
-            " ON COMMIT PRESERVE DEFINITION"
+            f"CREATE PRIVATE TEMPORARY TABLE {self.temp_table_name(name)} "  # noqa: S608
+            f"ON COMMIT DROP DEFINITION AS SELECT {cols} FROM {self.quote(source)} WHERE 1 = 0"
         )
+
+    def drop_temp_table_sql(self, name: str) -> str:
+        """``DROP TABLE ORA$PTT_...`` ignoring ORA-00942 (no ``IF EXISTS`` before 23ai)."""
+        return plsql_ignoring(f"DROP TABLE {self.temp_table_name(name)}", [-942])
+
+    def insert_missing_sql(
+        self,
+        target: str,
+        source: str,
+        columns: Sequence[str],
+        key: str,
+        *,
+        ignore_conflicts: bool = False,
+    ) -> str:
+        """The anti-join ``INSERT ... SELECT``; with ``ignore_conflicts`` the
+        ``IGNORE_ROW_ON_DUPKEY_INDEX`` hint skips rows a concurrent writer inserted meanwhile
+        (it names the unique index by its column, so the index must exist)."""
+        sql = super().insert_missing_sql(target, source, columns, key)
+        if not ignore_conflicts:
+            return sql
+        table = self.quote(self._split_name(target)[1])
+        hint = f"/*+ IGNORE_ROW_ON_DUPKEY_INDEX({table} ({self.quote(key)})) */"
+        return sql.replace("INSERT INTO", f"INSERT {hint} INTO", 1)
+
+    def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        schema, name = self._split_name(table)
+        owner = ":2" if schema else "SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')"
+        params: tuple[Any, ...] = (name.upper(), schema.upper()) if schema else (name.upper(),)
+        sql = (
+            "SELECT i.index_name, c.column_name, c.column_position, "  # noqa: S608
+            "CASE i.uniqueness WHEN 'UNIQUE' THEN 1 ELSE 0 END, 0 "
+            "FROM all_indexes i JOIN all_ind_columns c "
+            "ON c.index_owner = i.owner AND c.index_name = i.index_name "
+            f"WHERE i.table_name = :1 AND i.table_owner = {owner} "
+            "ORDER BY i.index_name, c.column_position"
+        )
+        return sql, params
+
+    def list_tables_sql(self, schema: str | None = None) -> tuple[str, tuple[Any, ...]]:
+        if schema is None:
+            return "SELECT table_name FROM user_tables", ()
+        return "SELECT table_name FROM all_tables WHERE owner = :1", (schema.upper(),)
+
+    def drop_catalog_table_sql(self, table: str, schema: str | None = None) -> str:
+        return super().drop_catalog_table_sql(table, schema) + " CASCADE CONSTRAINTS PURGE"

@@ -41,6 +41,8 @@ class PostgreSQLDialect(Dialect):
     """
 
     name: ClassVar[str] = "postgresql"
+    aliases: ClassVar[tuple[str, ...]] = ("postgres", "pg", "psycopg")
+    driver_modules: ClassVar[tuple[str, ...]] = ("psycopg",)  # psycopg (3) and psycopg2
     paramstyle: ClassVar[str] = "format"
     identifier_case: ClassVar[str] = "lower"
     reserved_words: ClassVar[frozenset[str]] = POSTGRESQL_RESERVED_WORDS
@@ -102,4 +104,35 @@ class PostgreSQLDialect(Dialect):
         return (
             "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
             (self.fold(schema), self.fold(table)),
+        )
+
+    def migration_lock_sql(self) -> str | None:
+        """A transaction-scoped advisory lock (released at commit or rollback)."""
+        return "SELECT pg_advisory_xact_lock(hashtext('spine_migrations'))"
+
+    def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        """Key columns of each index from ``pg_index`` (``to_regclass`` resolves ``table``
+        through the ``search_path``)."""
+        validate_identifier(table)
+        return (
+            "SELECT c.relname, a.attname, k.n, i.indisunique, (i.indpred IS NOT NULL) "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+            "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+            "WHERE i.indrelid = to_regclass(%s) AND k.n <= i.indnkeyatts "
+            "ORDER BY c.relname, k.n",
+            (table,),
+        )
+
+    def list_tables_sql(self, schema: str | None = None) -> tuple[str, tuple[Any, ...]]:
+        if schema is None:
+            return (
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                (),
+            )
+        return (
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+            (self.fold(schema),),
         )

@@ -46,11 +46,16 @@ class SQLiteDialect(Dialect):
     """
 
     name: ClassVar[str] = "sqlite"
+    aliases: ClassVar[tuple[str, ...]] = ("sqlite3",)
+    driver_modules: ClassVar[tuple[str, ...]] = ("sqlite3",)
     paramstyle: ClassVar[str] = "qmark"
     reserved_words: ClassVar[frozenset[str]] = SQLITE_RESERVED_WORDS
     supports_skip_locked: ClassVar[bool] = False
     supports_returning: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
+    in_process: ClassVar[bool] = True
+    isolation: ClassVar[str] = "file"
+    temp_table_keyword: ClassVar[str] = "TEMP"
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
         TypeKind.STR: "VARCHAR({n})",
@@ -91,6 +96,18 @@ class SQLiteDialect(Dialect):
             (table,),
         )
 
-    def create_temp_table_sql(self, table: Any) -> str:
-        body = ",\n    ".join(self._table_body(table))
-        return f"CREATE TEMP TABLE {self.quote(table.name)} (\n    {body}\n)"
+    def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        """Index columns from the ``pragma_index_list`` / ``pragma_index_info`` functions."""
+        schema, name = self._split_name(table)
+        where = " WHERE il.schema = ?" if schema else ""
+        params: tuple[Any, ...] = (name, schema) if schema else (name,)
+        return (
+            'SELECT il.name, ii.name, ii.seqno + 1, il."unique", il.partial '  # noqa: S608
+            "FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii"
+            f"{where} ORDER BY il.name, ii.seqno",
+            params,
+        )
+
+    def list_tables_sql(self, schema: str | None = None) -> tuple[str, tuple[Any, ...]]:
+        master = f"{self.quote(schema)}.sqlite_master" if schema else "sqlite_master"
+        return f"SELECT name FROM {master} WHERE type = 'table'", ()  # noqa: S608

@@ -24,6 +24,7 @@ __all__ = [
     "OracleDriver",
     "PostgreSQLDriver",
     "SQLiteDriver",
+    "all_drivers",
     "connect_with_deadline",
     "get_driver",
 ]
@@ -32,6 +33,11 @@ _DRIVERS: dict[str, Driver] = {
     d.name: d
     for d in (SQLiteDriver(), PostgreSQLDriver(), MySQLDriver(), OracleDriver(), DB2Driver())
 }
+
+
+def all_drivers() -> tuple[Driver, ...]:
+    """Every driver, in the order sqlite, postgresql, mysql, oracle, db2."""
+    return tuple(_DRIVERS.values())
 
 
 def get_driver(backend: str) -> Driver:

@@ -127,7 +127,19 @@ class Driver:
     """Whether the library's cursors return plain tuples (no conversion needed)."""
     option_names: ClassVar[frozenset[str]] = frozenset()
     """Backend-specific ``create_connection`` options this driver accepts."""
+    url_options: ClassVar[tuple[str, ...]] = ()
+    """Options of :attr:`option_names` that may also be given in the URL query string."""
     default_chunk_size: ClassVar[int] = 10_000
+    connect_in_thread: ClassVar[bool] = True
+    """Whether ``connect`` runs under :func:`connect_with_deadline` (a network connect can
+    hang; opening a local file cannot)."""
+    test_name: ClassVar[str] = ""
+    """The backend's name in test ids, ``SPINE_REQUIRE_BACKENDS`` and ``@pytest.mark.backend``
+    (``postgres`` for PostgreSQL)."""
+    test_url_env: ClassVar[str | None] = None
+    """Environment variable holding the URL of the backend's test server."""
+    default_test_url: ClassVar[str | None] = None
+    """The test server's URL when :attr:`test_url_env` is unset (local services)."""
 
     def load(self) -> ModuleType:
         """Import the driver library, or raise ``ConfigError`` naming the extra to install."""
@@ -185,6 +197,30 @@ class Driver:
     def new_cursor(self, raw: Any) -> Any:
         """A new cursor on ``raw`` (drivers may ask for buffered or tuple cursors)."""
         return raw.cursor()
+
+    def begin(self, raw: Any, *, immediate: bool = False) -> bool:
+        """Open a transaction explicitly where the library does not do it before the first
+        statement; returns whether a statement was sent. Server backends open transactions
+        implicitly (nothing to do)."""
+        return False
+
+    def pool_module(self) -> ModuleType:
+        """The module making connection pools for this backend (``make_pool(url, ...,
+        sync=...)``), imported on first use.
+
+        Raises:
+            InvalidConfigError: spine offers no pool for this backend.
+            ConfigError: the pool library is not installed (the message names the extra).
+        """
+        raise InvalidConfigError(
+            f"spine offers connection pools for PostgreSQL only, not {self.name}: open one "
+            "connection per worker with spine.db.connect"
+        ).with_context(backend=self.name)
+
+    def transaction_open(self, raw: Any) -> bool | None:
+        """Whether ``raw`` has an open transaction, as the library reports it (``None`` when
+        the library cannot tell: the connection then tracks it)."""
+        return None
 
     def wait_notifications(self, raw: Any, timeout: float) -> list[tuple[str, str]]:
         """Block up to ``timeout`` seconds for notifications on ``raw`` (a connection that

@@ -54,6 +54,8 @@ class DB2Driver(Driver):
     extra: ClassVar[str] = "db2"
     rows_are_tuples: ClassVar[bool] = False
     default_chunk_size: ClassVar[int] = 5_000
+    test_name: ClassVar[str] = "db2"
+    test_url_env: ClassVar[str | None] = "SPINE_TEST_DB2_URL"
 
     def connect(
         self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions

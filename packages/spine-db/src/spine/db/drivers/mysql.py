@@ -95,6 +95,9 @@ class MySQLDriver(Driver):
         {"use_pure", "ssl_disabled", "isolation_level"}
     )
     default_chunk_size: ClassVar[int] = 5_000
+    test_name: ClassVar[str] = "mysql"
+    test_url_env: ClassVar[str | None] = "SPINE_TEST_MYSQL_URL"
+    default_test_url: ClassVar[str | None] = "mysql://root@127.0.0.1:3306/test"
 
     def connect(
         self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
@@ -142,6 +145,10 @@ class MySQLDriver(Driver):
 
     def new_cursor(self, raw: Any) -> Any:
         return raw.cursor(buffered=True)
+
+    def transaction_open(self, raw: Any) -> bool | None:
+        """The server's in-transaction flag (set by the first change, not by reads)."""
+        return bool(raw.in_transaction)
 
     def sqlstate(self, exc: BaseException) -> str | None:
         errno = getattr(exc, "errno", None)

@@ -47,6 +47,8 @@ class OracleDriver(Driver):
     module_name: ClassVar[str] = "oracledb"
     extra: ClassVar[str] = "oracle"
     option_names: ClassVar[frozenset[str]] = frozenset({"stmtcachesize"})
+    test_name: ClassVar[str] = "oracle"
+    test_url_env: ClassVar[str | None] = "SPINE_TEST_ORACLE_URL"
 
     def connect(
         self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
@@ -95,6 +97,11 @@ class OracleDriver(Driver):
         cur = conn.cursor()
         cur.execute("ALTER SESSION SET TIME_ZONE = '+00:00'")  # an offset, not a region name
         cur.close()
+
+    def transaction_open(self, raw: Any) -> bool | None:
+        """``transaction_in_progress`` (python-oracledb 2.x; set by the first change)."""
+        state = getattr(raw, "transaction_in_progress", None)
+        return None if state is None else bool(state)
 
     def _code(self, exc: BaseException) -> str:
         err = exc.args[0] if exc.args else None

@@ -10,12 +10,15 @@ URL query string; ``prepare_threshold`` is passed to psycopg.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import Any, ClassVar
 
 from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
 from spine.db.identifiers import validate_identifier
 from spine.db.url import DatabaseURL
+from spine.types import ConfigError
 
 __all__ = ["PostgreSQLDriver"]
 
@@ -45,6 +48,9 @@ class PostgreSQLDriver(Driver):
         'libpq), or use psycopg\'s self-contained build: pip install "spine-db[postgres-binary]"'
     )
     option_names: ClassVar[frozenset[str]] = frozenset({"prepare_threshold", "application_name"})
+    test_name: ClassVar[str] = "postgres"
+    test_url_env: ClassVar[str | None] = "SPINE_TEST_POSTGRES_URL"
+    default_test_url: ClassVar[str | None] = "postgresql://postgres@127.0.0.1:5432/test"
 
     def connect(
         self, url: DatabaseURL, *, timeout: float, schema: str | None, options: ConnectOptions
@@ -87,6 +93,22 @@ class PostgreSQLDriver(Driver):
         if raw.row_factory is not tuple_row:
             return raw.cursor(row_factory=tuple_row)
         return raw.cursor()
+
+    def pool_module(self) -> ModuleType:
+        """:mod:`spine.db.drivers.postgresql_pool` (psycopg_pool)."""
+        try:
+            return importlib.import_module("spine.db.drivers.postgresql_pool")
+        except ImportError as exc:
+            raise ConfigError(
+                "PostgreSQL connection pools need psycopg and psycopg_pool: "
+                f'pip install "spine-db[{self.extra}]" (or "spine-db[postgres-binary]" where '
+                f"the system has no libpq); import failed with: {exc}",
+                cause=exc,
+            ).with_context(extra=self.extra) from exc
+
+    def transaction_open(self, raw: Any) -> bool | None:
+        """Not ``IDLE`` (psycopg's ``transaction_status``: a statement opened one)."""
+        return int(raw.info.transaction_status) != 0
 
     def wait_notifications(self, raw: Any, timeout: float) -> list[tuple[str, str]]:
         """psycopg's ``notifies()``: the first notification within ``timeout``, then every

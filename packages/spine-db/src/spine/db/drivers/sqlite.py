@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from spine.db.drivers.base import ConnectOptions, Driver, ErrorKind
 from spine.db.url import DatabaseURL
-from spine.types import InvalidConfigError
+from spine.types import InvalidConfigError, QueryError
 
 __all__ = ["SQLiteDriver"]
 
@@ -39,6 +39,9 @@ class SQLiteDriver(Driver):
     option_names: ClassVar[frozenset[str]] = frozenset(
         {"busy_timeout", "journal_mode", "check_same_thread", "foreign_keys"}
     )
+    url_options: ClassVar[tuple[str, ...]] = ("journal_mode", "busy_timeout")
+    connect_in_thread: ClassVar[bool] = False
+    test_name: ClassVar[str] = "sqlite"
 
     def error_types(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error,)
@@ -68,6 +71,21 @@ class SQLiteDriver(Driver):
             raw.close()
             raise
         return raw
+
+    def begin(self, raw: Any, *, immediate: bool = False) -> bool:
+        """``BEGIN`` (or ``BEGIN IMMEDIATE``, taking the write lock at once) so that DDL and
+        reads join the transaction (``sqlite3`` only opens one before DML)."""
+        if raw.in_transaction:
+            if immediate:
+                raise QueryError(
+                    "BEGIN IMMEDIATE needs no open transaction: commit or roll back first"
+                )
+            return False
+        raw.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        return True
+
+    def transaction_open(self, raw: Any) -> bool | None:
+        return bool(raw.in_transaction)
 
     def new_cursor(self, raw: Any) -> Any:
         cur = raw.cursor()

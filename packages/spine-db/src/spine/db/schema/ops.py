@@ -1,18 +1,22 @@
-"""Creating and dropping declared tables on a live connection.
+"""Creating and dropping declared tables and indexes on a live connection.
 
-``create_core_tables(conn)`` is idempotent: it checks the catalog and creates only what is
-missing (running it twice executes no DDL the second time). Each table is created with its
-indexes in one transaction where the backend allows it (PostgreSQL, SQLite).
+``create_table`` / ``create_tables`` are idempotent: they check the catalog and create only
+what is missing. Each table is created with its indexes in one transaction where the backend
+allows it (PostgreSQL, SQLite); where the server commits DDL implicitly (MySQL, Oracle, Db2)
+they refuse to run inside the caller's open transaction (see
+:func:`spine.db.transaction.schema_change`). The tables of the installed packages are
+created by :func:`spine.db.schema.install_schema`.
 
 Example:
-    >>> from spine.db import create_connection
-    >>> from spine.db.schema import create_core_tables, table_exists
-    >>> conn, _ = create_connection("memory")
-    >>> created = create_core_tables(conn)
-    >>> "core_manifest" in created, table_exists(conn, "core_work_items")
-    (True, True)
-    >>> create_core_tables(conn)
-    []
+    >>> from spine.db import connect
+    >>> from spine.db.schema import Column, Index, Table, ID, STR, create_table, ensure_index
+    >>> conn = connect("memory")
+    >>> t = Table("trades", (Column("id", ID), Column("symbol", STR(12))), ("id",))
+    >>> create_table(conn, t), create_table(conn, t)
+    (True, False)
+    >>> ix = Index("ix_trades_symbol", ("symbol",))
+    >>> ensure_index(conn, t, ix), ensure_index(conn, "trades", ix)
+    (True, False)
 """
 
 from __future__ import annotations
@@ -21,15 +25,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from spine.db.connection import SpineConnection, as_spine_connection
-from spine.db.schema.registry import CORE_TABLES
+from spine.db.schema.catalog import index_exists, table_exists
 from spine.db.tabledef import Index, Table
-from spine.db.transaction import transaction
+from spine.db.transaction import schema_change
+from spine.types import QueryError
 
 __all__ = [
-    "create_core_tables",
     "create_table",
     "create_tables",
-    "drop_core_tables",
     "drop_tables",
     "ensure_index",
     "index_exists",
@@ -37,51 +40,8 @@ __all__ = [
 ]
 
 
-def table_exists(conn: Any, name: str) -> bool:
-    """Whether table ``name`` (optionally ``schema.table``) exists, per the catalog."""
-    sc = as_spine_connection(conn)
-    sql, params = sc.dialect.table_exists_sql(name)
-    cur = sc.execute(sql, params)
-    found = cur.fetchone() is not None
-    cur.close()
-    return found
-
-
-def index_exists(conn: Any, table: Table, index: Index) -> bool:
-    """Whether ``index`` exists (by name) in the current schema/database."""
-    sc = as_spine_connection(conn)
-    d = sc.dialect
-    name = index.name
-    queries = {
-        "sqlite": ("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)),
-        "postgresql": (
-            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = %s",
-            (name.lower(),),
-        ),
-        "mysql": (
-            "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() "
-            "AND table_name = %s AND index_name = %s",
-            (table.name, name),
-        ),
-        "oracle": (
-            "SELECT 1 FROM all_indexes WHERE index_name = :1 "
-            "AND owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')",
-            (name.upper(),),
-        ),
-        "db2": (
-            "SELECT 1 FROM SYSCAT.INDEXES WHERE INDSCHEMA = CURRENT SCHEMA AND INDNAME = ?",
-            (name.upper(),),
-        ),
-    }
-    sql, params = queries[d.name]
-    cur = sc.execute(sql, params)
-    found = cur.fetchone() is not None
-    cur.close()
-    return found
-
-
 def _run(sc: SpineConnection, statements: Iterable[str]) -> None:
-    with transaction(sc):
+    with schema_change(sc):
         for stmt in statements:
             sc.execute(stmt)
 
@@ -89,7 +49,8 @@ def _run(sc: SpineConnection, statements: Iterable[str]) -> None:
 def create_table(conn: Any, table: Table) -> bool:
     """Create ``table`` and its indexes unless the table exists. Returns whether it created.
 
-    Commits (DDL); call it outside your own transactions.
+    Raises:
+        OpenTransactionError: on MySQL, Oracle or Db2 inside the caller's open transaction.
     """
     sc = as_spine_connection(conn)
     if table_exists(sc, table.name):
@@ -98,13 +59,28 @@ def create_table(conn: Any, table: Table) -> bool:
     return True
 
 
-def ensure_index(conn: Any, table: Table, index: Index) -> bool:
-    """Create ``index`` on ``table`` unless an index of that name exists (portable, also on
-    MySQL, which lacks ``CREATE INDEX IF NOT EXISTS``). Returns whether it created."""
+def ensure_index(conn: Any, table: Table | str, index: Index) -> bool:
+    """Create ``index`` on ``table`` unless an index of that name exists; returns whether it
+    created one. Portable (also on MySQL, which lacks ``CREATE INDEX IF NOT EXISTS``) and
+    safe when two processes race: the loser's "already exists" error is absorbed once the
+    catalog shows the index.
+
+    ``table`` is a declared :class:`Table` or the name of a table declared elsewhere.
+
+    Raises:
+        OpenTransactionError: on MySQL, Oracle or Db2 inside the caller's open transaction.
+    """
     sc = as_spine_connection(conn)
-    if index_exists(sc, table, index):
+    name = table.name if isinstance(table, Table) else table
+    if index_exists(sc, name, index):
         return False
-    _run(sc, [sc.dialect.create_index_sql(table, index, if_not_exists=sc.dialect.name != "mysql")])
+    d = sc.dialect
+    try:
+        _run(sc, [d.create_index_sql(table, index, if_not_exists=d.supports_index_if_not_exists)])
+    except QueryError:
+        if index_exists(sc, name, index):  # created meanwhile by a concurrent caller
+            return False
+        raise
     return True
 
 
@@ -119,16 +95,3 @@ def drop_tables(conn: Any, tables: Iterable[Table]) -> None:
     sc = as_spine_connection(conn)
     for table in reversed(list(tables)):
         _run(sc, [sc.dialect.drop_table_sql(table.name, if_exists=True)])
-
-
-def create_core_tables(conn: Any) -> list[str]:
-    """Create the missing core tables (``CORE_TABLES``) and their indexes.
-
-    Idempotent: a second call creates nothing and returns ``[]``.
-    """
-    return create_tables(conn, CORE_TABLES.tables)
-
-
-def drop_core_tables(conn: Any) -> None:
-    """Drop every core table (for tests and teardown)."""
-    drop_tables(conn, CORE_TABLES.tables)

@@ -1,13 +1,15 @@
 """``SchemaRegistry``: a named collection of :class:`Table` declarations, and ``CORE_TABLES``.
 
+``CORE_TABLES`` holds every table the schema components declare (see
+:mod:`spine.db.schema.component`): with spine-ops installed, its ``core_`` tables, keyed by
+their name without the prefix.
+
 Example:
     >>> from spine.db.schema import CORE_TABLES
     >>> CORE_TABLES["manifest"].name
     'core_manifest'
     >>> f"SELECT COUNT(*) FROM {CORE_TABLES['rejects']}"
     'SELECT COUNT(*) FROM core_rejects'
-    >>> "core_work_items" in CORE_TABLES.table_names
-    True
 
 Register your own tables and render them for any backend:
 
@@ -24,17 +26,17 @@ Register your own tables and render them for any backend:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from spine.db.schema.core import CORE_TABLE_LIST
 from spine.db.tabledef import Table
 from spine.types import ValidationError
 
 if TYPE_CHECKING:
     from spine.db.dialects.base import Dialect
 
-__all__ = ["CORE_TABLES", "SchemaRegistry"]
+__all__ = ["CORE_TABLES", "SchemaRegistry", "reset_core_tables"]
 
 
 class SchemaRegistry(Mapping[str, Table]):
@@ -70,7 +72,11 @@ class SchemaRegistry(Mapping[str, Table]):
         self._by_table_name[lowered] = key
         return table
 
+    def _ensure(self) -> None:
+        """Hook run before every read (lazily filled registries load here)."""
+
     def __getitem__(self, name: str) -> Table:
+        self._ensure()
         if name in self._tables:
             return self._tables[name]
         key = self._by_table_name.get(name.lower())
@@ -79,27 +85,33 @@ class SchemaRegistry(Mapping[str, Table]):
         return self._tables[key]
 
     def __contains__(self, name: object) -> bool:
+        self._ensure()
         return isinstance(name, str) and (
             name in self._tables or name.lower() in self._by_table_name
         )
 
     def __iter__(self) -> Iterator[str]:
+        self._ensure()
         return iter(self._tables)
 
     def __len__(self) -> int:
+        self._ensure()
         return len(self._tables)
 
     def __repr__(self) -> str:
-        return f"SchemaRegistry({list(self._tables)})"
+        self._ensure()
+        return f"{type(self).__name__}({list(self._tables)})"
 
     @property
     def tables(self) -> tuple[Table, ...]:
         """The registered tables, in registration order."""
+        self._ensure()
         return tuple(self._tables.values())
 
     @property
     def table_names(self) -> tuple[str, ...]:
         """The full table names, in registration order."""
+        self._ensure()
         return tuple(t.name for t in self._tables.values())
 
     def render(self, dialect: Dialect | str, if_not_exists: bool = True) -> list[str]:
@@ -110,9 +122,52 @@ class SchemaRegistry(Mapping[str, Table]):
         return [stmt for t in self.tables for stmt in d.create_table_statements(t, if_not_exists)]
 
 
-CORE_TABLES = SchemaRegistry(CORE_TABLE_LIST, prefix="core_")
-"""The core infrastructure tables, keyed ``manifest``, ``rejects``, ``quality``,
-``anomalies``, ``watermarks``, ``backfill_plans``, ``backfill_partitions``,
-``asset_materializations``, ``asset_observations``, ``executions``, ``execution_events``,
-``dead_letters``, ``concurrency_locks``, ``work_items``, ``workflow_runs``,
-``workflow_steps``, ``workflow_events``, ``schedules``."""
+class _ComponentTables(SchemaRegistry):
+    """The tables of every schema component, loaded on first use and after a component is
+    registered or unregistered."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__(prefix=prefix)
+        self._loaded = False
+        self._lock = threading.RLock()
+
+    def reset(self) -> None:
+        """Forget the loaded tables (reloaded on next use)."""
+        with self._lock:
+            self._tables.clear()
+            self._by_table_name.clear()
+            self._loaded = False
+
+    def _ensure(self) -> None:
+        if self._loaded:
+            return
+        from spine.db.schema.component import schema_components
+
+        with self._lock:  # another thread may have loaded meanwhile: load into a fresh dict
+            fresh = SchemaRegistry(prefix=self._prefix)
+            for component in schema_components():
+                for table in component.tables:
+                    fresh.register(table)
+            self._tables, self._by_table_name = fresh._tables, fresh._by_table_name
+            self._loaded = True
+
+    def register(self, table: Table, key: str | None = None) -> Table:
+        """Refused: declare tables in a :class:`~spine.db.schema.SchemaComponent`."""
+        raise ValidationError(
+            "CORE_TABLES lists the tables of schema components: declare yours in a "
+            "SchemaComponent (spine.db.schema.register_schema)"
+        )
+
+
+_CORE_TABLES = _ComponentTables(prefix="core_")
+CORE_TABLES: SchemaRegistry = _CORE_TABLES
+"""Every table declared by a schema component (installed distributions and components
+registered with :func:`spine.db.schema.register_schema`), keyed by name without the
+``core_`` prefix: with spine-ops, ``manifest``, ``rejects``, ``quality``, ``anomalies``,
+``watermarks``, ``backfill_plans``, ``backfill_partitions``, ``asset_materializations``,
+``asset_observations``."""
+
+
+def reset_core_tables() -> None:
+    """Make :data:`CORE_TABLES` reload the components' tables on next use."""
+    _CORE_TABLES.reset()

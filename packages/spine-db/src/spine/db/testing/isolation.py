@@ -33,20 +33,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from spine.db.connection import SpineConnection, create_connection
-from spine.db.testing.backends import _canonical, backend_url
+from spine.db.connection import SpineConnection, connect
+from spine.db.dialects import Dialect, get_dialect
+from spine.db.testing.backends import backend_test_name, backend_url
 from spine.types import InvalidConfigError
 
 __all__ = ["IsolatedDatabase"]
 
-_ORACLE_LEFTOVERS = ("CORE_", "_MIGRATIONS", "SPINE_T")
+_LEFTOVER_PREFIXES = ("core_", "_migrations", "spine_t")
+"""Tables of crashed runs dropped before a ``tables``-isolated space is used."""
 
 
 class IsolatedDatabase:
     """An isolated space on one backend; :meth:`connect` opens connections into it.
 
     Create with :meth:`create`; always call :meth:`cleanup` (closes every connection it
-    opened, then drops the space).
+    opened, then drops the space). How a backend is isolated is its dialect's
+    :attr:`~spine.db.dialects.Dialect.isolation`.
     """
 
     def __init__(
@@ -57,24 +60,30 @@ class IsolatedDatabase:
         schema: str | None = None,
         path: Path | None = None,
         tmpdir: tempfile.TemporaryDirectory[str] | None = None,
-        oracle_baseline: frozenset[str] | None = None,
+        baseline: frozenset[str] | None = None,
     ) -> None:
         self.backend = backend
         self.url = url
         self.schema = schema
         self.path = path
         self._tmpdir = tmpdir
-        self._oracle_baseline = oracle_baseline
+        self._baseline = baseline
         self._connections: list[SpineConnection] = []
+
+    @property
+    def dialect(self) -> Dialect:
+        """The backend's dialect."""
+        return get_dialect(self.backend)
 
     @classmethod
     def create(
         cls, backend: str, url: str | None = None, *, tmp_path: str | Path | None = None
     ) -> IsolatedDatabase:
         """Create an isolated space on ``backend`` (``sqlite``, ``postgres``, ``mysql``,
-        ``oracle``, ``db2``). ``url`` defaults to :func:`backend_url`."""
-        key = _canonical(backend)
-        if key == "sqlite":
+        ``oracle``, ``db2``, or any alias). ``url`` defaults to :func:`backend_url`."""
+        key = backend_test_name(backend)
+        d = get_dialect(backend)
+        if d.isolation == "file":
             tmpdir = None
             if tmp_path is None:
                 tmpdir = tempfile.TemporaryDirectory(prefix="spine-db-")
@@ -85,31 +94,27 @@ class IsolatedDatabase:
         if url is None:
             raise InvalidConfigError(f"no test URL for backend {key!r}")
         name = f"spine_t_{secrets.token_hex(6)}"
-        admin, _ = create_connection(url)
+        admin = connect(url)
         try:
-            if key == "postgres":
-                admin.execute(f"CREATE SCHEMA {name}")
+            if d.isolation == "schema":
+                for stmt in d.create_schema_statements(name):
+                    admin.execute(stmt)
                 admin.commit()
-                return cls(key, url, schema=name)
-            if key == "mysql":
-                admin.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-                return cls(key, url, schema=name)
-            if key == "db2":
-                return cls(key, url, schema=name.upper())  # created implicitly by CREATE TABLE
-            baseline = _oracle_tables(admin)
-            for table in baseline:
-                if table.startswith(_ORACLE_LEFTOVERS):
-                    _oracle_drop(admin, table)
-            return cls(key, url, oracle_baseline=_oracle_tables(admin))
+                return cls(key, url, schema=d.fold(name))
+            leftovers = tuple(d.fold(p) for p in _LEFTOVER_PREFIXES)
+            for table in _tables(admin):
+                if table.startswith(leftovers):
+                    _drop(admin, table)
+            return cls(key, url, baseline=_tables(admin))
         finally:
             admin.close()
 
     def connect(self, **opts: Any) -> SpineConnection:
         """A new connection into the isolated space (closed by :meth:`cleanup`)."""
-        if self.backend == "sqlite":
-            conn, _ = create_connection(self.url, **opts)
+        if self.schema is None:
+            conn = connect(self.url, **opts)
         else:
-            conn, _ = create_connection(self.url, schema=self.schema, **opts)
+            conn = connect(self.url, schema=self.schema, **opts)
         self._connections.append(conn)
         return conn
 
@@ -121,45 +126,39 @@ class IsolatedDatabase:
             with contextlib.suppress(Exception):
                 conn.close()
         self._connections.clear()
-        if self.backend == "sqlite":
+        d = self.dialect
+        if d.isolation == "file":
             if self._tmpdir is not None:
                 self._tmpdir.cleanup()
             elif self.path is not None:
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(str(self.path) + suffix).unlink(missing_ok=True)
             return
-        admin, _ = create_connection(self.url)
+        admin = connect(self.url)
         try:
-            if self.backend == "postgres":
-                admin.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+            if d.isolation == "schema" and self.schema is not None:
+                sql, params = d.list_tables_sql(self.schema)
+                tables = [str(r[0]) for r in admin.execute(sql, params).fetchall()]
                 admin.commit()
-            elif self.backend == "mysql":
-                admin.execute(f"DROP DATABASE IF EXISTS {self.schema}")
-            elif self.backend == "db2":
-                cur = admin.execute(
-                    "SELECT TABNAME FROM SYSCAT.TABLES WHERE TABSCHEMA = ? AND TYPE = 'T'",
-                    (self.schema,),
-                )
-                for (table,) in cur.fetchall():
-                    admin.execute(f'DROP TABLE "{self.schema}"."{table}"')
-                admin.commit()
-                with contextlib.suppress(Exception):
-                    admin.execute(f'DROP SCHEMA "{self.schema}" RESTRICT')
-                    admin.commit()
+                for stmt in d.drop_schema_statements(self.schema, tables):
+                    with contextlib.suppress(Exception):
+                        admin.execute(stmt)
+                        admin.commit()
             else:
-                baseline = self._oracle_baseline or frozenset()
-                for table in _oracle_tables(admin) - baseline:
-                    _oracle_drop(admin, table)
+                for table in _tables(admin) - (self._baseline or frozenset()):
+                    _drop(admin, table)
         finally:
             admin.close()
 
 
-def _oracle_tables(conn: SpineConnection) -> frozenset[str]:
-    cur = conn.execute("SELECT table_name FROM user_tables")
-    return frozenset(str(r[0]) for r in cur.fetchall())
+def _tables(conn: SpineConnection) -> frozenset[str]:
+    sql, params = conn.dialect.list_tables_sql()
+    found = frozenset(str(r[0]) for r in conn.execute(sql, params).fetchall())
+    conn.commit()
+    return found
 
 
-def _oracle_drop(conn: SpineConnection, table: str) -> None:
-    escaped = table.replace('"', '""')
+def _drop(conn: SpineConnection, table: str) -> None:
     with contextlib.suppress(Exception):
-        conn.execute(f'DROP TABLE "{escaped}" CASCADE CONSTRAINTS PURGE')
+        conn.execute(conn.dialect.drop_catalog_table_sql(table))
+        conn.commit()

@@ -12,7 +12,11 @@ Fixtures:
     ``db``: a :class:`~spine.db.SpineConnection` into the isolated space.
     ``db_factory``: call it to open another connection into the same space (for
         concurrency tests); every connection is closed at teardown.
-    ``close_leftover_connections`` (autouse): closes the connections a test leaves open.
+    ``memory_db``: an in-memory SQLite connection with every component's tables (closed at
+        teardown); ``memory_db_factory()`` opens more of them.
+    ``close_leftover_connections`` (autouse): closes the connections a test leaves open and
+        reports them with a :class:`~spine.db.testing.ConnectionLeakWarning` naming where
+        each was opened (an error under ``filterwarnings = error``).
 
 URLs come from ``SPINE_TEST_POSTGRES_URL``, ``SPINE_TEST_MYSQL_URL``,
 ``SPINE_TEST_ORACLE_URL`` and ``SPINE_TEST_DB2_URL`` (see
@@ -27,8 +31,9 @@ from pathlib import Path
 import pytest
 
 from spine.db.connection import SpineConnection
-from spine.db.testing.backends import BACKENDS, _canonical, backend_url, probe_backend
+from spine.db.testing.backends import BACKENDS, backend_test_name, backend_url, probe_backend
 from spine.db.testing.isolation import IsolatedDatabase
+from spine.db.testing.sqlite import memory_connection
 from spine.db.testing.tracking import closing_connections
 
 __all__ = [
@@ -37,6 +42,8 @@ __all__ = [
     "db",
     "db_factory",
     "isolated_db",
+    "memory_db",
+    "memory_db_factory",
     "pytest_configure",
     "pytest_report_header",
 ]
@@ -51,9 +58,31 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def close_leftover_connections() -> Iterator[None]:
-    """Close every spine connection a test leaves open (autouse)."""
+    """Close every spine connection a test leaves open and warn about each (autouse)."""
     with closing_connections():
         yield
+
+
+@pytest.fixture
+def memory_db_factory() -> Iterator[Callable[[], SpineConnection]]:
+    """Opens in-memory SQLite connections with every component's tables; all are closed at
+    teardown."""
+    opened: list[SpineConnection] = []
+
+    def make() -> SpineConnection:
+        conn = memory_connection()
+        opened.append(conn)
+        return conn
+
+    yield make
+    for conn in opened:
+        conn.close()
+
+
+@pytest.fixture
+def memory_db(memory_db_factory: Callable[[], SpineConnection]) -> SpineConnection:
+    """An in-memory SQLite connection with every component's tables (closed at teardown)."""
+    return memory_db_factory()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -73,7 +102,7 @@ def backend_name(request: pytest.FixtureRequest) -> str:
     """The backend of this test run (skipped when unreachable unless required)."""
     name: str = request.param
     marker = request.node.get_closest_marker("backend")
-    if marker is not None and name not in {_canonical(n) for n in marker.args}:
+    if marker is not None and name not in {backend_test_name(n) for n in marker.args}:
         pytest.skip(f"test runs on {', '.join(marker.args)} only")
     status = probe_backend(name)
     if not status.available:

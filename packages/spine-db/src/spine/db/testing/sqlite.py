@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from spine.db.connection import SpineConnection, create_connection
-from spine.db.schema.ops import create_core_tables
+from spine.db.schema.install import create_core_tables
 
 __all__ = ["memory_connection", "temp_sqlite"]
 

@@ -114,6 +114,8 @@ class PostgresEventBus(ListeningBus):
             self.published += 1
             return
         with self._lock:
+            if self._closed:  # reopening a publisher here would leak its connection
+                raise EventBusError("PostgresEventBus is closed: nothing is published")
             try:
                 if self._publisher is None or self._publisher.closed:
                     self._publisher = self._open()

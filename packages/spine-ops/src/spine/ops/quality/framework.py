@@ -27,12 +27,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from spine.db import BaseRepository, write
 from spine.db.encoding import encode_partition_key
 from spine.ops import _json
-from spine.ops._db import OpsDb, check_name
+from spine.ops._checks import check_name
+from spine.ops._enums import StoredEnum
 from spine.ops.errors import QualityGateError
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
@@ -48,29 +49,29 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 
-class QualityCategory(StrEnum):
+class QualityCategory(StoredEnum):
     """What a check protects."""
 
-    INTEGRITY = "INTEGRITY"
+    INTEGRITY = "integrity"
     """Keys, uniqueness, referential links."""
-    COMPLETENESS = "COMPLETENESS"
+    COMPLETENESS = "completeness"
     """Row counts, null rates, missing periods."""
-    VALIDITY = "VALIDITY"
+    VALIDITY = "validity"
     """Values within allowed ranges and formats."""
-    CONSISTENCY = "CONSISTENCY"
+    CONSISTENCY = "consistency"
     """Agreement between related values or datasets."""
-    FRESHNESS = "FRESHNESS"
+    FRESHNESS = "freshness"
     """Data recent enough."""
-    BUSINESS_RULE = "BUSINESS_RULE"
+    BUSINESS_RULE = "business_rule"
     """Domain rules (shares sum to 100%)."""
 
 
-class QualityStatus(StrEnum):
+class QualityStatus(StoredEnum):
     """Outcome of a check; only FAIL blocks a gate (WARN blocks with ``fail_on_warn``)."""
 
-    PASS = "PASS"
-    WARN = "WARN"
-    FAIL = "FAIL"
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +172,8 @@ class QualityRunner:
         exec_id: str | None = None,
     ) -> None:
         check_name(domain, "domain", 100)
-        self._db = OpsDb(conn)
-        self.conn = self._db.conn
+        self._repo = BaseRepository(conn)
+        self.conn = self._repo.conn
         self.domain = domain
         self.execution_id = execution_id if execution_id is not None else exec_id
         self.batch_id = batch_id
@@ -209,7 +210,7 @@ class QualityRunner:
             results[check.name] = check.run(context)
         self._results = results
         if self.persist and results:
-            now = self._db.encode_ts(utc_now())
+            now = self._repo.dialect.encode_timestamp(utc_now())
             by_name = {c.name: c for c in self._checks}
             rows = [
                 {
@@ -230,8 +231,8 @@ class QualityRunner:
                 }
                 for name, r in results.items()
             ]
-            with self._db.write():
-                self._db.insert_many(self.table, rows)
+            with write(self.conn):
+                self._repo.insert_many(self.table, rows)
         return dict(results)
 
     @property

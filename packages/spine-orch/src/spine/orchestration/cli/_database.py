@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from spine.db import SpineConnection, create_connection, create_core_tables
-from spine.db.schema import CORE_TABLES, table_exists
+from spine.db import SpineConnection, create_connection
+from spine.db.migrations import MIGRATIONS_TABLE, MigrationRunner
+from spine.db.schema import SchemaInstall, install_schema, schema_components, table_exists
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
@@ -68,24 +69,38 @@ def resolve_database_url(option: str | None, *, profile: str | None = None) -> D
     return DatabaseTarget(url, "default")
 
 
-def ensure_schema(conn: SpineConnection) -> list[str]:
-    """Create the missing spine tables (idempotent); returns the tables created."""
-    return create_core_tables(conn)
+def ensure_schema(conn: SpineConnection) -> SchemaInstall:
+    """Create the missing tables of every installed package and run their pending
+    migrations (``spine.db.schema.install_schema``; idempotent)."""
+    return install_schema(conn)
 
 
 @dataclass(frozen=True, slots=True)
 class TableStatus:
     """One table of the schema: whether it exists."""
 
+    component: str
     name: str
     exists: bool
 
 
+@dataclass(frozen=True, slots=True)
+class MigrationState:
+    """One migration of a component: ``applied``, ``pending``, ``changed`` or ``missing``."""
+
+    component: str
+    version: int
+    name: str
+    state: str
+
+
 @dataclass(slots=True)
 class SchemaStatus:
-    """What :func:`schema_status` found."""
+    """What :func:`schema_status` found, per schema component (installed package)."""
 
+    components: list[str] = field(default_factory=list)
     tables: list[TableStatus] = field(default_factory=list)
+    migrations: list[MigrationState] = field(default_factory=list)
 
     @property
     def missing(self) -> list[str]:
@@ -93,23 +108,50 @@ class SchemaStatus:
         return [t.name for t in self.tables if not t.exists]
 
     @property
+    def pending(self) -> list[MigrationState]:
+        """Migrations not applied (or changed since they were)."""
+        return [m for m in self.migrations if m.state in ("pending", "changed")]
+
+    @property
     def up_to_date(self) -> bool:
-        """Every table exists."""
-        return not self.missing
+        """Every table exists and every migration is applied."""
+        return not self.missing and not self.pending
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "up_to_date": self.up_to_date,
-            "tables": [{"name": t.name, "exists": t.exists} for t in self.tables],
+            "components": self.components,
+            "tables": [
+                {"component": t.component, "name": t.name, "exists": t.exists} for t in self.tables
+            ],
             "missing": self.missing,
+            "migrations": [
+                {"component": m.component, "version": m.version, "name": m.name, "state": m.state}
+                for m in self.migrations
+            ],
         }
 
 
 def schema_status(conn: SpineConnection) -> SchemaStatus:
-    """Which spine tables exist (reads only)."""
+    """Which tables of the installed packages exist and which migrations are applied (reads
+    only: nothing is created)."""
     status = SchemaStatus()
-    for table in CORE_TABLES.tables:
-        status.tables.append(TableStatus(table.name, table_exists(conn, table.name)))
+    recorded = table_exists(conn, MIGRATIONS_TABLE.name)
+    for component in schema_components():
+        status.components.append(component.name)
+        existing = [table_exists(conn, t.name) for t in component.tables]
+        status.tables += [
+            TableStatus(component.name, t.name, e)
+            for t, e in zip(component.tables, existing, strict=True)
+        ]
+        if recorded:
+            runner = MigrationRunner(conn, component.migrations, component=component.name)
+            states = [(m.version, m.name, m.state) for m in runner.status()]
+        elif any(existing):  # tables from a release before migrations were recorded
+            states = [(m.version, m.name, "pending") for m in component.migrations]
+        else:  # a fresh database: installing stamps them as applied
+            states = []
+        status.migrations += [MigrationState(component.name, *st) for st in states]
     return status
 
 

@@ -15,7 +15,16 @@ from typing import Annotated, Any
 
 import typer
 
-from spine.ops import BackfillPlan, BackfillPreview, BackfillStatus, DBWatermarkStore, known_domains
+from spine.ops import (
+    BackfillPlan,
+    BackfillPreview,
+    BackfillStatus,
+    DBWatermarkStore,
+    gap_keys,
+    known_domains,
+    preview_backfill,
+    week_range_keys,
+)
 from spine.orchestration.cli._errors import EXIT_FAILED, fail
 from spine.orchestration.cli._output import console, emit, print_json, progress_bar, styled
 from spine.orchestration.cli._params import parse_assignments
@@ -85,23 +94,17 @@ def _make(
         start, sep, end = weeks.partition(":")
         if not sep or not start or not end:
             fail(f"--weeks {weeks!r} is not START:END", hint="e.g. --weeks 2025-10-03:2025-12-26")
-        preview = BackfillPlan.from_week_range(conn, domain, source, start, end, dry_run=True)
-        keys: list[str] = list(preview.partition_keys)
-        reason = reason or f"weeks {start} to {end}"
+        keys = week_range_keys(start, end)
+        reason = reason or f"weeks {keys[0]}..{keys[-1]}"
     elif partitions:
         keys = _split(partitions)
     else:
-        store = DBWatermarkStore(conn)
-        expected = _split(gaps_of or "")
-        if dry_run:
-            return BackfillPlan.from_watermark_gaps(
-                conn, store, domain, source, expected, reason, dry_run=True
-            )
-        return BackfillPlan.from_watermark_gaps(conn, store, domain, source, expected, reason)
+        keys = gap_keys(DBWatermarkStore(conn), domain, source, _split(gaps_of or ""))
+        reason = reason or f"{len(keys)} watermark gap(s)"
+        if not keys and not dry_run:
+            return None
     if dry_run:
-        return BackfillPlan.create(
-            conn, domain, source, keys, reason, metadata=metadata, dry_run=True
-        )
+        return preview_backfill(domain, source, keys, reason, metadata=metadata)
     return BackfillPlan.create(conn, domain, source, keys, reason, metadata=metadata)
 
 

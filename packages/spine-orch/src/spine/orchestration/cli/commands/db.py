@@ -8,7 +8,7 @@ import typer
 
 from spine.db import mask_url
 from spine.orchestration.cli._database import ensure_schema, schema_status
-from spine.orchestration.cli._output import console, emit, print_json
+from spine.orchestration.cli._output import console, emit, print_json, styled
 from spine.orchestration.cli._state import get_state
 
 __all__ = ["app"]
@@ -25,23 +25,30 @@ def _install(ctx: typer.Context, as_json: bool, verb: str) -> None:
     with state.guard():
         target = state.database
         with state.connect(schema=False) as conn:
-            created = ensure_schema(conn)
+            done = ensure_schema(conn)
             status = schema_status(conn)
+    applied = [f"{c} {v}" for c, v in done.applied]
     if as_json:
         print_json(
             {
                 "database": mask_url(target.url),
-                "created": created,
+                "created": list(done.created),
+                "applied": applied,
                 "up_to_date": status.up_to_date,
             }
         )
         return
-    if created:
-        console.print(f"{verb} {mask_url(target.url)}: created {len(created)} table(s)")
-        for name in created:
-            console.print(f"  + {name}")
-    else:
+    if not done.created and not done.applied:
         console.print(f"{mask_url(target.url)}: schema already up to date")
+        return
+    console.print(
+        f"{verb} {mask_url(target.url)}: created {len(done.created)} table(s), "
+        f"applied {len(done.applied)} migration(s)"
+    )
+    for name in done.created:
+        console.print(f"  + table {name}")
+    for name in applied:
+        console.print(f"  + migration {name}")
 
 
 @app.command()
@@ -76,9 +83,17 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         )
         return
     console.print(f"database: {mask_url(target.url)} ({backend}, from {target.source})")
-    rows = [{"table": t.name, "status": "ok" if t.exists else "missing"} for t in found.tables]
-    emit(rows, ["table", "status"], as_json=False)
+    rows = [
+        {"component": t.component, "table": t.name, "status": "ok" if t.exists else "missing"}
+        for t in found.tables
+    ]
+    emit(rows, ["component", "table", "status"], as_json=False)
+    for m in found.migrations:
+        console.print(f"migration {m.component} {m.version} {m.name}: {styled(m.state)}")
     if found.up_to_date:
         console.print("schema up to date")
     else:
-        console.print(f"{len(found.missing)} table(s) missing: run [bold]spine db migrate[/bold]")
+        console.print(
+            f"{len(found.missing)} table(s) missing, {len(found.pending)} migration(s) pending: "
+            "run [bold]spine db migrate[/bold]"
+        )

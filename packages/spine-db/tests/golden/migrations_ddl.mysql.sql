@@ -1,0 +1,8 @@
+CREATE TABLE IF NOT EXISTS _migrations (
+    component VARCHAR(100) NOT NULL,
+    version BIGINT NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    checksum VARCHAR(64) NOT NULL,
+    applied_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (component, version)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

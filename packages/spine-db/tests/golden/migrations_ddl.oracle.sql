@@ -1,0 +1,15 @@
+BEGIN
+    EXECUTE IMMEDIATE 'CREATE TABLE "_MIGRATIONS" (
+    component VARCHAR2(100 CHAR) NOT NULL,
+    version NUMBER(19) NOT NULL,
+    name VARCHAR2(200 CHAR) NOT NULL,
+    checksum VARCHAR2(64 CHAR) NOT NULL,
+    applied_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (component, version)
+)';
+EXCEPTION
+    WHEN OTHERS THEN
+        IF SQLCODE NOT IN (-955) THEN
+            RAISE;
+        END IF;
+END;

@@ -1,0 +1,227 @@
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_manifest (
+    domain VARCHAR(100) NOT NULL,
+    partition_key VARCHAR(2000) NOT NULL,
+    partition_hash VARCHAR(64) NOT NULL,
+    stage VARCHAR(100) NOT NULL,
+    stage_rank INTEGER NOT NULL,
+    row_count BIGINT,
+    metrics_json CLOB(1G),
+    execution_id VARCHAR(64),
+    batch_id VARCHAR(64),
+    updated_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (domain, partition_hash, stage)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_manifest_domain_stage ON core_manifest (domain, stage)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_rejects (
+    id VARCHAR(64) NOT NULL,
+    domain VARCHAR(100) NOT NULL,
+    partition_key VARCHAR(2000) NOT NULL,
+    partition_hash VARCHAR(64) NOT NULL,
+    stage VARCHAR(100) NOT NULL,
+    reason_code VARCHAR(100) NOT NULL,
+    reason_detail CLOB(1G),
+    raw_json CLOB(1G),
+    source_locator VARCHAR(1000),
+    line_number BIGINT,
+    execution_id VARCHAR(64),
+    batch_id VARCHAR(64),
+    created_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (id)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_rejects_dom_part_reason ON core_rejects (domain, partition_hash, reason_code)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_rejects_execution ON core_rejects (execution_id)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_rejects_created ON core_rejects (created_at)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_quality (
+    id VARCHAR(64) NOT NULL,
+    domain VARCHAR(100) NOT NULL,
+    partition_key VARCHAR(2000) NOT NULL,
+    partition_hash VARCHAR(64) NOT NULL,
+    check_name VARCHAR(200) NOT NULL,
+    category VARCHAR(50) NOT NULL,
+    status VARCHAR(10) NOT NULL,
+    message CLOB(1G),
+    actual_json CLOB(1G),
+    expected_json CLOB(1G),
+    details_json CLOB(1G),
+    execution_id VARCHAR(64),
+    batch_id VARCHAR(64),
+    created_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (id)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_quality_dom_part_check ON core_quality (domain, partition_hash, check_name)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_quality_execution ON core_quality (execution_id)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_quality_created ON core_quality (created_at)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_anomalies (
+    id VARCHAR(64) NOT NULL,
+    domain VARCHAR(100) NOT NULL,
+    partition_key VARCHAR(2000),
+    partition_hash VARCHAR(64),
+    stage VARCHAR(100),
+    workflow VARCHAR(200),
+    severity VARCHAR(20) NOT NULL,
+    category VARCHAR(50) NOT NULL,
+    message CLOB(1G) NOT NULL,
+    details_json CLOB(1G),
+    execution_id VARCHAR(64),
+    batch_id VARCHAR(64),
+    created_at TIMESTAMP(6) NOT NULL,
+    resolved_at TIMESTAMP(6),
+    resolution_note CLOB(1G),
+    PRIMARY KEY (id)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_anomalies_dom_resolved ON core_anomalies (domain, resolved_at)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_anomalies_dom_severity ON core_anomalies (domain, severity)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_anomalies_created ON core_anomalies (created_at)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_watermarks (
+    domain VARCHAR(100) NOT NULL,
+    "SOURCE" VARCHAR(200) NOT NULL,
+    partition_key VARCHAR(255) NOT NULL,
+    high_water VARCHAR(500) NOT NULL,
+    metadata_json CLOB(1G),
+    updated_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (domain, "SOURCE", partition_key)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_backfill_plans (
+    plan_id VARCHAR(64) NOT NULL,
+    domain VARCHAR(100) NOT NULL,
+    "SOURCE" VARCHAR(200) NOT NULL,
+    status VARCHAR(20) NOT NULL,
+    reason CLOB(1G),
+    partition_count INTEGER NOT NULL,
+    metadata_json CLOB(1G),
+    created_at TIMESTAMP(6) NOT NULL,
+    started_at TIMESTAMP(6),
+    completed_at TIMESTAMP(6),
+    updated_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (plan_id)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_backfill_plans_dom_status ON core_backfill_plans (domain, status)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_backfill_partitions (
+    plan_id VARCHAR(64) NOT NULL,
+    partition_key VARCHAR(500) NOT NULL,
+    "POSITION" INTEGER NOT NULL,
+    status VARCHAR(20) NOT NULL,
+    error CLOB(1G),
+    updated_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (plan_id, partition_key)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_backfill_parts_plan_status ON core_backfill_partitions (plan_id, status)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_asset_materializations (
+    id VARCHAR(64) NOT NULL,
+    asset_key VARCHAR(500) NOT NULL,
+    asset_partition VARCHAR(500),
+    execution_id VARCHAR(64),
+    metadata_json CLOB(1G),
+    created_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (id)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_asset_mat_key_part ON core_asset_materializations (asset_key, asset_partition, created_at)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_asset_observations (
+    id VARCHAR(64) NOT NULL,
+    asset_key VARCHAR(500) NOT NULL,
+    asset_partition VARCHAR(500),
+    execution_id VARCHAR(64),
+    metadata_json CLOB(1G),
+    created_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (id)
+)';
+END
+
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_asset_obs_key_part ON core_asset_observations (asset_key, asset_partition, created_at)';
+END
+
+-- migration 1 (lowercase_stored_values)
+
+        UPDATE core_backfill_plans SET status = LOWER(status);
+        UPDATE core_backfill_partitions SET status = LOWER(status);
+        UPDATE core_quality SET status = LOWER(status), category = LOWER(category);
+        UPDATE core_anomalies SET severity = LOWER(severity), category = LOWER(category)
+        ;
