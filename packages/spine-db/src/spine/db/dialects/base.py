@@ -711,7 +711,9 @@ class Dialect:
             f"ON ({on}) WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({values})"
         )
 
-    def _insert_select_parts(self, columns: Sequence[str], key: str | Sequence[str]) -> tuple[str, str, str]:
+    def _insert_select_parts(
+        self, columns: Sequence[str], key: str | Sequence[str]
+    ) -> tuple[str, str, str]:
         if not columns:
             raise ValidationError("insert_missing_sql needs at least one column")
         if not isinstance(key, str):
