@@ -3,24 +3,21 @@
 Three levels (the spec's progression raw -> bronze -> silver):
 
 - **L1_APPEND** - append everything (audit logs); re-runs append again.
-- **L2_INPUT** - every record carries a hash of its natural key; a record whose hash is
-  already stored is skipped (:meth:`IdempotencyHelper.insert_new` / :func:`ingest_l2`).
-  Deduplication runs inside the database, never one query per row: PostgreSQL ``COPY`` s the
-  batch into a temporary table and inserts the new rows with one ``INSERT ... SELECT``
-  anti-join; MySQL/MariaDB stage with a multi-row insert and anti-join the same way (in hash
-  order); SQLite inserts with ``ON CONFLICT DO NOTHING`` when the hash is uniquely indexed,
-  else stages too; other backends (and batches of <= 200 records) look existing hashes up in
-  chunked ``IN`` lists. Duplicates inside the batch are dropped first (first occurrence
-  wins). If a concurrent ingest stores one of the hashes in between (a unique-index
-  violation), the batch is re-run with ``ON CONFLICT DO NOTHING`` / ``ON DUPLICATE KEY
-  UPDATE h = h``; deadlocks are retried when no caller transaction block is active.
+- **L2_INPUT** - every record carries a hash of its natural key (or, in natural-key mode,
+  the table has a unique index over the natural key); a record already stored is skipped
+  (:meth:`IdempotencyHelper.insert_new` / :func:`ingest_l2`). The input is consumed in
+  chunks (memory stays flat) inside one transaction; the database is the arbiter across
+  chunks and against concurrent writers (see :mod:`spine.ops._l2` for the write paths).
+  Rows are shaped by :mod:`spine.ops._rows`: the union of their keys is the column list,
+  aware datetimes are stored as UTC, naive datetimes and non-finite floats are refused.
 - **L3_STATE** - a logical key's rows are replaced (delete + insert) in **one** transaction
   (:meth:`IdempotencyHelper.replace_key` / :func:`replace_l3`): a failure part-way leaves the
   old rows, never half of the new ones. :mod:`spine.ops.restatement` keeps history instead
   of deleting.
 
 Index the hash column (``helper.ensure_hash_index(table, "record_hash")`` creates a unique
-index): without one, the anti-join scans the table.
+index; ``helper.ensure_unique_key(table, natural_key)`` for natural-key mode): without one,
+the anti-join scans the table and concurrent overlapping ingests can store a record twice.
 
 Example:
     >>> from spine.db.testing import memory_connection
