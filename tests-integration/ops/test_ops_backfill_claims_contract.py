@@ -222,7 +222,7 @@ def test_processes_with_their_own_connections_split_one_plan(ops_db: Any, isolat
     plan = BackfillPlan.create(ops_db, "d", "s", keys)
     args = [str(isolated_db.url), isolated_db.schema or "", plan.plan_id]
     procs = [
-        subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+        subprocess.Popen(
             [sys.executable, "-c", _CHILD, *args, f"proc{i}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

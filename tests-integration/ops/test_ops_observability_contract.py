@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from spine.db.schema import BIGINT, STR, Column, Index, Table
+from spine.db.schema import STR, Column, Index, Table
 from spine.ops import (
     AnomalyCategory,
     AnomalyRecorder,
