@@ -496,8 +496,10 @@ def test_update_statuses_applies_a_batch_in_order_with_events(ledger: Ledger) ->
     )
     assert [m.status for m in moved] == [S.RUNNING, S.RUNNING, S.COMPLETED, S.FAILED]
     found_a, found_b = ledger.get_execution(a.id), ledger.get_execution(b.id)
-    assert found_a is not None and found_a.result == {"rows": 1}
-    assert found_b is not None and found_b.error == "boom"
+    assert found_a is not None
+    assert found_a.result == {"rows": 1}
+    assert found_b is not None
+    assert found_b.error == "boom"
     assert [e.event_type.value for e in ledger.get_events(b.id)] == [
         "created",
         "started",
@@ -516,5 +518,6 @@ def test_a_batch_with_an_illegal_transition_changes_nothing(ledger: Ledger) -> N
         ledger.update_statuses([StatusChange(a.id, S.RUNNING), StatusChange("01NOPE", S.RUNNING)])
     for e in (a, b):
         found = ledger.get_execution(e.id)
-        assert found is not None and found.status is S.PENDING
+        assert found is not None
+        assert found.status is S.PENDING
         assert len(ledger.get_events(e.id)) == 1
