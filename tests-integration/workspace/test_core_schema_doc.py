@@ -124,3 +124,20 @@ def test_execution_tables_match_docs_core_schema_exactly(table_name: str) -> Non
     assert table.primary_key == spec["pk"]
     table_indexes = {ix.columns for ix in table.indexes}
     assert set(spec["indexes"]) == table_indexes  # type: ignore[call-overload]
+
+
+QUEUE_DOC_TABLES = _doc_tables("## Worker queue")
+
+
+def test_the_worker_queue_table_matches_docs_core_schema_exactly() -> None:
+    from spine.execution.queue.schema import SCHEMA as QUEUE_SCHEMA
+
+    assert set(QUEUE_DOC_TABLES) == {t.name for t in QUEUE_SCHEMA.tables} == {"core_work_items"}
+    [table] = QUEUE_SCHEMA.tables
+    spec = QUEUE_DOC_TABLES[table.name]
+    declared = [(c.name, c.type.kind, c.type.length, c.nullable) for c in table.columns]
+    assert declared == spec["columns"]
+    assert table.primary_key == spec["pk"]
+    table_indexes = {ix.columns for ix in table.indexes}
+    for cols in spec["indexes"]:  # type: ignore[attr-defined]
+        assert cols in table_indexes, f"{table.name}: missing index {cols}"
