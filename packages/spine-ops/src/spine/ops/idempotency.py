@@ -49,6 +49,7 @@ from spine.db.encoding import canonical_partition_key, canonical_partition_value
 from spine.db.schema import Index, ensure_index, table_indexes
 from spine.ops._checks import ident
 from spine.ops._l2 import DEFAULT_CHUNK_SIZE, L2Plan, batched_list, getter, missing
+from spine.ops._observe import observed
 from spine.ops._rows import RowShaper
 from spine.types import Connection, ValidationError
 
@@ -278,6 +279,7 @@ class IdempotencyHelper:
                 found.update(str(r["h"]) for r in self._repo.query(sql, chunk))
         return found
 
+    @observed("idempotency.delete_for_key")
     def delete_for_key(self, table: str, key: LogicalKey | Mapping[str, Any]) -> int:
         """Delete a logical key's rows; returns the count. Does not commit.
 
@@ -290,6 +292,7 @@ class IdempotencyHelper:
         return self._repo.execute_rowcount(sql, lk.values())
 
     # -- skip / force ----------------------------------------------------------------------
+    @observed("idempotency.should_skip", fields=("stage",), counts=lambda skip: {"skip": skip})
     def should_skip(
         self,
         done: _StageTracker | Callable[[], bool],
@@ -364,6 +367,7 @@ class IdempotencyHelper:
             )
         return self._unique_cache[k]
 
+    @observed("ingest_l2", fields=("table", "hash_column"))
     def insert_new(
         self,
         table: str,
@@ -457,6 +461,7 @@ class IdempotencyHelper:
         return name
 
     # -- L3 --------------------------------------------------------------------------------
+    @observed("replace_l3", fields=("table", "key"))
     def replace_key(
         self,
         table: str,

@@ -73,6 +73,7 @@ from spine.db import BaseRepository, Dialect, reading, write
 from spine.db.encoding import encode_partition_key
 from spine.db.schema import STR, TS, Column
 from spine.ops._checks import ident
+from spine.ops._observe import observed
 from spine.ops._rows import RowShaper
 from spine.ops.idempotency import LogicalKey
 from spine.ops.schema import CORE_RESTATEMENT_LOCKS
@@ -214,6 +215,7 @@ def _claim_key(d: BaseRepository, table: str, key: LogicalKey) -> None:
     d.execute(sql, (table, digest, text, d.dialect.encode_timestamp(utc_now())))
 
 
+@observed("restate", fields=("table", "key"))
 def restate(
     conn: Connection,
     table: str,
