@@ -18,8 +18,9 @@ For each backend (an isolated schema/database/file from ``spine.db.testing``):
   SQL a data engineer writes by hand: PostgreSQL ``COPY`` into a temporary table +
   ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``; SQLite ``INSERT OR IGNORE``
   ``executemany``; MariaDB ``INSERT IGNORE`` ``executemany`` (in 50,000-row calls). Reports
-  both times, the spine/peer ratio and the peak RSS growth of each call (sampled every 10 ms
-  from ``/proc/self/statm``, process-wide: it includes the driver's and SQLite's buffers).
+  both times, the spine/peer ratio and the peak RSS growth of each call (each runs in a
+  forked child with its own connection; RSS sampled every 10 ms from ``/proc/self/statm``,
+  process-wide: it includes the driver's and SQLite's buffers).
   Also spine's hash mode (``ingest_l2`` with ``natural_key`` + ``record_hash``) on a hashed
   table, for reference.
 
@@ -38,6 +39,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import multiprocessing
 import os
 import sys
 import threading
@@ -388,29 +390,62 @@ def _preload(conn: SpineConnection, table: Table, half: int, *, hashed: bool) ->
     _analyze(conn, table.name)
 
 
+def _in_child(
+    connect: Callable[[], SpineConnection], fn: Callable[[SpineConnection], int]
+) -> tuple[float, int, float]:
+    """Run ``fn(conn)`` in a forked child with its own connection: the memory it takes is
+    measured from the child's start, unaffected by what earlier runs freed.
+    Returns ``(seconds, fn's result, peak RSS growth in MB)``."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        conn = connect()
+        try:
+            with _PeakRSS() as mem:
+                seconds, result = _timed(lambda: fn(conn))
+            send.send((seconds, result, mem.growth_mb))
+        finally:
+            conn.close()
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    try:
+        out: tuple[float, int, float] = receive.recv()
+    except EOFError:
+        raise SystemExit("benchmark child process failed") from None
+    proc.join()
+    return out
+
+
 def bench_peers(
     backend: str, rows: int, log: Callable[[str], None], *, hash_mode: bool
 ) -> PeerResult:
     half = rows // 2
-    with _space(backend) as conn:
+    iso = IsolatedDatabase.create(backend)
+    try:
+        conn = iso.connect()
         dialect = get_dialect(conn).name
         label, peer = PEERS[dialect]
-        expected = rows - rows // 4 - (rows - rows // 4 - half)  # the new records: half
+        expected = half  # the new records
         for name in ("bench_nk_spine", "bench_nk_peer"):
             log(f"{backend}: preloading {half:,} rows into {name}")
             _preload(conn, _nk_table(name), half, hashed=False)
 
         log(f"{backend}: spine ingest_l2 (natural-key mode) of {rows:,} rows")
-        with _PeakRSS() as spine_mem:
-            spine_s, res = _timed(
-                lambda: ingest_l2(
-                    conn, "bench_nk_spine", _input(rows), natural_key=NATURAL_KEY, hash_column=None
-                )
-            )
+        spine_s, spine_n, spine_mb = _in_child(
+            iso.connect,
+            lambda c: (
+                ingest_l2(
+                    c, "bench_nk_spine", _input(rows), natural_key=NATURAL_KEY, hash_column=None
+                ).inserted
+            ),
+        )
         log(f"{backend}: peer ({label}) of {rows:,} rows")
-        with _PeakRSS() as peer_mem:
-            peer_s, peer_n = _timed(lambda: peer(conn, "bench_nk_peer", _input(rows)))
-        for name, got in (("spine", res.inserted), ("peer", peer_n)):
+        peer_s, peer_n, peer_mb = _in_child(
+            iso.connect, lambda c: peer(c, "bench_nk_peer", _input(rows))
+        )
+        for name, got in (("spine", spine_n), ("peer", peer_n)):
             if got != expected:
                 raise SystemExit(f"{backend}: {name} inserted {got:,}, expected {expected:,}")
         for name in ("bench_nk_spine", "bench_nk_peer"):
@@ -418,33 +453,34 @@ def bench_peers(
             conn.commit()
 
         hash_s: float | None = None
-        hash_mem: float | None = None
+        hash_mb: float | None = None
         if hash_mode:
             log(f"{backend}: preloading {half:,} hashed rows")
             _preload(conn, _l2_table("bench_l2h"), half, hashed=True)
             log(f"{backend}: spine ingest_l2 (hash mode) of {rows:,} rows")
-            with _PeakRSS() as hmem:
-                hash_s, hres = _timed(
-                    lambda: ingest_l2(conn, "bench_l2h", _input(rows), natural_key=NATURAL_KEY)
-                )
-            if hres.inserted != expected:
-                raise SystemExit(f"{backend}: hash mode inserted {hres.inserted:,}")
-            hash_mem = hmem.growth_mb
+            hash_s, hash_n, hash_mb = _in_child(
+                iso.connect,
+                lambda c: ingest_l2(c, "bench_l2h", _input(rows), natural_key=NATURAL_KEY).inserted,
+            )
+            if hash_n != expected:
+                raise SystemExit(f"{backend}: hash mode inserted {hash_n:,}")
             conn.execute(get_dialect(conn).drop_table_sql("bench_l2h"))
             conn.commit()
+    finally:
+        iso.cleanup()
     return PeerResult(
         backend=backend,
         rows=rows,
         peer=label,
         spine_seconds=round(spine_s, 2),
         spine_rows_per_s=round(rows / spine_s),
-        spine_rss_growth_mb=spine_mem.growth_mb,
+        spine_rss_growth_mb=spine_mb,
         peer_seconds=round(peer_s, 2),
         peer_rows_per_s=round(rows / peer_s),
-        peer_rss_growth_mb=peer_mem.growth_mb,
+        peer_rss_growth_mb=peer_mb,
         spine_vs_peer=round(spine_s / peer_s, 2),
         hash_mode_seconds=round(hash_s, 2) if hash_s is not None else None,
-        hash_mode_rss_growth_mb=hash_mem,
+        hash_mode_rss_growth_mb=hash_mb,
     )
 
 

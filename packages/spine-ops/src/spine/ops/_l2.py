@@ -7,8 +7,9 @@ natural key in natural-key mode) every write is conflict-tolerant (``ON CONFLICT
 never fail for a duplicate; without one, each chunk is anti-joined against the table (which
 sees the earlier chunks of the same transaction).
 
-Write path per chunk: SQLite (in-process) and chunks of <= 200 rows with a unique index use
-one insert-if-absent statement per row (``executemany``); bigger chunks are staged in a
+Write path per chunk: with a unique index, chunks of <= 200 rows and backends whose dialect
+says ``direct_insert_if_absent`` (SQLite, MySQL/MariaDB) use ``executemany`` of an
+insert-if-absent straight into the table; bigger chunks are staged in a
 session-private temporary table (``COPY`` on PostgreSQL) and inserted with one set-based
 statement (``dialect.insert_ignoring_sql`` with a unique index, ``insert_missing_sql``
 without); small chunks without a unique index look the hashes up first.
@@ -36,6 +37,10 @@ DEFAULT_CHUNK_SIZE = 20_000
 
 SMALL_BATCH = 200
 """Chunks up to this size skip the staging table."""
+
+EXECUTEMANY_ROWS = 5_000
+"""Rows per ``executemany`` call (a driver that rewrites it into one multi-row statement
+stays well under the server's packet limit)."""
 
 T = TypeVar("T")
 
@@ -146,12 +151,15 @@ class L2Plan:
         repo = self.helper._repo
         d, conn, t = repo.dialect, repo.conn, self.table
         if self.unique:
-            if d.in_process or len(tuples) <= SMALL_BATCH:
-                # an embedded database runs statements as function calls: one
-                # insert-if-absent per row beats staging
+            if d.direct_insert_if_absent or len(tuples) <= SMALL_BATCH:
+                # SQLite (in process) and MySQL (multi-row rewrite of executemany): an
+                # insert-if-absent straight into the table beats staging
                 sql = d.upsert(t, columns, self.conflict, update_columns=[])
-                cur = conn.executemany(sql, tuples)
-                return max(int(cur.rowcount or 0), 0)
+                done = 0
+                for i in range(0, len(tuples), EXECUTEMANY_ROWS):
+                    cur = conn.executemany(sql, tuples[i : i + EXECUTEMANY_ROWS])
+                    done += max(int(cur.rowcount or 0), 0)
+                return done
             return self._staged(
                 columns, tuples, lambda s: d.insert_ignoring_sql(t, s, columns, self.conflict)
             )

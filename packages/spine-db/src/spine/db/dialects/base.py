@@ -108,6 +108,11 @@ class Dialect:
     in_process: ClassVar[bool] = False
     """Whether the database runs inside this process (SQLite): a statement costs a function
     call, not a round trip, so row-at-a-time ``executemany`` beats staging tables."""
+    direct_insert_if_absent: ClassVar[bool] = False
+    """Whether ``executemany`` of an insert-if-absent (:meth:`upsert` without update columns)
+    straight into the target beats staging rows and one set-based insert: True where the
+    database runs in process (SQLite) or the driver rewrites ``executemany`` into multi-row
+    statements (mysql-connector: ``INSERT ... VALUES (...), (...) ON DUPLICATE KEY ...``)."""
     supports_index_if_not_exists: ClassVar[bool] = True
     """Whether :meth:`create_index_sql` can render an idempotent ``CREATE INDEX`` (MySQL 8
     cannot: :func:`spine.db.schema.ensure_index` checks the catalog first there)."""

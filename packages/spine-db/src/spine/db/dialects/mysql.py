@@ -93,6 +93,7 @@ class MySQLDialect(Dialect):
     reserved_words: ClassVar[frozenset[str]] = MYSQL_RESERVED_WORDS
     table_suffix: ClassVar[str] = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
     supports_index_if_not_exists: ClassVar[bool] = False
+    direct_insert_if_absent: ClassVar[bool] = True
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
         TypeKind.STR: "VARCHAR({n})",
