@@ -203,8 +203,9 @@ class IngestResult:
         total: Records offered.
         inserted: Records written.
         skipped: ``total - inserted`` (already stored, or repeated within the batch).
-        duplicates_in_batch: Records dropped because an earlier record of the same batch
-            had the same hash.
+        duplicates_in_batch: Records dropped because an earlier record of the same chunk
+            (``chunk_size`` records) had the same key; a repeat in a later chunk is left
+            to the database and counts as skipped only.
     """
 
     total: int
