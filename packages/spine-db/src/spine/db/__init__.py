@@ -97,6 +97,7 @@ if TYPE_CHECKING:
         get_adapter,
     )
     from spine.db.config import DatabaseConfig
+    from spine.db.locks import LockTimeoutError, named_lock
     from spine.db.migrations import (
         Migration,
         MigrationChecksumError,
@@ -134,6 +135,8 @@ _LAZY: dict[str, str] = {
     "adapter_registry": "spine.db.adapters",
     "get_adapter": "spine.db.adapters",
     "DatabaseConfig": "spine.db.config",
+    "LockTimeoutError": "spine.db.locks",
+    "named_lock": "spine.db.locks",
     "Migration": "spine.db.migrations",
     "MigrationChecksumError": "spine.db.migrations",
     "MigrationError": "spine.db.migrations",
@@ -179,6 +182,7 @@ __all__ = [
     "DatabaseURL",
     "Dialect",
     "Index",
+    "LockTimeoutError",
     "Migration",
     "MigrationChecksumError",
     "MigrationError",
@@ -220,6 +224,7 @@ __all__ = [
     "install_schema",
     "load_migrations",
     "mask_url",
+    "named_lock",
     "parse_url",
     "partition_hash",
     "reading",
