@@ -71,12 +71,14 @@ from spine.db.errors import translate_error
 from spine.db.identifiers import validate_identifier
 from spine.db.transaction import (
     OpenTransactionError,
+    RetryPolicy,
     claim_rows,
     claim_transaction,
     reading,
     schema_change,
     transaction,
     write,
+    write_retry_policy,
     write_retrying,
 )
 from spine.db.url import DatabaseURL, mask_url, parse_url
@@ -195,6 +197,7 @@ __all__ = [
     "OracleDialect",
     "PostgreSQLAdapter",
     "PostgreSQLDialect",
+    "RetryPolicy",
     "SQLiteAdapter",
     "SQLiteDialect",
     "SchemaComponent",
@@ -237,6 +240,7 @@ __all__ = [
     "validate_identifier",
     "wrap_connection",
     "write",
+    "write_retry_policy",
     "write_retrying",
 ]
 
