@@ -48,7 +48,11 @@ from spine.execution.queue.schema import CORE_WORK_ITEMS, WORK_ITEM_COLUMNS
 from spine.types import IntegrityError, ValidationError
 from spine.types.timestamps import utc_now
 
-__all__ = ["QueueSql", "SqlWorkQueue"]
+__all__ = ["NOTIFY_CHANNEL", "QueueSql", "SqlWorkQueue"]
+
+NOTIFY_CHANNEL = "spine_work_items"
+"""The channel an enqueue notifies (with the lane) on backends with notifications, so idle
+workers wake at once instead of at their next poll."""
 
 _TABLE = CORE_WORK_ITEMS.name
 _MAX_CLAIM = 10_000
@@ -307,6 +311,7 @@ class SqlWorkQueue:
         try:
             with write(self.conn) as c:
                 c.execute(self.sql.insert, self._row(work, now))
+                self._notify(c, work.lane)
         except IntegrityError:
             if work.idempotency_key is not None:  # a concurrent enqueue of the same key won
                 existing = self._by_key(work.idempotency_key)
@@ -316,6 +321,12 @@ class SqlWorkQueue:
         item = self.get(work.item_id)
         assert item is not None
         return item
+
+    @staticmethod
+    def _notify(conn: SpineConnection, lane: str) -> None:
+        """Wake idle workers when the transaction commits (where the backend can)."""
+        if conn.dialect.supports_notify:
+            conn.notify(NOTIFY_CHANNEL, lane)
 
     def _by_key(self, key: str) -> WorkItem | None:
         with reading(self.conn) as c:
@@ -341,6 +352,7 @@ class SqlWorkQueue:
         if rows:
             with write(self.conn) as c:
                 c.insert_rows(_TABLE, WORK_ITEM_COLUMNS, rows)
+                self._notify(c, str(rows[0][2]))
         return [row[0] for row in rows]
 
     def get(self, item_id: str) -> WorkItem | None:
