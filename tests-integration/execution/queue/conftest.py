@@ -99,3 +99,17 @@ def registry() -> HandlerRegistry:
     """Every test handler (see ``handlers.py``)."""
     reg: HandlerRegistry = HANDLERS.registry()
     return reg
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mysql", "oracle", "db2"])
+def worker_space(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IsolatedDatabase]:
+    """An isolated database on each backend with the queue's, the ledger's and the dead
+    letters' tables (skipped or failed as ``space`` when the backend is down)."""
+    created = space_for(str(request.param), tmp_path)
+    conn = created.connect()
+    install_schema(conn, ["spine-exec", "spine-exec.queue"])
+    conn.close()
+    try:
+        yield created
+    finally:
+        created.cleanup()
