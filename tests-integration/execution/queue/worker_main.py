@@ -12,11 +12,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import handlers  # noqa: E402 - after the path is set
+import handlers
 
-from spine.db import connect  # noqa: E402
-from spine.db.connection import SpineConnection  # noqa: E402
-from spine.execution.queue import WorkerLoop  # noqa: E402
+from spine.db import connect
+from spine.db.connection import SpineConnection
+from spine.execution.queue import WorkerLoop
 
 
 def main() -> None:

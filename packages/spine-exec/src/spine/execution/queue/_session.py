@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -46,7 +46,19 @@ class WorkerSession:
         """One unit of work; ``claim=True`` starts it as a claim (SQLite's write lock)."""
         if self.conn is None:
             return self.ledger.atomic()
-        return claim_transaction(self.conn) if claim else transaction(self.conn)
+        return self._sql_atomic(self.conn, claim)
+
+    @contextlib.contextmanager
+    def _sql_atomic(self, conn: SpineConnection, claim: bool) -> Iterator[None]:
+        # One transaction. A ledger on this connection opens it (its calls inside then run
+        # without a savepoint each; on SQLite it starts with BEGIN IMMEDIATE, the claim's
+        # write lock); another ledger joins the queue's transaction.
+        if getattr(self.ledger, "conn", None) is conn:
+            with self.ledger.atomic():
+                yield
+            return
+        with claim_transaction(conn) if claim else transaction(conn), self.ledger.atomic():
+            yield
 
     def wait(self, timeout: float, stop: threading.Event) -> None:
         """Idle until work may have arrived: a notification, ``timeout`` or ``stop``."""
@@ -88,7 +100,7 @@ def sql_sessions(
                 listener = conn_factory()
                 listener.listen(NOTIFY_CHANNEL)
             return WorkerSession(
-                SqlWorkQueue(conn),
+                SqlWorkQueue(conn, savepoints=False),
                 ledger_factory(conn),
                 None if dlq_factory is None else dlq_factory(conn),
                 conn=conn,

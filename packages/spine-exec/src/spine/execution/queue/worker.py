@@ -86,7 +86,7 @@ from spine.execution.queue.models import WorkItem, WorkStatus, check_lanes, chec
 from spine.execution.queue.store import WorkQueue
 from spine.execution.registry import HandlerRegistry
 from spine.execution.retry import RetryStrategy
-from spine.types import ConfigError, DatabaseError, SpineError, ValidationError
+from spine.types import DatabaseError, SpineError, ValidationError
 from spine.types.enums import EventType, ExecutionStatus
 from spine.types.timestamps import utc_now
 
@@ -144,13 +144,15 @@ def _positive_int(name: str, value: object, high: int) -> int:
 
 
 def _default_ledger(conn: SpineConnection) -> Ledger:
-    from spine.execution import ledger as ledger_module
+    from spine.execution.queue._batch_ledger import BatchSqlLedger
 
-    factory = getattr(ledger_module, "ExecutionLedger", None)
-    if factory is None:  # pragma: no cover - the SQL ledger ships with spine-exec
-        raise ConfigError("no SQL ledger available; pass ledger_factory=...")
-    ledger: Ledger = factory(conn)
-    return ledger
+    return BatchSqlLedger(conn)
+
+
+def _default_dlq(conn: SpineConnection) -> DeadLetterQueue:
+    from spine.execution._sql_dlq import SqlDeadLetterQueue
+
+    return SqlDeadLetterQueue(conn)
 
 
 class WorkerLoop:
@@ -162,7 +164,9 @@ class WorkerLoop:
         registry: The handlers, by the names work is enqueued under.
         concurrency: Handlers running at once (the thread pool's size).
         lanes: Lanes to take work from (default every lane).
-        batch_size: Most items claimed per round trip (default ``concurrency``).
+        batch_size: Most items claimed per round trip (default ``concurrency``). Claims
+            may run ahead of the pool: up to ``max(concurrency, batch_size)`` items are
+            leased at once (larger batches, fewer commits, for short jobs).
         lease_seconds: Length of a claim's lease; a heartbeat renews it every third.
         poll_interval: Seconds between claims when idle and the backend has no
             notifications (or none arrived).
@@ -207,6 +211,7 @@ class WorkerLoop:
         self.batch_size = _positive_int(
             "batch_size", batch_size if batch_size is not None else self.concurrency, 10_000
         )
+        self._capacity = max(self.concurrency, self.batch_size)
         self.lanes = check_lanes(lanes)
         self.lease_seconds = check_lease(lease_seconds)
         self.poll_interval = check_lease(poll_interval)
@@ -339,7 +344,7 @@ class WorkerLoop:
                     if self.reclaim and claim_more and now >= next_reclaim:
                         self._reclaim(session)
                         next_reclaim = now + reclaim_every
-                    free = self.concurrency - len(inflight)
+                    free = self._capacity - len(inflight)
                     if claim_more and free > 0:
                         limit = min(free, self.batch_size)
                         if max_jobs is not None:
@@ -663,13 +668,3 @@ def _logged(action: str, execution_id: str, ledger: Ledger | None = None) -> Ite
                     EventType.PROGRESS,
                     {"error": str(exc), "error_type": type(exc).__name__, "action": action},
                 )
-
-
-def _default_dlq(conn: SpineConnection) -> DeadLetterQueue:
-    from spine.execution import dlq as dlq_module
-
-    factory = getattr(dlq_module, "DLQManager", None)
-    if factory is None:  # pragma: no cover - the SQL DLQ ships with spine-exec
-        raise ConfigError("no SQL dead-letter queue available; pass dlq_factory=...")
-    dlq: DeadLetterQueue = factory(conn)
-    return dlq
