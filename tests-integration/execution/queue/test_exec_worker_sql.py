@@ -7,6 +7,7 @@ test URLs are set), in its own isolated schema, with real worker processes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -140,10 +141,8 @@ def _kill_sessions(admin: SpineConnection, space: IsolatedDatabase, app: str) ->
         (space.schema,),
     ).fetchall()
     for (conn_id,) in ids:
-        try:
+        with contextlib.suppress(Exception):
             admin.execute(f"KILL {int(conn_id)}")
-        except Exception:
-            pass
     admin.commit()
     return len(ids)
 
