@@ -39,7 +39,7 @@ def _spawn(space: IsolatedDatabase, url: str | None = None, **cfg: Any) -> subpr
     )
 
 
-def _metrics(proc: subprocess.Popen[str], timeout: float = 120) -> dict[str, Any]:
+def _metrics(proc: subprocess.Popen[str], timeout: float = 300) -> dict[str, Any]:
     out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, err[-3000:]
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
