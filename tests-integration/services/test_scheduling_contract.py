@@ -87,7 +87,9 @@ def hourly(**options: Any) -> Schedule:
 # -- managing schedules ------------------------------------------------------------------------
 
 
-def test_create_get_list_update_pause_resume_delete(core: SchedulerCore, clock: ManualClock) -> None:
+def test_create_get_list_update_pause_resume_delete(
+    core: SchedulerCore, clock: ManualClock
+) -> None:
     core.add(hourly(params={"week": "{week_ending}"}))
     core.add(Schedule.weekly("weekly", "job", weekday="fri", at="18:00", timezone="UTC"))
     assert [s.name for s in core.list()] == ["hourly", "weekly"]
@@ -130,7 +132,9 @@ def test_a_stored_definition_round_trips_every_field(core: SchedulerCore) -> Non
     assert core.get("full") == schedule
 
 
-def test_next_fire_times_follow_the_zone_across_dst(core: SchedulerCore, clock: ManualClock) -> None:
+def test_next_fire_times_follow_the_zone_across_dst(
+    core: SchedulerCore, clock: ManualClock
+) -> None:
     clock.set(datetime(2025, 3, 6, tzinfo=UTC))
     core.add(Schedule("ny", "job", cron="0 9 * * *", timezone="America/New_York"))
     hours = [t.hour for t in core.next_fire_times("ny", 5)]
@@ -281,10 +285,12 @@ def test_one_database_scheduler_leads_and_a_standby_takes_over_when_it_stops_ren
     a.add(hourly())
     clock.advance(hours=1)
     assert [r.owner for r in a.tick()] == ["a"]
-    assert b.tick() == [] and not b.is_leader
+    assert b.tick() == []
+    assert not b.is_leader
     clock.advance(hours=1)  # a stopped renewing: its lease ran out long ago
     assert [r.owner for r in b.tick()] == ["b"]
-    assert a.tick() == [] and not a.is_leader
+    assert a.tick() == []
+    assert not a.is_leader
     b.stop()  # releases the lease: a takes over at once
     clock.advance(hours=1)
     assert [r.owner for r in a.tick()] == ["a"]
