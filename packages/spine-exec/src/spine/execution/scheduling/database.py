@@ -100,6 +100,8 @@ class DatabaseScheduler(ThreadScheduler):
         self.lease = SqlLeaderLease(store, lease_name)
         self.leader_lease = leader_lease
         self._leading = False
+        self._renewed_at: datetime | None = None
+        self._renew_every = leader_lease / 3
 
     @property
     def is_leader(self) -> bool:
@@ -110,7 +112,12 @@ class DatabaseScheduler(ThreadScheduler):
         """Renew (or try to take) the leader lease; the leader then settles every due fire.
         A standby returns ``[]``."""
         at = self.clock.now() if now is None else now
-        leading = self.lease.acquire(self.owner, at + self.leader_lease, now=at)
+        renewed = self._renewed_at
+        if self._leading and renewed is not None and renewed <= at < renewed + self._renew_every:
+            leading = True  # renewed a moment ago: at least two thirds of the lease are left
+        else:
+            leading = self.lease.acquire(self.owner, at + self.leader_lease, now=at)
+            self._renewed_at = at if leading else None
         if leading != self._leading:
             log.info(
                 "scheduler %s %s lease %r",
@@ -139,3 +146,4 @@ class DatabaseScheduler(ThreadScheduler):
             with contextlib.suppress(Exception):  # best effort: the lease also runs out
                 self.lease.release(self.owner)
             self._leading = False
+            self._renewed_at = None

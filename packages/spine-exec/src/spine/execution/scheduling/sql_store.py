@@ -257,15 +257,14 @@ class SqlScheduleStore:
         insert its row, or take over a ``claimed`` row whose lease ended before ``now``."""
         ph = self._ph
         with self.lock:
-            with reading(self.conn):
-                settled = self.repo.query_value(
-                    f"SELECT settled_until FROM {_S} WHERE schedule_name = {ph(0)}",  # noqa: S608 - constant identifiers, bound values
-                    (name,),
-                )
-            if settled is None or _utc(scheduled_for) <= self.decode_ts(settled):
-                return False
             try:
                 with write(self.conn):
+                    settled = self.repo.query_value(
+                        f"SELECT settled_until FROM {_S} WHERE schedule_name = {ph(0)}",  # noqa: S608 - constant identifiers, bound values
+                        (name,),
+                    )
+                    if settled is None or _utc(scheduled_for) <= self.decode_ts(settled):
+                        return False
                     self.repo.insert(
                         _F,
                         {
