@@ -454,3 +454,70 @@ def test_atomic_blocks_nest(ledger: Ledger) -> None:
     found = ledger.get_execution(execution.id)
     assert found is not None
     assert found.status is S.COMPLETED
+
+
+# -- batches (what a worker uses) ---------------------------------------------------------------
+
+
+def test_create_executions_stores_a_batch_with_created_events(ledger: Ledger) -> None:
+    batch = [new(f"w{i}", params={"i": i}, idempotency_key=f"k{i}") for i in range(5)]
+    created = ledger.create_executions(batch)
+    assert [e.id for e in created] == [e.id for e in batch]
+    for e in batch:
+        assert ledger.get_execution(e.id) == e
+        assert [ev.event_type for ev in ledger.get_events(e.id)] == [EventType.CREATED]
+    assert ledger.create_executions([]) == []
+
+
+def test_a_batch_with_a_duplicate_creates_nothing(ledger: Ledger) -> None:
+    first = stored(ledger, idempotency_key="taken")
+    fresh = new("fresh")
+    with pytest.raises(DuplicateExecutionError):
+        ledger.create_executions([fresh, new("again", idempotency_key="taken")])
+    assert ledger.get_execution(fresh.id) is None
+    twice = new("twice")
+    with pytest.raises(DuplicateExecutionError):
+        ledger.create_executions([twice, twice])
+    assert ledger.get_execution(twice.id) is None
+    assert ledger.get_execution(first.id) is not None
+
+
+def test_update_statuses_applies_a_batch_in_order_with_events(ledger: Ledger) -> None:
+    from spine.execution import StatusChange
+
+    a, b = stored(ledger, "a"), stored(ledger, "b")
+    moved = ledger.update_statuses(
+        [
+            StatusChange(a.id, S.RUNNING),
+            StatusChange(b.id, "running"),
+            StatusChange(a.id, S.COMPLETED, result={"rows": 1}),
+            StatusChange(b.id, S.FAILED, error="boom", error_type="ValueError"),
+        ]
+    )
+    assert [m.status for m in moved] == [S.RUNNING, S.RUNNING, S.COMPLETED, S.FAILED]
+    found_a, found_b = ledger.get_execution(a.id), ledger.get_execution(b.id)
+    assert found_a is not None
+    assert found_a.result == {"rows": 1}
+    assert found_b is not None
+    assert found_b.error == "boom"
+    assert [e.event_type.value for e in ledger.get_events(b.id)] == [
+        "created",
+        "started",
+        "failed",
+    ]
+    assert ledger.update_statuses([]) == []
+
+
+def test_a_batch_with_an_illegal_transition_changes_nothing(ledger: Ledger) -> None:
+    from spine.execution import StatusChange
+
+    a, b = stored(ledger, "a"), stored(ledger, "b")
+    with pytest.raises(InvalidTransitionError):
+        ledger.update_statuses([StatusChange(a.id, S.RUNNING), StatusChange(b.id, S.COMPLETED)])
+    with pytest.raises(ExecutionNotFoundError):
+        ledger.update_statuses([StatusChange(a.id, S.RUNNING), StatusChange("01NOPE", S.RUNNING)])
+    for e in (a, b):
+        found = ledger.get_execution(e.id)
+        assert found is not None
+        assert found.status is S.PENDING
+        assert len(ledger.get_events(e.id)) == 1

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from spine.db.schema import CORE_TABLES, TypeKind
+from spine.execution.schema import TABLES as EXEC_TABLES
 from spine.ops.schema import TABLES
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+EXEC_TABLES_BY_NAME = {t.name: t for t in EXEC_TABLES}
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "core-schema.md"
 
@@ -30,10 +32,10 @@ def _parse_type(text: str) -> tuple[TypeKind, int | None]:
     return TypeKind(text), None
 
 
-def _doc_tables() -> dict[str, dict[str, object]]:
-    """Parse the operation-primitive tables of docs/core-schema.md."""
+def _doc_tables(heading: str = "## Operation primitives") -> dict[str, dict[str, object]]:
+    """Parse the tables of one section of docs/core-schema.md."""
     text = DOC.read_text(encoding="utf-8")
-    section = text.split("## Operation primitives", 1)[1].split("\n## ", 1)[0]
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
     tables: dict[str, dict[str, object]] = {}
     for block in section.split("\n### ")[1:]:
         heading, _, body = block.partition("\n")
@@ -75,6 +77,7 @@ def _doc_tables() -> dict[str, dict[str, object]]:
 
 
 DOC_TABLES = _doc_tables()
+DOC_EXEC_TABLES = _doc_tables("## Execution tables")
 
 
 def test_the_doc_parser_found_every_operation_primitive_table() -> None:
@@ -106,3 +109,35 @@ def test_operation_primitive_tables_match_docs_core_schema_exactly(table_name: s
 def test_spine_ops_declares_exactly_the_documented_tables_and_they_are_installed() -> None:
     assert set(TABLES_BY_NAME) == set(DOC_TABLES)
     assert {t.name for t in CORE_TABLES.tables} >= set(DOC_TABLES)
+
+
+def test_spine_exec_declares_exactly_the_documented_execution_tables() -> None:
+    assert set(EXEC_TABLES_BY_NAME) == set(DOC_EXEC_TABLES)
+
+
+@pytest.mark.parametrize("table_name", sorted(DOC_EXEC_TABLES))
+def test_execution_tables_match_docs_core_schema_exactly(table_name: str) -> None:
+    spec = DOC_EXEC_TABLES[table_name]
+    table = EXEC_TABLES_BY_NAME[table_name]
+    declared = [(c.name, c.type.kind, c.type.length, c.nullable) for c in table.columns]
+    assert declared == spec["columns"]
+    assert table.primary_key == spec["pk"]
+    table_indexes = {ix.columns for ix in table.indexes}
+    assert set(spec["indexes"]) == table_indexes  # type: ignore[call-overload]
+
+
+QUEUE_DOC_TABLES = _doc_tables("## Worker queue")
+
+
+def test_the_worker_queue_table_matches_docs_core_schema_exactly() -> None:
+    from spine.execution.queue.schema import SCHEMA as QUEUE_SCHEMA
+
+    assert set(QUEUE_DOC_TABLES) == {t.name for t in QUEUE_SCHEMA.tables} == {"core_work_items"}
+    [table] = QUEUE_SCHEMA.tables
+    spec = QUEUE_DOC_TABLES[table.name]
+    declared = [(c.name, c.type.kind, c.type.length, c.nullable) for c in table.columns]
+    assert declared == spec["columns"]
+    assert table.primary_key == spec["pk"]
+    table_indexes = {ix.columns for ix in table.indexes}
+    for cols in spec["indexes"]:  # type: ignore[attr-defined]
+        assert cols in table_indexes, f"{table.name}: missing index {cols}"

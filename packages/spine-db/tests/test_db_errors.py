@@ -38,6 +38,8 @@ def _mysql_error(errno: int, sqlstate: str | None = None) -> BaseException:
         (1045, ErrorKind.AUTH),
         (1049, ErrorKind.AUTH),
         (9999, ErrorKind.OTHER),
+        (1264, ErrorKind.VALUE),
+        (1690, ErrorKind.VALUE),
     ],
 )
 def test_mysql_errno_classification(errno: int, kind: ErrorKind) -> None:
@@ -212,3 +214,22 @@ def test_detail_lines_with_values_are_not_in_the_message() -> None:
     err = translate_error(exc, get_driver("postgresql"), "INSERT ...")
     assert str(err) == "postgresql: duplicate key"
     assert isinstance(err, IntegrityError)
+
+
+def test_value_errors_become_validation_errors_naming_the_fix() -> None:
+    from spine.types import ValidationError
+
+    sqlite = get_driver("sqlite")
+    try:
+        "a\ud800".encode()
+    except UnicodeEncodeError as exc:
+        err = translate_error(exc, sqlite, "INSERT", action="execute")
+    assert isinstance(err, ValidationError)
+    assert "lone surrogate" in str(err)
+    assert "errors='replace'" in str(err)
+    assert err.context.metadata["sql"] == "INSERT"
+    err = translate_error(OverflowError("too large"), sqlite)
+    assert isinstance(err, ValidationError)
+    assert "DECIMAL" in str(err)
+    wrapped = RuntimeError("Failed processing; surrogates not allowed")
+    assert isinstance(translate_error(wrapped, get_driver("mysql")), ValidationError)

@@ -29,6 +29,11 @@ MODULES = [
     "spine.execution.executors.memory",
     "spine.execution.executors.threads",
     "spine.execution.executors.processes",
+    "spine.execution.schema",
+    "spine.execution._sql_ledger",
+    "spine.execution._sql_dlq",
+    "spine.execution._sql_locks",
+    "spine.execution._sql_stores",
 ]
 
 

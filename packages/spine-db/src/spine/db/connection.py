@@ -34,7 +34,7 @@ from typing import Any, NoReturn, Self
 from spine.db.cursor import Params, SpineCursor
 from spine.db.dialects import Dialect, dialect_name_for, get_dialect
 from spine.db.drivers import Driver, connect_with_deadline, get_driver
-from spine.db.errors import translate_error
+from spine.db.errors import VALUE_ERROR_TYPES, translate_error
 from spine.db.sqlscript import is_read_statement
 from spine.db.url import DatabaseURL, parse_url
 from spine.types import DatabaseConnectionError, InvalidConfigError, QueryError
@@ -130,7 +130,10 @@ class SpineConnection:
         self.dialect: Dialect = info.dialect
         self.info = info
         self._driver = driver
-        self._error_types: tuple[type[BaseException], ...] = driver.error_types()
+        self._error_types: tuple[type[BaseException], ...] = (
+            *driver.error_types(),
+            *VALUE_ERROR_TYPES,
+        )
         self._last: SpineCursor | None = None
         self._closed = False
         self._tx_depth = 0

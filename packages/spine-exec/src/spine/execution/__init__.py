@@ -36,6 +36,10 @@ from spine.types.lazy import lazy_exports
 # Keep the root import free of ``typing``: type checkers treat this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from spine.execution._sql_dlq import DLQManager, SqlDeadLetterQueue
+    from spine.execution._sql_ledger import ExecutionLedger, SqlLedger
+    from spine.execution._sql_locks import ConcurrencyGuard, SqlLockGuard
+    from spine.execution._sql_stores import sql_stores
     from spine.execution.circuit_breaker import (
         BreakerState,
         BreakerStateStore,
@@ -67,7 +71,7 @@ if TYPE_CHECKING:
     from spine.execution.executors.memory import MemoryExecutor
     from spine.execution.executors.processes import ProcessExecutor
     from spine.execution.executors.threads import ThreadExecutor
-    from spine.execution.ledger import Ledger
+    from spine.execution.ledger import Ledger, StatusChange
     from spine.execution.locks import LockGuard, LockInfo, default_owner, hold_lock, lock_key
     from spine.execution.models import (
         TRANSITIONS,
@@ -162,6 +166,14 @@ _LAZY: dict[str, str] = {
     "ProcessExecutor": "spine.execution.executors.processes",
     "ThreadExecutor": "spine.execution.executors.threads",
     "Ledger": "spine.execution.ledger",
+    "StatusChange": "spine.execution.ledger",
+    "ExecutionLedger": "spine.execution._sql_ledger",
+    "SqlLedger": "spine.execution._sql_ledger",
+    "DLQManager": "spine.execution._sql_dlq",
+    "SqlDeadLetterQueue": "spine.execution._sql_dlq",
+    "ConcurrencyGuard": "spine.execution._sql_locks",
+    "SqlLockGuard": "spine.execution._sql_locks",
+    "sql_stores": "spine.execution._sql_stores",
     "TRANSITIONS": "spine.execution.models",
     "EventType": "spine.execution.models",
     "Execution": "spine.execution.models",
@@ -224,7 +236,9 @@ __all__ = [
     "CircuitOpenError",
     "CircuitState",
     "CompositeRateLimiter",
+    "ConcurrencyGuard",
     "ContainerJobSpec",
+    "DLQManager",
     "DeadLetter",
     "DeadLetterNotFoundError",
     "DeadLetterQueue",
@@ -237,6 +251,7 @@ __all__ = [
     "EventType",
     "Execution",
     "ExecutionEvent",
+    "ExecutionLedger",
     "ExecutionNotFoundError",
     "ExecutionStatus",
     "ExecutionStores",
@@ -285,6 +300,10 @@ __all__ = [
     "SlidingWindowLimiter",
     "SlidingWindowStore",
     "SpecValidator",
+    "SqlDeadLetterQueue",
+    "SqlLedger",
+    "SqlLockGuard",
+    "StatusChange",
     "Stores",
     "StubRuntimeAdapter",
     "SubmitResult",
@@ -305,6 +324,7 @@ __all__ = [
     "hold_lock",
     "install_spine_task",
     "lock_key",
+    "sql_stores",
     "tracked_execution",
     "with_deadline",
     "with_deadline_async",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,7 +11,7 @@ from typing import Any
 
 from spine.execution._json import copy_json, json_params, json_result
 from spine.execution.errors import DuplicateExecutionError, ExecutionNotFoundError
-from spine.execution.ledger import StatusFilter, check_page, status_set
+from spine.execution.ledger import StatusChange, StatusFilter, check_page, status_set
 from spine.execution.models import Execution, ExecutionEvent
 from spine.types import ValidationError
 from spine.types.enums import EventType, ExecutionStatus, event_for_status
@@ -101,6 +101,58 @@ class InMemoryLedger:
             if key is not None:
                 self._by_key.setdefault(key, {})[execution.attempt] = execution.id
         return _snapshot(stored)
+
+    def create_executions(self, executions: Sequence[Execution]) -> list[Execution]:
+        """See :meth:`spine.execution.ledger.Ledger.create_executions`."""
+        with self._lock:
+            ids: set[str] = set()
+            slots: set[tuple[str, int]] = set()
+            for e in executions:
+                if e.status is not ExecutionStatus.PENDING:
+                    raise ValidationError(
+                        f"a new execution must be pending, got {e.status.value!r} for {e.id}"
+                    )
+                json_params(e.params)
+                if e.metadata:
+                    json_params(e.metadata, "metadata")
+                key = e.idempotency_key
+                taken = key is not None and (
+                    (key, e.attempt) in slots or e.attempt in self._by_key.get(key, {})
+                )
+                if e.id in ids or e.id in self._executions or taken:
+                    raise DuplicateExecutionError(
+                        f"execution {e.id} (key {key!r}, attempt {e.attempt}) exists already "
+                        "or is given twice; none was created"
+                    )
+                ids.add(e.id)
+                if key is not None:
+                    slots.add((key, e.attempt))
+            return [self.create_execution(e) for e in executions]
+
+    def update_statuses(self, changes: Sequence[StatusChange]) -> list[Execution]:
+        """See :meth:`spine.execution.ledger.Ledger.update_statuses`."""
+        with self._lock:
+            # Check every change against the state the earlier ones leave, then apply.
+            working: dict[str, Execution] = {}
+            for c in changes:
+                current = working.get(c.execution_id) or self._get(c.execution_id)
+                if c.result is not None:
+                    json_result(c.result, c.execution_id)
+                if c.data:
+                    json_params(c.data, "event data")
+                working[c.execution_id] = current.transition(c.status)
+            return [
+                self.update_status(
+                    c.execution_id,
+                    c.status,
+                    result=c.result,
+                    error=c.error,
+                    error_type=c.error_type,
+                    data=c.data,
+                    at=c.at,
+                )
+                for c in changes
+            ]
 
     def update_status(
         self,

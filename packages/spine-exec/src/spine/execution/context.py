@@ -123,7 +123,8 @@ class TrackedExecution:
     (``async with``). See the module docstring for the steps.
 
     Args:
-        stores: An :class:`~spine.execution.stores.ExecutionStores` bundle, or pass
+        stores: An :class:`~spine.execution.stores.ExecutionStores` bundle, a database
+            connection (the SQL ledger, locks and dead letters on it), or pass
             ``ledger=`` (required), ``guard=`` and ``dlq=`` (optional) instead.
         workflow: What runs (an operation or workflow name).
         params: JSON-ready params, recorded with the execution.
@@ -150,7 +151,7 @@ class TrackedExecution:
 
     def __init__(
         self,
-        stores: ExecutionStores | None = None,
+        stores: ExecutionStores | Any = None,
         *,
         ledger: Ledger | None = None,
         guard: LockGuard | None = None,
@@ -333,7 +334,7 @@ class TrackedExecution:
 
 
 def tracked_execution(
-    stores: ExecutionStores | None = None,
+    stores: ExecutionStores | Any = None,
     /,
     *,
     workflow: str,

@@ -27,8 +27,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
@@ -36,12 +37,31 @@ from spine.execution.models import Execution, ExecutionEvent, parse_enum
 from spine.types import ValidationError
 from spine.types.enums import EventType, ExecutionStatus
 
-__all__ = ["Ledger", "StatusFilter", "check_page", "status_set"]
+__all__ = ["Ledger", "StatusChange", "StatusFilter", "check_page", "status_set"]
 
 StatusFilter: TypeAlias = ExecutionStatus | str | Iterable[ExecutionStatus | str] | None
 """One status, several statuses, or ``None`` for all."""
 
 MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One status change of a batch (:meth:`Ledger.update_statuses`): the arguments of
+    :meth:`Ledger.update_status` as a value.
+
+    Example:
+        >>> StatusChange("01J...", "completed", result={"rows": 960}).status
+        'completed'
+    """
+
+    execution_id: str
+    status: ExecutionStatus | str
+    result: Any = None
+    error: str | None = None
+    error_type: str | None = None
+    data: Mapping[str, Any] | None = None
+    at: datetime | None = None
 
 
 @runtime_checkable
@@ -60,6 +80,18 @@ class Ledger(Protocol):
                 exists already.
             UnserializableParamsError: params or metadata are not JSON.
             ValidationError: the execution is not PENDING.
+        """
+        ...
+
+    def create_executions(self, executions: Sequence[Execution]) -> list[Execution]:
+        """Store many new PENDING executions and their ``created`` events at once: one
+        transaction (a worker enqueuing a batch, a backfill planning its partitions).
+        All or nothing.
+
+        Raises:
+            DuplicateExecutionError: an id or idempotency key + attempt exists already, or
+                is given twice; nothing was created.
+            UnserializableParamsError / ValidationError: as :meth:`create_execution`.
         """
         ...
 
@@ -91,6 +123,17 @@ class Ledger(Protocol):
             ExecutionNotFoundError: unknown id.
             InvalidTransitionError: the state machine forbids the move; nothing changed.
             InvalidResultError: ``result`` is not JSON.
+        """
+        ...
+
+    def update_statuses(self, changes: Sequence[StatusChange]) -> list[Execution]:
+        """Apply many :class:`StatusChange` s with their events in one transaction (a worker
+        reporting a batch of finished jobs): all or nothing, in the given order (an
+        execution may appear more than once, e.g. RUNNING then COMPLETED).
+
+        Raises:
+            ExecutionNotFoundError / InvalidTransitionError / InvalidResultError: for the
+                first change that cannot be applied; nothing changed.
         """
         ...
 
@@ -182,3 +225,13 @@ def check_page(limit: object, offset: object) -> tuple[int, int]:
     if limit > MAX_PAGE:
         raise ValidationError(f"limit must be <= {MAX_PAGE}, got {limit}; page with offset")
     return limit, offset
+
+
+def __getattr__(name: str) -> object:
+    # ``from spine.execution.ledger import ExecutionLedger`` (the spec's spelling) loads the
+    # SQL ledger on first use; the SQL module imports this one, so it cannot be eager.
+    if name in ("ExecutionLedger", "SqlLedger"):
+        from spine.execution import _sql_ledger
+
+        return getattr(_sql_ledger, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -77,7 +77,8 @@ def resolve_stores(
     guard: LockGuard | None = None,
     dlq: DeadLetterQueue | None = None,
 ) -> ExecutionStores:
-    """The stores to use from a bundle, or from ``ledger=`` / ``guard=`` / ``dlq=``.
+    """The stores to use from a bundle, a database connection (the SQL stores on it, see
+    :func:`spine.execution.sql_stores`), or from ``ledger=`` / ``guard=`` / ``dlq=``.
 
     Raises:
         ValidationError: neither a bundle nor a ledger, or both.
@@ -87,8 +88,13 @@ def resolve_stores(
             raise ValidationError("pass either a stores bundle or ledger=/guard=/dlq=, not both")
         if isinstance(source, ExecutionStores):
             return source
+        if callable(getattr(source, "cursor", None)) and callable(getattr(source, "commit", None)):
+            from spine.execution._sql_stores import sql_stores
+
+            return sql_stores(source)
         raise ValidationError(
-            f"expected an ExecutionStores bundle (ledger, guard, dlq, atomic()), got "
+            f"expected an ExecutionStores bundle (ledger, guard, dlq, atomic()) or a database "
+            f"connection, got "
             f"{type(source).__name__}"
         )
     if ledger is None:

@@ -7,6 +7,7 @@ is enforced, events are append-only.
 * :class:`InMemoryLedger` - the execution ledger.
 * :class:`InMemoryDeadLetterQueue` - the dead-letter queue.
 * :class:`InMemoryLockGuard` - expiring, re-entrant concurrency locks.
+* :class:`InMemoryWorkQueue` - the worker queue (``core_work_items``).
 * :func:`in_memory_stores` - the three as one bundle for ``tracked_execution``.
 * :class:`FakeClock` - a clock the stores take, that tests move by hand.
 * :func:`echo`, :func:`fail`, :func:`sleep` - module-level handlers that process pools and
@@ -34,6 +35,7 @@ from spine.execution import errors as _exec_errors
 from spine.execution._memory_dlq import InMemoryDeadLetterQueue
 from spine.execution._memory_ledger import InMemoryLedger
 from spine.execution._memory_locks import InMemoryLockGuard
+from spine.execution.queue._memory import InMemoryWorkQueue
 from spine.execution.stores import Stores
 from spine.types import errors as _errors
 from spine.types.timestamps import utc_now
@@ -43,6 +45,7 @@ __all__ = [
     "InMemoryDeadLetterQueue",
     "InMemoryLedger",
     "InMemoryLockGuard",
+    "InMemoryWorkQueue",
     "echo",
     "fail",
     "in_memory_stores",

@@ -42,6 +42,17 @@ from spine.types import ConfigError, ValidationError
 __all__ = ["Dialect", "reserved_words_from"]
 
 
+def _name(value: Any) -> str:
+    """``value`` if it is a string; a ``ValidationError`` naming it otherwise (a column
+    name of ``None`` or ``5`` from a row mapping)."""
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"SQL identifier must be a string, got {value!r} ({type(value).__name__}): "
+            "use text column names (check the keys of your row mappings)"
+        ).with_context(identifier=repr(value))
+    return value
+
+
 def reserved_words_from(text: str) -> frozenset[str]:
     """A reserved-word set from whitespace-separated upper-case words."""
     return frozenset(text.split())
@@ -144,10 +155,11 @@ class Dialect:
     # ------------------------------------------------------------------ identifiers
     def is_reserved(self, word: str) -> bool:
         """Whether ``word`` is a reserved word on this backend (case-insensitive)."""
-        return word.upper() in self.reserved_words
+        return _name(word).upper() in self.reserved_words
 
     def fold(self, identifier: str) -> str:
         """How the backend stores an unquoted identifier (upper/lower/as written)."""
+        _name(identifier)
         if self.identifier_case == "upper":
             return identifier.upper()
         if self.identifier_case == "lower":
@@ -156,6 +168,7 @@ class Dialect:
 
     def needs_quoting(self, part: str) -> bool:
         """Whether the single identifier ``part`` must be quoted on this backend."""
+        _name(part)
         if self.quote_leading_underscore and part.startswith("_"):
             return True
         upper = part.upper()
@@ -344,16 +357,18 @@ class Dialect:
         conflict_columns: Sequence[str],
         update_columns: Sequence[str] | None,
     ) -> tuple[list[str], list[str], list[str]]:
-        cols = list(columns)
+        cols = [_name(c) for c in columns]
         if not cols:
             raise ValidationError("upsert needs at least one column")
-        conflict = list(conflict_columns)
+        conflict = [_name(c) for c in conflict_columns]
         if not conflict:
             raise ValidationError("upsert needs at least one conflict column")
         lowered = {c.lower() for c in cols}
         missing = [c for c in conflict if c.lower() not in lowered]
         if missing:
             raise ValidationError(f"upsert conflict columns {missing} are not inserted columns")
+        if update_columns is not None:
+            update_columns = [_name(c) for c in update_columns]
         if update_columns is None:
             conflict_lower = {c.lower() for c in conflict}
             update = [c for c in cols if c.lower() not in conflict_lower]
@@ -705,7 +720,7 @@ class Dialect:
         """``DROP TABLE`` of a table named exactly as the catalog spells it (quoted
         verbatim: for clean-up of names read from :meth:`list_tables_sql`)."""
         q = self.quote_char
-        name = q + table.replace(q, q * 2) + q
+        name = q + _name(table).replace(q, q * 2) + q
         if schema is not None:
-            name = q + schema.replace(q, q * 2) + q + "." + name
+            name = q + _name(schema).replace(q, q * 2) + q + "." + name
         return f"DROP TABLE {name}"

@@ -43,6 +43,7 @@ class ErrorKind(Enum):
     INTEGRITY = "integrity"  # unique, primary key, foreign key, not null, check
     QUERY = "query"  # syntax, undefined table/column, bad parameters, bad data
     TRANSIENT = "transient"  # deadlock, lock timeout, serialization failure: retryable
+    VALUE = "value"  # a value out of the column type's range: ValidationError
     OTHER = "other"
 
 

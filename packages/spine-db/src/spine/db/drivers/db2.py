@@ -86,6 +86,8 @@ class DB2Driver(Driver):
         state = self.sqlstate(exc) or ""
         if state.startswith("23"):
             return ErrorKind.INTEGRITY
+        if state == "22003":  # numeric value out of range
+            return ErrorKind.VALUE
         if state.startswith("28") or state in ("08004",):
             return ErrorKind.AUTH
         if state.startswith("08"):

@@ -54,6 +54,7 @@ _QUERY = {
     3140,
     4078,
 }
+_VALUE = {1264, 1690}  # out of range value for column / BIGINT value is out of range
 _TRANSIENT = {1205, 1213, 1614, 3572}
 _CONNECTION = {
     1040,
@@ -159,6 +160,8 @@ class MySQLDriver(Driver):
 
     def classify(self, exc: BaseException) -> ErrorKind:
         errno = getattr(exc, "errno", None)
+        if errno in _VALUE:
+            return ErrorKind.VALUE
         if isinstance(errno, int) and errno > 0:
             for codes, kind in (
                 (_INTEGRITY, ErrorKind.INTEGRITY),

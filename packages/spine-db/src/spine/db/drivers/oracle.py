@@ -37,7 +37,8 @@ _CONNECTION = {
     "ORA-12519",
 }
 _QUERY_PREFIXES = ("ORA-009", "ORA-0655", "ORA-0143", "ORA-0172", "ORA-0184", "ORA-0186")
-_QUERY = {"ORA-01722", "ORA-01438", "ORA-12899", "ORA-01008", "ORA-01036", "ORA-01461"}
+_VALUE = {"ORA-01438", "ORA-01426"}  # value larger than precision / numeric overflow
+_QUERY = {"ORA-01722", "ORA-12899", "ORA-01008", "ORA-01036", "ORA-01461"}
 
 
 class OracleDriver(Driver):
@@ -118,6 +119,8 @@ class OracleDriver(Driver):
         code = self._code(exc)
         if code in _INTEGRITY:
             return ErrorKind.INTEGRITY
+        if code in _VALUE:
+            return ErrorKind.VALUE
         if code in _TRANSIENT:
             return ErrorKind.TRANSIENT
         if code in _AUTH:

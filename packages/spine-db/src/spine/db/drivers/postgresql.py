@@ -128,6 +128,8 @@ class PostgreSQLDriver(Driver):
         if state:
             if state.startswith("23"):
                 return ErrorKind.INTEGRITY
+            if state == "22003":  # numeric_value_out_of_range
+                return ErrorKind.VALUE
             if state.startswith("28") or state in ("3D000",):
                 return ErrorKind.AUTH
             if state.startswith(_CONNECTION_STATES):

@@ -15,25 +15,65 @@ from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolClosed, PoolTimeout
+from psycopg_pool.errors import TooManyRequests
 
 from spine.db.connection import ConnectionInfo, SpineConnection
 from spine.db.drivers import get_driver
 from spine.db.identifiers import validate_identifier
 from spine.db.url import DatabaseURL
+from spine.types import DatabaseConnectionError, InvalidConfigError, SpineError
 
 __all__ = [
     "PoolTimeout",
     "SpinePool",
     "SpineSyncPool",
     "make_pool",
+    "pool_error",
     "pool_kwargs",
     "psycopg",
 ]
 
 
+def pool_error(pool: ConnectionPool[Any] | AsyncConnectionPool[Any], exc: Exception) -> SpineError:
+    """The spine error for psycopg_pool's failure to lend a connection: an exhausted pool
+    (``PoolTimeout``, ``TooManyRequests``) is a retryable ``DatabaseConnectionError`` saying
+    what to change; a closed pool an ``InvalidConfigError``."""
+    where = getattr(getattr(pool, "info", None), "url", None) or "postgresql pool"
+    if isinstance(exc, PoolClosed):
+        return InvalidConfigError(
+            f"{where}: the connection pool is closed; open a new pool (create_sync_pool / "
+            "create_pool) instead of reusing a closed one",
+            cause=exc,
+        ).with_context(pool_max_size=pool.max_size)
+    waiting = (
+        "too many requests are queued"
+        if isinstance(exc, TooManyRequests)
+        else (f"no connection was free within the timeout ({exc})")
+    )
+    return DatabaseConnectionError(
+        f"{where}: pool exhausted: all {pool.max_size} connections are in use and {waiting}; "
+        "return connections sooner (leave acquire() blocks promptly, never hold one across "
+        "slow work), raise max_size, or pass a longer timeout to acquire()",
+        cause=exc,
+    ).with_context(pool_max_size=pool.max_size, pool_min_size=pool.min_size)
+
+
+_LEND_ERRORS = (PoolTimeout, PoolClosed, TooManyRequests)
+
+
 class SpinePool(AsyncConnectionPool[psycopg.AsyncConnection[tuple[Any, ...]]]):
-    """An ``AsyncConnectionPool`` with an ``acquire()`` alias of ``connection()``."""
+    """An ``AsyncConnectionPool`` with an ``acquire()`` alias of ``connection()``; failures to
+    lend a connection raise spine errors (see :func:`pool_error`)."""
+
+    info: ConnectionInfo
+
+    async def getconn(self, timeout: float | None = None) -> psycopg.AsyncConnection[Any]:
+        """psycopg_pool's ``getconn``; an exhausted or closed pool raises a spine error."""
+        try:
+            return await super().getconn(timeout=timeout)
+        except _LEND_ERRORS as exc:
+            raise pool_error(self, exc) from exc
 
     def acquire(
         self, timeout: float | None = None
@@ -52,6 +92,13 @@ class SpineSyncPool(ConnectionPool[psycopg.Connection[tuple[Any, ...]]]):
     """
 
     info: ConnectionInfo
+
+    def getconn(self, timeout: float | None = None) -> psycopg.Connection[Any]:
+        """psycopg_pool's ``getconn``; an exhausted or closed pool raises a spine error."""
+        try:
+            return super().getconn(timeout=timeout)
+        except _LEND_ERRORS as exc:
+            raise pool_error(self, exc) from exc
 
     @contextmanager
     def acquire(self, timeout: float | None = None) -> Iterator[SpineConnection]:
@@ -104,7 +151,9 @@ def make_pool(
     kwargs = pool_kwargs(url, connect_timeout=connect_timeout, schema=schema)
     common: dict[str, Any] = {"min_size": min_size, "max_size": max_size, "timeout": timeout}
     if not sync:
-        return SpinePool("", kwargs=kwargs, open=False, **common, **extra)
+        apool = SpinePool("", kwargs=kwargs, open=False, **common, **extra)
+        apool.info = ConnectionInfo.from_url(url, schema)
+        return apool
     pool = SpineSyncPool("", kwargs={**kwargs, "autocommit": False}, open=False, **common, **extra)
     pool.info = ConnectionInfo.from_url(url, schema)
     return pool

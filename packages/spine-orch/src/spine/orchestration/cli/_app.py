@@ -11,9 +11,10 @@ from spine.orchestration.cli._output import err_console
 from spine.orchestration.cli._plugins import LoadedPlugin, load_plugins
 from spine.orchestration.cli._state import CliState
 from spine.orchestration.cli.commands import backfill, db, ops, workflow
+from spine.orchestration.cli.commands.mcp import mcp
 from spine.orchestration.cli.commands.run import run
 
-__all__ = ["BUILTIN_COMMANDS", "build_app"]
+__all__ = ["BUILTIN_COMMANDS", "build_app", "versions"]
 
 HELP = (
     "spine: recurring, restartable, auditable data pipelines.\n\n"
@@ -33,29 +34,31 @@ BUILTIN_COMMANDS = (
     "manifest",
     "watermarks",
     "backfill",
+    "mcp",
 )
 """Names of the built-in commands (plugins cannot take them).
 
 Reserved for the next commands, wired when their layers exist: ``runs``, ``executions``,
-``dlq``, ``worker``, ``submit``, ``schedule``, ``mcp``."""
+``dlq``, ``worker``, ``submit``, ``schedule``."""
 
-RESERVED_COMMANDS = ("runs", "executions", "dlq", "worker", "submit", "schedule", "mcp")
+RESERVED_COMMANDS = ("runs", "executions", "dlq", "worker", "submit", "schedule")
 
 
-def _versions() -> str:
+def versions() -> dict[str, str]:
+    """The installed versions of the spine distributions the command is built from."""
     names = ["spine-types", "spine-db", "spine-ops", "spine-exec", "spine-orch"]
-    parts = []
+    found = {}
     for name in names:
         try:
-            parts.append(f"{name} {version(name)}")
+            found[name] = version(name)
         except PackageNotFoundError:  # pragma: no cover - a partial install
             continue
-    return ", ".join(parts)
+    return found
 
 
 def _version_callback(value: bool) -> None:
     if value:
-        print(_versions())
+        print(", ".join(f"{name} {v}" for name, v in versions().items()))
         raise typer.Exit()
 
 
@@ -113,6 +116,7 @@ def build_app(*, plugins: bool = True) -> typer.Typer:
     app.add_typer(ops.manifest, name="manifest")
     app.add_typer(ops.watermarks, name="watermarks")
     app.add_typer(backfill.app, name="backfill")
+    app.command("mcp")(mcp)
     if plugins:
         app.info.context_settings = dict(app.info.context_settings or {})
         app._spine_plugins = load_plugins(  # type: ignore[attr-defined]

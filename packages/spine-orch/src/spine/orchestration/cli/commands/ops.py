@@ -24,6 +24,13 @@ from spine.ops import (
 from spine.orchestration.cli._errors import fail
 from spine.orchestration.cli._output import console, emit
 from spine.orchestration.cli._params import parse_assignments
+from spine.orchestration.cli._rows import (
+    anomaly_row,
+    manifest_row,
+    quality_row,
+    reject_row,
+    watermark_row,
+)
 from spine.orchestration.cli._state import get_state
 
 __all__ = ["anomalies", "manifest", "quality", "rejects", "watermarks"]
@@ -95,20 +102,7 @@ def anomalies_list(
             partition_key=key,
             limit=limit,
         ),
-        lambda a: {
-            "id": a.id,
-            "domain": a.domain,
-            "severity": a.severity.value.lower(),
-            "category": a.category.value.lower(),
-            "stage": a.stage,
-            "partition": a.partition_key,
-            "message": a.message,
-            "created_at": a.created_at,
-            "resolved_at": a.resolved_at,
-            "resolution_note": a.resolution_note,
-            "metadata": a.metadata,
-            "execution_id": a.execution_id,
-        },
+        anomaly_row,
         [*columns, "resolved_at"] if include_resolved else columns,
         as_json=as_json,
         title="anomalies",
@@ -166,18 +160,7 @@ def quality_list(
         lambda conn, key: list_quality_results(
             conn, domain=domain, status=status, partition_key=key, check_name=check, limit=limit
         ),
-        lambda q: {
-            "domain": q.domain,
-            "partition": q.partition_key,
-            "check": q.check_name,
-            "category": q.category.value.lower(),
-            "status": q.status.value.lower(),
-            "message": q.message,
-            "actual": q.actual_value,
-            "expected": q.expected_value,
-            "created_at": q.created_at,
-            "execution_id": q.execution_id,
-        },
+        quality_row,
         ["domain", "partition", "check", "status", "message", "created_at"],
         as_json=as_json,
         title="quality results",
@@ -200,13 +183,7 @@ def rejects_summary(
         ctx,
         partition,
         lambda conn, key: reject_tallies(conn, domain=domain, partition_key=key),
-        lambda t: {
-            "domain": t.domain,
-            "stage": t.stage,
-            "reason": t.reason_code,
-            "rows": t.count,
-            "partitions": t.partitions,
-        },
+        reject_row,
         ["domain", "stage", "reason", "rows", "partitions"],
         as_json=as_json,
         title="rejects",
@@ -230,15 +207,7 @@ def manifest_show(
         ctx,
         partition,
         lambda conn, key: list_manifest(conn, domain=domain, partition_key=key, limit=limit),
-        lambda e: {
-            "domain": e.domain,
-            "partition": e.partition_key,
-            "stage": e.stage,
-            "rows": e.row_count,
-            "updated_at": e.updated_at,
-            "execution_id": e.execution_id,
-            "metrics": e.metrics,
-        },
+        manifest_row,
         ["domain", "partition", "stage", "rows", "updated_at"],
         as_json=as_json,
         title="manifest",
@@ -260,14 +229,7 @@ def watermarks_list(
         ctx,
         None,
         lambda conn, _key: list_watermarks(conn, domain=domain),
-        lambda w: {
-            "domain": w.domain,
-            "source": w.source,
-            "partition": w.partition_key,
-            "high_water": w.high_water,
-            "updated_at": w.updated_at,
-            "metadata": dict(w.metadata),
-        },
+        watermark_row,
         ["domain", "source", "partition", "high_water", "updated_at"],
         as_json=as_json,
         title="watermarks",

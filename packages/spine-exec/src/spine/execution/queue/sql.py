@@ -1,0 +1,577 @@
+"""The SQL work queue: every statement of ``core_work_items``, rendered by spine-db's dialects.
+
+:class:`QueueSql` renders each statement for one dialect (placeholders, paging, the claim's
+``FOR UPDATE SKIP LOCKED``); :class:`SqlWorkQueue` runs them on a spine connection. No
+backend is named here: what differs per backend lives in ``spine.db.dialects``.
+
+The claim is ``SELECT ... FOR UPDATE SKIP LOCKED`` + ``UPDATE`` in one transaction on
+PostgreSQL, MySQL 8 / MariaDB 10.6+, Oracle and Db2, so concurrent workers never receive the
+same row and never wait for each other's locks. SQLite has no row locks: the claim runs in
+:func:`spine.db.claim_transaction` (``BEGIN IMMEDIATE``), which serialises claimers on the
+database's single write lock.
+
+Example:
+    >>> from spine.db import connect
+    >>> from spine.db.schema import install_schema
+    >>> from spine.execution.queue import NewWork, SqlWorkQueue
+    >>> conn = connect("memory")
+    >>> _ = install_schema(conn, ["spine-exec.queue"])
+    >>> queue = SqlWorkQueue(conn)
+    >>> item = queue.enqueue(NewWork("finra.otc.ingest", {"week_ending": "2025-12-26"}))
+    >>> [(w.workflow, w.status.value, w.attempts) for w in queue.claim("worker-1")]
+    [('finra.otc.ingest', 'running', 1)]
+    >>> queue.complete("worker-1", [item.id]) == [item.id]
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from spine.db.connection import SpineConnection, as_spine_connection
+from spine.db.dialects import Dialect
+from spine.db.encoding import decode_text
+from spine.db.transaction import claim_rows, claim_transaction, reading, write
+from spine.execution.queue.models import (
+    MAX_ERROR,
+    NewWork,
+    WorkItem,
+    WorkStatus,
+    check_lanes,
+    check_lease,
+    check_owner,
+)
+from spine.execution.queue.schema import CORE_WORK_ITEMS, WORK_ITEM_COLUMNS
+from spine.types import IntegrityError, ValidationError
+from spine.types.timestamps import utc_now
+
+__all__ = ["QueueSql", "SqlWorkQueue"]
+
+_TABLE = CORE_WORK_ITEMS.name
+_MAX_CLAIM = 10_000
+_S = WorkStatus
+
+
+def _check_limit(limit: object) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= _MAX_CLAIM:
+        raise ValidationError(f"limit must be an int in 1..{_MAX_CLAIM}, got {limit!r}")
+    return limit
+
+
+def _ids(item_ids: Sequence[str]) -> list[str]:
+    ids = list(dict.fromkeys(item_ids))
+    for item_id in ids:
+        if not isinstance(item_id, str) or not item_id:
+            raise ValidationError(f"item ids must be non-empty strs, got {item_id!r}")
+    return ids
+
+
+class QueueSql:
+    """Every queue statement for one dialect (rendered once, cached per shape).
+
+    Example:
+        >>> from spine.db import get_dialect
+        >>> QueueSql(get_dialect("postgresql")).complete(2)
+        'UPDATE core_work_items SET status = %s, lease_expires_at = NULL, completed_at = %s, updated_at = %s WHERE status = %s AND lease_owner = %s AND id IN (%s, %s)'
+    """  # noqa: E501
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.d = dialect
+        d = dialect
+        self.table = d.quote(_TABLE)
+        self.columns = d.quote_list(WORK_ITEM_COLUMNS)
+        self.insert = d.insert_sql(_TABLE, WORK_ITEM_COLUMNS)
+        self.by_id = f"SELECT {self.columns} FROM {self.table} WHERE id = {d.placeholder(0)}"  # noqa: S608
+        self.by_key = (
+            f"SELECT {self.columns} FROM {self.table} "  # noqa: S608
+            f"WHERE idempotency_key = {d.placeholder(0)}"
+        )
+        p = d.placeholder
+        self.fail = (
+            f"UPDATE {self.table} SET status = {p(0)}, last_error = {p(1)}, "  # noqa: S608
+            f"lease_expires_at = NULL, completed_at = {p(2)}, updated_at = {p(3)} "
+            f"WHERE id = {p(4)} AND status = {p(5)} AND lease_owner = {p(6)}"
+        )
+        self.reschedule = (
+            f"UPDATE {self.table} SET status = {p(0)}, run_after = {p(1)}, "  # noqa: S608
+            f"last_error = {p(2)}, lease_expires_at = NULL, updated_at = {p(3)} "
+            f"WHERE id = {p(4)} AND status = {p(5)} AND lease_owner = {p(6)}"
+        )
+        self.release = (
+            f"UPDATE {self.table} SET status = {p(0)}, run_after = {p(1)}, "  # noqa: S608
+            f"last_error = {p(2)}, lease_expires_at = NULL, completed_at = {p(3)}, "
+            f"updated_at = {p(4)} WHERE id = {p(5)} AND status = {p(6)}"
+        )
+        self.cancel = (
+            f"UPDATE {self.table} SET status = {p(0)}, completed_at = {p(1)}, "  # noqa: S608
+            f"updated_at = {p(2)} WHERE id = {p(3)} AND status = {p(4)}"
+        )
+        self.counts_all = f"SELECT status, COUNT(*) FROM {self.table} GROUP BY status"  # noqa: S608
+        self.counts_lane = (
+            f"SELECT status, COUNT(*) FROM {self.table} "  # noqa: S608
+            f"WHERE lane = {p(0)} GROUP BY status"
+        )
+        self.claim_order = "priority DESC, run_after, id"
+
+    def _in(self, n: int, start: int) -> str:
+        return self.d.placeholders(n, start=start)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one QueueSql per dialect, kept for the process
+    def claim_where(self, lanes: int) -> str:
+        """The claim's filter: due pending items (of ``lanes`` lanes when > 0); binds
+        ``(status, now, *lanes)``."""
+        p = self.d.placeholder
+        where = f"status = {p(0)} AND run_after <= {p(1)}"
+        if lanes:
+            where += f" AND lane IN ({self._in(lanes, 2)})"
+        return where
+
+    def claim_select(self, limit: int, lanes: int = 0) -> str:
+        """The locking claim query (``FOR UPDATE SKIP LOCKED`` where the backend has it)."""
+        return self.d.select_for_claim(
+            _TABLE, WORK_ITEM_COLUMNS, self.claim_where(lanes), self.claim_order, limit
+        )
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def mark_claimed(self, n: int) -> str:
+        """Claimed rows become running: binds ``(status, owner, lease_expires_at, now, now,
+        *ids)``."""
+        p = self.d.placeholder
+        return (
+            f"UPDATE {self.table} SET status = {p(0)}, lease_owner = {p(1)}, "  # noqa: S608
+            f"lease_expires_at = {p(2)}, heartbeat_at = {p(3)}, attempts = attempts + 1, "
+            f"updated_at = {p(4)} WHERE id IN ({self._in(n, 5)})"
+        )
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def heartbeat(self, n: int) -> str:
+        """Extend held leases: binds ``(lease_expires_at, now, now, status, owner, *ids)``."""
+        p = self.d.placeholder
+        return (
+            f"UPDATE {self.table} SET lease_expires_at = {p(0)}, heartbeat_at = {p(1)}, "  # noqa: S608
+            f"updated_at = {p(2)} WHERE status = {p(3)} AND lease_owner = {p(4)} "
+            f"AND id IN ({self._in(n, 5)})"
+        )
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def held(self, n: int) -> str:
+        """Ids among ``n`` in a status and owner: binds ``(status, owner, *ids)``."""
+        p = self.d.placeholder
+        return (
+            f"SELECT id FROM {self.table} WHERE status = {p(0)} "  # noqa: S608
+            f"AND lease_owner = {p(1)} AND id IN ({self._in(n, 2)})"
+        )
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def complete(self, n: int) -> str:
+        """Held items become completed: binds ``(status, now, now, running, owner, *ids)``."""
+        p = self.d.placeholder
+        return (
+            f"UPDATE {self.table} SET status = {p(0)}, lease_expires_at = NULL, "  # noqa: S608
+            f"completed_at = {p(1)}, updated_at = {p(2)} WHERE status = {p(3)} "
+            f"AND lease_owner = {p(4)} AND id IN ({self._in(n, 5)})"
+        )
+
+    def expired_select(self, limit: int) -> str:
+        """The locking query of running items whose lease expired; binds ``(status, now)``."""
+        p = self.d.placeholder
+        return self.d.select_for_claim(
+            _TABLE,
+            WORK_ITEM_COLUMNS,
+            f"status = {p(0)} AND lease_expires_at < {p(1)}",
+            "lease_expires_at, id",
+            limit,
+        )
+
+
+@functools.lru_cache(maxsize=16)
+def queue_sql(dialect: Dialect) -> QueueSql:
+    """The (cached) :class:`QueueSql` of ``dialect``."""
+    return QueueSql(dialect)
+
+
+class SqlWorkQueue:
+    """:class:`~spine.execution.queue.WorkQueue` over ``core_work_items`` (create the table
+    with :func:`spine.db.schema.install_schema`).
+
+    Not thread-safe (like its connection): use one per thread. Each method joins the
+    caller's open transaction, or commits its own.
+
+    Args:
+        conn: A :class:`~spine.db.SpineConnection` (or a raw DB-API connection).
+        clock: "Now" (UTC) for leases and ``run_after`` (tests pass a fake clock).
+    """
+
+    def __init__(self, conn: Any, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.conn: SpineConnection = as_spine_connection(conn)
+        self.sql = queue_sql(self.conn.dialect)
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"SqlWorkQueue({self.conn!r})"
+
+    # -- rows ----------------------------------------------------------------------------
+    def _row(self, work: NewWork, now: datetime) -> tuple[Any, ...]:
+        enc = self.conn.dialect.encode_timestamp
+        key, phash = work.encoded_partition
+        return (
+            work.item_id,
+            work.workflow,
+            work.lane,
+            work.domain,
+            key,
+            phash,
+            self.conn.dialect.encode_json(work.params),
+            _S.PENDING.value,
+            work.priority,
+            enc(work.run_after if work.run_after is not None else now),
+            None,
+            None,
+            None,
+            0,
+            work.max_attempts,
+            work.timeout,
+            None,
+            work.item_id,
+            work.idempotency_key,
+            enc(now),
+            enc(now),
+            None,
+        )
+
+    def _item(self, row: Sequence[Any]) -> WorkItem:
+        d = self.conn.dialect
+        ts = d.decode_timestamp
+        (
+            item_id,
+            workflow,
+            lane,
+            domain,
+            partition_key,
+            _phash,
+            payload,
+            status,
+            priority,
+            run_after,
+            lease_owner,
+            lease_expires_at,
+            heartbeat_at,
+            attempts,
+            max_attempts,
+            timeout,
+            last_error,
+            _execution_id,
+            idempotency_key,
+            created_at,
+            updated_at,
+            completed_at,
+        ) = row
+        params = d.decode_json(payload)
+        key = decode_text(partition_key)
+        return WorkItem(
+            id=str(item_id),
+            workflow=str(workflow),
+            params=params if isinstance(params, dict) else {},
+            lane=str(lane),
+            priority=int(priority),
+            run_after=ts(run_after),  # type: ignore[arg-type]
+            status=WorkStatus(str(status)),
+            attempts=int(attempts),
+            max_attempts=int(max_attempts),
+            created_at=ts(created_at),  # type: ignore[arg-type]
+            updated_at=ts(updated_at),  # type: ignore[arg-type]
+            lease_owner=lease_owner,
+            lease_expires_at=ts(lease_expires_at),
+            heartbeat_at=ts(heartbeat_at),
+            last_error=decode_text(last_error),
+            idempotency_key=idempotency_key,
+            timeout=None if timeout is None else float(timeout),
+            domain=domain,
+            partition_key=None if key is None else d.decode_json(key),
+            completed_at=ts(completed_at),
+        )
+
+    # -- enqueue -------------------------------------------------------------------------
+    def enqueue(self, work: NewWork) -> WorkItem:
+        """Store ``work``; an existing ``idempotency_key`` returns the existing item."""
+        if not isinstance(work, NewWork):
+            raise ValidationError(f"enqueue takes a NewWork, got {type(work).__name__}")
+        if work.idempotency_key is not None:
+            existing = self._by_key(work.idempotency_key)
+            if existing is not None:
+                return existing
+        now = self._clock()
+        try:
+            with write(self.conn) as c:
+                c.execute(self.sql.insert, self._row(work, now))
+        except IntegrityError:
+            if work.idempotency_key is not None:  # a concurrent enqueue of the same key won
+                existing = self._by_key(work.idempotency_key)
+                if existing is not None:
+                    return existing
+            raise
+        item = self.get(work.item_id)
+        assert item is not None
+        return item
+
+    def _by_key(self, key: str) -> WorkItem | None:
+        with reading(self.conn) as c:
+            row = c.execute(self.sql.by_key, (key,)).fetchone()
+        return None if row is None else self._item(row)
+
+    def enqueue_many(self, works: Iterable[NewWork]) -> list[str]:
+        """Store many items in one transaction with the backend's bulk path (``COPY`` on
+        PostgreSQL); all or none.
+
+        Raises:
+            ValidationError: an element is not a :class:`NewWork`.
+            IntegrityError: an id or idempotency key exists already (nothing stored).
+        """
+        now = self._clock()
+        rows: list[tuple[Any, ...]] = []
+        given: Iterable[object] = works  # checked: callers pass anything
+        for work in given:
+            if not isinstance(work, NewWork):
+                kind = type(work).__name__
+                raise ValidationError(f"enqueue_many takes NewWork items, got {kind}")
+            rows.append(self._row(work, now))
+        if rows:
+            with write(self.conn) as c:
+                c.insert_rows(_TABLE, WORK_ITEM_COLUMNS, rows)
+        return [row[0] for row in rows]
+
+    def get(self, item_id: str) -> WorkItem | None:
+        """The item, or ``None``."""
+        with reading(self.conn) as c:
+            row = c.execute(self.sql.by_id, (item_id,)).fetchone()
+        return None if row is None else self._item(row)
+
+    # -- claim and leases ----------------------------------------------------------------
+    def claim(
+        self,
+        owner: str,
+        *,
+        limit: int = 1,
+        lanes: Sequence[str] | None = None,
+        lease_seconds: float = 30.0,
+    ) -> list[WorkItem]:
+        """Claim up to ``limit`` due items for ``owner`` (see :class:`WorkQueue`)."""
+        owner = check_owner(owner)
+        limit = _check_limit(limit)
+        lane_list = check_lanes(lanes) or ()
+        lease = check_lease(lease_seconds)
+        d = self.conn.dialect
+        now = self._clock()
+        expires = now + timedelta(seconds=lease)
+        params = (_S.PENDING.value, d.encode_timestamp(now), *lane_list)
+        where = self.sql.claim_where(len(lane_list))
+        with claim_transaction(self.conn) as c:
+            rows = claim_rows(
+                c, _TABLE, WORK_ITEM_COLUMNS, where, self.sql.claim_order, limit, params
+            )
+            if not rows:
+                return []
+            ids = [row[0] for row in rows]
+            c.execute(
+                self.sql.mark_claimed(len(ids)),
+                (
+                    _S.RUNNING.value,
+                    owner,
+                    d.encode_timestamp(expires),
+                    d.encode_timestamp(now),
+                    d.encode_timestamp(now),
+                    *ids,
+                ),
+            )
+        claimed = {
+            "status": _S.RUNNING,
+            "lease_owner": owner,
+            "lease_expires_at": expires,
+            "heartbeat_at": now,
+            "updated_at": now,
+        }
+        out = []
+        for row in rows:
+            item = self._item(row)
+            state = dict(item.__dict__, **claimed)
+            state["attempts"] = item.attempts + 1
+            out.append(WorkItem(**state))
+        return out
+
+    def _held(self, owner: str, ids: list[str], status: WorkStatus) -> list[str]:
+        rows = self.conn.execute(self.sql.held(len(ids)), (status.value, owner, *ids)).fetchall()
+        found = {str(r[0]) for r in rows}
+        return [i for i in ids if i in found]
+
+    def heartbeat(
+        self, owner: str, item_ids: Sequence[str], *, lease_seconds: float = 30.0
+    ) -> list[str]:
+        """Extend the leases ``owner`` still holds among ``item_ids``; return those ids."""
+        owner = check_owner(owner)
+        lease = check_lease(lease_seconds)
+        ids = _ids(item_ids)
+        if not ids:
+            return []
+        d = self.conn.dialect
+        now = self._clock()
+        with write(self.conn) as c:
+            c.execute(
+                self.sql.heartbeat(len(ids)),
+                (
+                    d.encode_timestamp(now + timedelta(seconds=lease)),
+                    d.encode_timestamp(now),
+                    d.encode_timestamp(now),
+                    _S.RUNNING.value,
+                    owner,
+                    *ids,
+                ),
+            )
+            return self._held(owner, ids, _S.RUNNING)
+
+    def complete(self, owner: str, item_ids: Sequence[str]) -> list[str]:
+        """Mark the items ``owner`` still holds as completed; return their ids."""
+        owner = check_owner(owner)
+        ids = _ids(item_ids)
+        if not ids:
+            return []
+        now = self.conn.dialect.encode_timestamp(self._clock())
+        try:
+            with write(self.conn) as c:  # the usual case: every item is still held
+                cur = c.execute(
+                    self.sql.complete(len(ids)),
+                    (_S.COMPLETED.value, now, now, _S.RUNNING.value, owner, *ids),
+                )
+                if cur.rowcount != len(ids):
+                    raise _NotAllHeld  # undo, then complete exactly the held ones
+                return ids
+        except _NotAllHeld:
+            pass
+        with write(self.conn) as c:
+            held = self._held(owner, ids, _S.RUNNING)
+            if not held:
+                return []
+            cur = c.execute(
+                self.sql.complete(len(held)),
+                (_S.COMPLETED.value, now, now, _S.RUNNING.value, owner, *held),
+            )
+            if cur.rowcount == len(held):
+                return held
+            return self._held(owner, held, _S.COMPLETED)  # a reclaim raced with us
+
+    def fail(self, owner: str, item_id: str, error: str) -> bool:
+        """Mark the held item failed for good; ``False`` if ``owner`` does not hold it."""
+        owner = check_owner(owner)
+        now = self.conn.dialect.encode_timestamp(self._clock())
+        with write(self.conn) as c:
+            cur = c.execute(
+                self.sql.fail,
+                (
+                    _S.FAILED.value,
+                    _error(error),
+                    now,
+                    now,
+                    item_id,
+                    _S.RUNNING.value,
+                    owner,
+                ),
+            )
+            return cur.rowcount == 1
+
+    def reschedule(self, owner: str, item_id: str, run_after: datetime, error: str) -> bool:
+        """Put the held item back to pending until ``run_after``; ``False`` if not held."""
+        owner = check_owner(owner)
+        d = self.conn.dialect
+        due = d.encode_timestamp(run_after)
+        now = d.encode_timestamp(self._clock())
+        with write(self.conn) as c:
+            cur = c.execute(
+                self.sql.reschedule,
+                (_S.PENDING.value, due, _error(error), now, item_id, _S.RUNNING.value, owner),
+            )
+            return cur.rowcount == 1
+
+    def reclaim_expired(self, *, limit: int = 100) -> list[WorkItem]:
+        """Release running items whose lease expired (see :class:`WorkQueue`)."""
+        limit = _check_limit(limit)
+        d = self.conn.dialect
+        now = self._clock()
+        with claim_transaction(self.conn) as c:
+            cur = c.cursor()
+            try:
+                rows = cur.execute(
+                    self.sql.expired_select(limit),
+                    (_S.RUNNING.value, d.encode_timestamp(now)),
+                ).fetchmany(limit)
+            finally:
+                cur.close()
+            if not rows:
+                return []
+            out: list[WorkItem] = []
+            for row in rows:
+                item = self._item(row)
+                error = (
+                    f"lease of {item.lease_owner} expired at {item.lease_expires_at} "
+                    f"(attempt {item.attempts} of {item.max_attempts}): the worker stopped "
+                    "heartbeating"
+                )
+                done = item.attempts >= item.max_attempts
+                status = _S.FAILED if done else _S.PENDING
+                state = dict(
+                    item.__dict__,
+                    status=status,
+                    run_after=item.run_after if done else now,
+                    last_error=error,
+                    lease_expires_at=None,
+                    completed_at=now if done else None,
+                    updated_at=now,
+                )
+                out.append(WorkItem(**state))
+            c.executemany(
+                self.sql.release,
+                [
+                    (
+                        w.status.value,
+                        d.encode_timestamp(w.run_after),
+                        w.last_error,
+                        d.encode_timestamp(w.completed_at),
+                        d.encode_timestamp(now),
+                        w.id,
+                        _S.RUNNING.value,
+                    )
+                    for w in out
+                ],
+            )
+        return out
+
+    def cancel(self, item_id: str) -> bool:
+        """Cancel a pending item; ``False`` if it is not pending."""
+        now = self.conn.dialect.encode_timestamp(self._clock())
+        with write(self.conn) as c:
+            cur = c.execute(
+                self.sql.cancel, (_S.CANCELLED.value, now, now, item_id, _S.PENDING.value)
+            )
+            return cur.rowcount == 1
+
+    def counts(self, *, lane: str | None = None) -> dict[WorkStatus, int]:
+        """How many items per status (zeros included)."""
+        with reading(self.conn) as c:
+            if lane is None:
+                rows = c.execute(self.sql.counts_all).fetchall()
+            else:
+                rows = c.execute(self.sql.counts_lane, (lane,)).fetchall()
+        out = dict.fromkeys(WorkStatus, 0)
+        for status, n in rows:
+            out[WorkStatus(str(status))] = int(n)
+        return out
+
+
+class _NotAllHeld(Exception):  # noqa: N818 - internal signal, never escapes
+    """Some items to complete are no longer held: roll back the fast path."""
+
+
+def _error(error: object) -> str:
+    text = str(error) if error is not None else ""
+    return (text or "failed")[:MAX_ERROR]
