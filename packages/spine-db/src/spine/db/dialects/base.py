@@ -469,6 +469,46 @@ class Dialect:
             parts.append("NOT NULL")
         return " ".join(parts)
 
+    add_columns_in_one_statement: ClassVar[bool] = True
+    """Whether one ``ALTER TABLE`` adds several columns (not on SQLite)."""
+
+    def add_columns_statements(self, table: str, columns: Sequence[Column]) -> list[str]:
+        """``ALTER TABLE`` adding ``columns`` to an existing ``table`` (a migration's step):
+        one statement where the backend adds several columns at once, so a server without
+        transactional DDL never keeps half of them.
+
+        Raises:
+            ValidationError: no columns, an identity column, or a NOT NULL column without a
+                default (existing rows would have no value).
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> from spine.db.schema import INT, TS, Column
+            >>> get_dialect("postgresql").add_columns_statements(
+            ...     "jobs", [Column("tries", INT, nullable=False, default=0),
+            ...              Column("lease_until", TS, nullable=True)])
+            ['ALTER TABLE jobs ADD COLUMN tries INTEGER DEFAULT 0 NOT NULL, ADD COLUMN lease_until TIMESTAMPTZ']
+        """  # noqa: E501
+        if not columns:
+            raise ValidationError("add_columns_statements needs at least one column")
+        for c in columns:
+            if c.type.kind is TypeKind.IDENTITY:
+                raise ValidationError(f"cannot add identity column {c.name!r} to a table")
+            if not c.nullable and c.default is None:
+                raise ValidationError(
+                    f"column {c.name!r} added to existing table {table!r} must be nullable "
+                    "or have a default"
+                )
+        t = self.quote(table)
+        clauses = [f"ADD COLUMN {self.column_sql(c)}" for c in columns]
+        if not self.add_columns_in_one_statement:
+            return [f"ALTER TABLE {t} {c}" for c in clauses]
+        return [f"ALTER TABLE {t} {self._join_add_clauses(clauses)}"]
+
+    def _join_add_clauses(self, clauses: Sequence[str]) -> str:
+        """How several ``ADD COLUMN`` clauses of one ``ALTER TABLE`` are joined."""
+        return ", ".join(clauses)
+
     def _table_body(self, table: Table) -> list[str]:
         lines = [self.column_sql(c) for c in table.columns]
         if table.primary_key and table.identity_column is None:
@@ -724,3 +764,35 @@ class Dialect:
         if schema is not None:
             name = q + _name(schema).replace(q, q * 2) + q + "." + name
         return f"DROP TABLE {name}"
+
+    # ------------------------------------------------------------------ cross-process locks
+    # (used by spine.db.locks.named_lock; kept apart from the rest of the dialect)
+    named_lock_kind: ClassVar[str] = "row"
+    """How :func:`spine.db.locks.named_lock` takes a cross-process lock on this backend:
+
+    * ``"session"`` - the server's own named lock, held by the session until released (or the
+      session ends), across commits: :meth:`named_lock_sql` / :meth:`named_unlock_sql`;
+    * ``"row"`` - a row of the ``_spine_locks`` table claimed with a lease (owner + expiry)
+      by a committed ``UPDATE``: portable, survives implicit DDL commits; a crashed holder's
+      lease expires;
+    * ``"transaction"`` - the backend's database write lock taken by the transaction itself
+      (SQLite ``BEGIN IMMEDIATE``): callers run each step in such a transaction.
+    """
+    named_lock_reports: ClassVar[str] = "row"
+    """How :meth:`named_lock_sql` reports the outcome: ``"row"`` (one row whose first value
+    is true when the lock was taken) or ``"raises"`` (taken unless the statement raised)."""
+
+    def named_lock_sql(self, name: str, wait_seconds: int) -> tuple[str, tuple[Any, ...]]:
+        """Statement taking the session lock ``name`` (scoped to the current schema or
+        database), waiting at most ``wait_seconds`` where the server can wait (see
+        :attr:`named_lock_reports` for how it answers). Only for ``named_lock_kind ==
+        "session"``."""
+        raise ConfigError(
+            f"{self.name} takes no session locks (named_lock_kind is {self.named_lock_kind!r})"
+        )
+
+    def named_unlock_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        """Statement releasing the session lock ``name`` taken by :meth:`named_lock_sql`."""
+        raise ConfigError(
+            f"{self.name} takes no session locks (named_lock_kind is {self.named_lock_kind!r})"
+        )

@@ -51,6 +51,7 @@ class SQLiteDialect(Dialect):
     paramstyle: ClassVar[str] = "qmark"
     reserved_words: ClassVar[frozenset[str]] = SQLITE_RESERVED_WORDS
     supports_skip_locked: ClassVar[bool] = False
+    add_columns_in_one_statement: ClassVar[bool] = False
     supports_returning: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
     in_process: ClassVar[bool] = True
@@ -111,3 +112,8 @@ class SQLiteDialect(Dialect):
     def list_tables_sql(self, schema: str | None = None) -> tuple[str, tuple[Any, ...]]:
         master = f"{self.quote(schema)}.sqlite_master" if schema else "sqlite_master"
         return f"SELECT name FROM {master} WHERE type = 'table'", ()  # noqa: S608
+
+    # ------------------------------------------------------------------ cross-process locks
+    named_lock_kind: ClassVar[str] = "transaction"
+    """SQLite has one database write lock: ``BEGIN IMMEDIATE`` takes it for a transaction
+    (DDL included), which serialises writers across processes."""
