@@ -174,3 +174,26 @@ def test_a_polling_reader_sees_other_workers_progress(
     writer.advance_to(KEY, "NORMALIZED")
     assert reader.current_stage(KEY) == "NORMALIZED"
     writer_conn.close()
+
+
+@pytest.mark.parametrize(
+    ("row_count", "says"),
+    [
+        ("5", "row_count must be an int"),
+        (1.5, "row_count must be an int"),
+        (5.0, "row_count must be an int"),
+        (True, "row_count must be an int"),
+        (-1, "between 0 and"),
+        (2**63, "between 0 and"),
+    ],
+)
+def test_a_row_count_that_is_not_an_int_is_refused_and_nothing_is_written(
+    ops_db: Any, row_count: Any, says: str
+) -> None:
+    m = WorkManifest(ops_db, "otc", STAGES)
+    with pytest.raises(ValidationError, match=says) as caught:
+        m.advance_to(KEY, "INGESTED", row_count=row_count)
+    assert caught.value.context.metadata["argument"] == "row_count"
+    assert _count_rows(ops_db) == 0
+    assert m.advance_to(KEY, "INGESTED", row_count=2**63 - 1).row_count == 2**63 - 1
+    assert m.get(KEY)[0].row_count == 2**63 - 1

@@ -103,3 +103,29 @@ def test_bad_partition_key_runs_nothing(ops_db: Any) -> None:
     with pytest.raises(ValidationError):
         runner.run_all({"rows": []}, "week=1")  # type: ignore[arg-type]
     assert _stored(ops_db) == []
+
+
+def test_a_gate_error_says_what_failed_with_a_sample(ops_db: Any) -> None:
+    runner = QualityRunner(ops_db, "otc", execution_id="exec-1")
+    dup = [{"symbol": "AAPL", "share": 50.0}, {"symbol": "AAPL", "share": 50.0}]
+    runner.add(uniqueness_check(["symbol"])).add(row_count_check(min_rows=5))
+    runner.run_all({"rows": dup}, WEEK)
+    with pytest.raises(QualityGateError) as err:
+        runner.gate()
+    e = err.value
+    assert e.failures == ("unique:symbol", "row_count")
+    assert e.messages["unique:symbol"] == "1 duplicate keys on (symbol), 1 extra rows"
+    assert e.samples["unique:symbol"] == [{"key": ["AAPL"], "count": 2}]
+    assert e.samples["row_count"]["actual"] == 2
+    text = str(e)
+    assert "unique:symbol: 1 duplicate keys on (symbol), 1 extra rows" in text
+    assert "'AAPL'" in text  # the sample is printed, not only the check's name
+    assert "row_count: 2 rows < min 5" in text
+    assert e.context.metadata["samples"]["unique:symbol"] == [{"key": ["AAPL"], "count": 2}]
+
+
+def test_a_gate_error_sample_is_short_even_for_many_bad_rows(ops_db: Any) -> None:
+    rows = [{"symbol": "AAPL"} for _ in range(1000)] + [{"symbol": "X" * 500}] * 2
+    with pytest.raises(QualityGateError) as err:
+        run_gate(ops_db, "otc", [uniqueness_check(["symbol"])], {"rows": rows}, WEEK)
+    assert len(str(err.value)) < 600

@@ -44,6 +44,7 @@ def test_write_and_read_back_a_reject(ops_db: Any) -> None:
 
 def test_write_batch_is_one_round_trip(ops_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
+    statements: list[str] = []
     for name in ("execute", "executemany", "insert_rows"):
         original = getattr(SpineConnection, name)
 
@@ -51,6 +52,8 @@ def test_write_batch_is_one_round_trip(ops_db: Any, monkeypatch: pytest.MonkeyPa
             self: Any, *args: Any, _orig: Any = original, _name: str = name, **kw: Any
         ) -> Any:
             calls.append(_name)
+            if _name == "execute":
+                statements.append(str(args[0]).split()[0].upper())
             return _orig(self, *args, **kw)
 
         monkeypatch.setattr(SpineConnection, name, counting)
@@ -60,10 +63,11 @@ def test_write_batch_is_one_round_trip(ops_db: Any, monkeypatch: pytest.MonkeyPa
     )
     monkeypatch.undo()
     assert n == 500
-    # one bulk insert (COPY / multi-row executemany) for the whole batch; BEGIN on SQLite
+    # one bulk insert (COPY / multi-row executemany) for the whole batch, after the one
+    # DELETE replacing an earlier run's rejects of the partition and stage; BEGIN on SQLite
     assert calls.count("insert_rows") == 1
     assert calls.count("executemany") == 0
-    assert [c for c in calls if c == "execute"] in ([], ["execute"])
+    assert [s for s in statements if s != "BEGIN"] == ["DELETE"]
     assert sink.count == 500
     assert len(sink.fetch(WEEK, limit=1000)) == 500
 
@@ -108,3 +112,72 @@ def test_unserialisable_raw_data_is_kept_as_text(ops_db: Any) -> None:
     sink = RejectSink(ops_db, "otc")
     sink.write(Reject("INGEST", "WEIRD", raw_data={"obj": object.__name__, "n": {1, 2}}), WEEK)
     assert sink.fetch()[0].reject.raw_data == {"obj": "object", "n": [1, 2]}
+
+
+def _line_rejects(lines: list[int]) -> list[Reject]:
+    return [
+        Reject("PARSE", "BAD_VOLUME", f"line {n}", {"line": n}, "file://week.csv", n) for n in lines
+    ]
+
+
+def test_re_processing_a_partition_replaces_its_rejects(ops_db: Any) -> None:
+    # the same file processed twice (two runs, two sinks): 2 rejects, not 4
+    for execution in ("exec-1", "exec-2"):
+        RejectSink(ops_db, "otc", execution).write_batch(_line_rejects([3, 7]), WEEK)
+    sink = RejectSink(ops_db, "otc")
+    assert sink.counts_by_reason(WEEK) == {"BAD_VOLUME": 2}
+    assert [r.execution_id for r in sink.fetch(WEEK)] == ["exec-2", "exec-2"]
+    # the same for one-at-a-time writes, and with no execution id at all
+    for _ in range(2):
+        RejectSink(ops_db, "otc").write(_line_rejects([9])[0], PREV)
+    assert sink.counts_by_reason(PREV) == {"BAD_VOLUME": 1}
+
+
+def test_a_re_run_that_rejects_fewer_lines_leaves_fewer_rejects(ops_db: Any) -> None:
+    RejectSink(ops_db, "otc", "exec-1").write_batch(_line_rejects([3, 7, 11]), WEEK)
+    RejectSink(ops_db, "otc", "exec-2").write_batch(_line_rejects([7]), WEEK)
+    assert [r.reject.line_number for r in RejectSink(ops_db, "otc").fetch(WEEK)] == [7]
+    # a re-run that rejects nothing clears the partition's rejects
+    assert RejectSink(ops_db, "otc", "exec-3").clear(WEEK, "PARSE") == 1
+    assert RejectSink(ops_db, "otc").fetch(WEEK) == []
+
+
+def test_one_run_adds_up_its_chunks_and_leaves_other_partitions_stages_and_domains(
+    ops_db: Any,
+) -> None:
+    RejectSink(ops_db, "otc", "exec-1").write_batch(_line_rejects([1]), PREV)
+    RejectSink(ops_db, "otc", "exec-1").write(Reject("NORMALIZE", "NEGATIVE"), WEEK)
+    RejectSink(ops_db, "equity", "exec-1").write_batch(_line_rejects([1]), WEEK)
+    run = RejectSink(ops_db, "otc", "exec-2")
+    run.write_batch(_line_rejects([1, 2]), WEEK)  # chunk 1
+    run.write_batch(_line_rejects([3]), WEEK)  # chunk 2 of the same run adds
+    run.write(_line_rejects([4])[0], WEEK)
+    otc = RejectSink(ops_db, "otc")
+    assert [r.reject.line_number for r in otc.fetch(WEEK, reason_code="BAD_VOLUME")] == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert otc.counts_by_reason(WEEK) == {"BAD_VOLUME": 4, "NEGATIVE": 1}  # other stage kept
+    assert otc.counts_by_reason(PREV) == {"BAD_VOLUME": 1}  # other partition kept
+    assert RejectSink(ops_db, "equity").counts_by_reason(WEEK) == {"BAD_VOLUME": 1}
+    assert run.count == 4
+
+
+def test_replace_false_adds_and_clear_without_stage_clears_every_stage(ops_db: Any) -> None:
+    for _ in range(2):
+        RejectSink(ops_db, "otc", replace=False).write_batch(_line_rejects([5]), WEEK)
+    RejectSink(ops_db, "otc", replace=False).write(Reject("NORMALIZE", "NEGATIVE"), WEEK)
+    assert RejectSink(ops_db, "otc").counts_by_reason(WEEK) == {"BAD_VOLUME": 2, "NEGATIVE": 1}
+    assert RejectSink(ops_db, "otc").clear(WEEK) == 3
+    with pytest.raises(ValidationError):
+        RejectSink(ops_db, "otc", replace="yes")  # type: ignore[arg-type]
+
+
+def test_a_failed_batch_leaves_the_earlier_runs_rejects(ops_db: Any) -> None:
+    RejectSink(ops_db, "otc", "exec-1").write_batch(_line_rejects([3, 7]), WEEK)
+    too_long = Reject("PARSE", "BAD_VOLUME", source_locator="x" * 1000, line_number=2**70)
+    with pytest.raises(Exception):  # noqa: B017 - the backend's own overflow error
+        RejectSink(ops_db, "otc", "exec-2").write_batch([*_line_rejects([1]), too_long], WEEK)
+    assert RejectSink(ops_db, "otc").counts_by_reason(WEEK) == {"BAD_VOLUME": 2}

@@ -21,7 +21,7 @@ import pytest
 from spine.db import get_dialect
 from spine.db.dialects import DIALECT_NAMES, Dialect
 from spine.db.migrations import MIGRATIONS_TABLE
-from spine.db.schema import ID, STR, Column, Index, Table
+from spine.db.schema import ID, INT, STR, Column, Index, Table
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -68,6 +68,18 @@ def render_dialect_sql(d: Dialect) -> str:
         ),
         ("drop table found in the catalog", d.drop_catalog_table_sql("CORE_X", "S")),
         ("migration lock", d.migration_lock_sql() or "-- none"),
+        (
+            "add columns",
+            ";\n".join(
+                d.add_columns_statements(
+                    "jobs",
+                    [
+                        Column("owner", STR(200), nullable=True),
+                        Column("tries", INT, nullable=False, default=0),
+                    ],
+                )
+            ),
+        ),
         ("ping", d.ping_sql),
     ]
     if d.isolation == "schema":
@@ -111,3 +123,17 @@ def test_a_table_declared_by_name_gets_no_type_dependent_index_clauses() -> None
     assert get_dialect("mysql").create_index_sql("t", ix, if_not_exists=False) == (
         "CREATE UNIQUE INDEX ux_t_h ON t (h)"
     )
+
+
+@pytest.mark.parametrize("dialect_name", DIALECT_NAMES)
+def test_adding_columns_refuses_what_existing_rows_could_not_hold(dialect_name: str) -> None:
+    from spine.db.schema import IDENTITY
+    from spine.types import ValidationError
+
+    d = get_dialect(dialect_name)
+    with pytest.raises(ValidationError, match="nullable or have a default"):
+        d.add_columns_statements("jobs", [Column("tries", INT)])
+    with pytest.raises(ValidationError, match="identity"):
+        d.add_columns_statements("jobs", [Column("id", IDENTITY)])
+    with pytest.raises(ValidationError, match="at least one"):
+        d.add_columns_statements("jobs", [])

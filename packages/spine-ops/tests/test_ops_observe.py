@@ -57,3 +57,48 @@ def test_a_failing_call_logs_a_warning_naming_the_error_and_reraises(
     assert "ValueError" in text
     assert "boom" in text
     assert "'rows_in': 5" in text
+
+
+def test_observed_logs_the_counts_a_result_holds_and_named_arguments(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from dataclasses import dataclass
+
+    from spine.ops._observe import counts_of, observed
+
+    @dataclass
+    class Result:
+        inserted: int
+        skipped: int
+        note: str
+        ignored: list[int]
+
+    class Store:
+        domain = "otc"
+
+        @observed("store.put", fields=("self.domain", "table"))
+        def put(self, table: str, n: int) -> Result:
+            return Result(n, 1, "ok", [1])
+
+    with caplog.at_level(logging.DEBUG, logger=LOGGER_NAME):
+        assert Store().put("t1", 4) == Result(4, 1, "ok", [1])
+    (record,) = _records(caplog)
+    fields = record.spine_fields  # type: ignore[attr-defined]
+    assert {k: fields[k] for k in ("domain", "table", "inserted", "skipped", "note")} == {
+        "domain": "otc",
+        "table": "t1",
+        "inserted": 4,
+        "skipped": 1,
+        "note": "ok",
+    }
+    assert "ignored" not in fields
+    assert counts_of(3) == {"count": 3}
+    assert counts_of(True) == {}
+    assert counts_of(None) == {}
+
+
+def test_counts_never_clash_with_identifying_fields(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger=LOGGER_NAME), observe("x", table="a") as counts:
+        counts["table"] = "b"
+    (record,) = _records(caplog)
+    assert record.spine_fields["table"] == "b"  # type: ignore[attr-defined]

@@ -55,6 +55,9 @@ DROP TABLE "S"."CORE_X"
 -- migration lock
 -- none
 
+-- add columns
+ALTER TABLE jobs ADD COLUMN owner VARCHAR(200) ADD COLUMN tries INTEGER DEFAULT 0 NOT NULL
+
 -- ping
 SELECT 1 FROM SYSIBM.SYSDUMMY1
 

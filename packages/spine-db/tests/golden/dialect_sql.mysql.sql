@@ -49,6 +49,9 @@ DROP TABLE `S`.`CORE_X`
 -- migration lock
 -- none
 
+-- add columns
+ALTER TABLE jobs ADD COLUMN owner VARCHAR(200), ADD COLUMN tries INT DEFAULT 0 NOT NULL
+
 -- ping
 SELECT 1
 

@@ -63,5 +63,8 @@ DROP TABLE "S"."CORE_X" CASCADE CONSTRAINTS PURGE
 -- migration lock
 -- none
 
+-- add columns
+ALTER TABLE jobs ADD (owner VARCHAR2(200 CHAR), tries NUMBER(10) DEFAULT 0 NOT NULL)
+
 -- ping
 SELECT 1 FROM DUAL

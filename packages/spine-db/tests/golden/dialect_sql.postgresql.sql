@@ -49,6 +49,9 @@ DROP TABLE "S"."CORE_X"
 -- migration lock
 SELECT pg_advisory_xact_lock(hashtext('spine_migrations'))
 
+-- add columns
+ALTER TABLE jobs ADD COLUMN owner VARCHAR(200), ADD COLUMN tries INTEGER DEFAULT 0 NOT NULL
+
 -- ping
 SELECT 1
 

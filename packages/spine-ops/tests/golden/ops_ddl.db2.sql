@@ -173,6 +173,9 @@ BEGIN
     status VARCHAR(20) NOT NULL,
     error CLOB(1G),
     updated_at TIMESTAMP(6) NOT NULL,
+    claimed_by VARCHAR(200),
+    lease_expires_at TIMESTAMP(6),
+    attempts INTEGER DEFAULT 0 NOT NULL,
     PRIMARY KEY (plan_id, partition_key)
 )';
 END
@@ -225,3 +228,6 @@ END
         UPDATE core_quality SET status = LOWER(status), category = LOWER(category);
         UPDATE core_anomalies SET severity = LOWER(severity), category = LOWER(category)
         ;
+
+-- migration 2 (backfill_partition_leases)
+ALTER TABLE core_backfill_partitions ADD COLUMN claimed_by VARCHAR(200) ADD COLUMN lease_expires_at TIMESTAMP(6) ADD COLUMN attempts INTEGER DEFAULT 0 NOT NULL;

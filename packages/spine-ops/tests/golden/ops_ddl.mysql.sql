@@ -109,6 +109,9 @@ CREATE TABLE IF NOT EXISTS core_backfill_partitions (
     status VARCHAR(20) NOT NULL,
     error LONGTEXT,
     updated_at DATETIME(6) NOT NULL,
+    claimed_by VARCHAR(200),
+    lease_expires_at DATETIME(6),
+    attempts INT DEFAULT 0 NOT NULL,
     PRIMARY KEY (plan_id, partition_key),
     INDEX ix_backfill_parts_plan_status (plan_id, status)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
@@ -142,3 +145,6 @@ CREATE TABLE IF NOT EXISTS core_asset_observations (
         UPDATE core_quality SET status = LOWER(status), category = LOWER(category);
         UPDATE core_anomalies SET severity = LOWER(severity), category = LOWER(category)
         ;
+
+-- migration 2 (backfill_partition_leases)
+ALTER TABLE core_backfill_partitions ADD COLUMN claimed_by VARCHAR(200), ADD COLUMN lease_expires_at DATETIME(6), ADD COLUMN attempts INT DEFAULT 0 NOT NULL;

@@ -240,6 +240,9 @@ BEGIN
     status VARCHAR2(20 CHAR) NOT NULL,
     error CLOB,
     updated_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+    claimed_by VARCHAR2(200 CHAR),
+    lease_expires_at TIMESTAMP(6) WITH TIME ZONE,
+    attempts NUMBER(10) DEFAULT 0 NOT NULL,
     PRIMARY KEY (plan_id, partition_key)
 )';
 EXCEPTION
@@ -317,3 +320,6 @@ END;
         UPDATE core_quality SET status = LOWER(status), category = LOWER(category);
         UPDATE core_anomalies SET severity = LOWER(severity), category = LOWER(category)
         ;
+
+-- migration 2 (backfill_partition_leases)
+ALTER TABLE core_backfill_partitions ADD (claimed_by VARCHAR2(200 CHAR), lease_expires_at TIMESTAMP(6) WITH TIME ZONE, attempts NUMBER(10) DEFAULT 0 NOT NULL);

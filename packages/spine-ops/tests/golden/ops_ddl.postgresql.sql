@@ -120,6 +120,9 @@ CREATE TABLE IF NOT EXISTS core_backfill_partitions (
     status VARCHAR(20) NOT NULL,
     error TEXT,
     updated_at TIMESTAMPTZ NOT NULL,
+    claimed_by VARCHAR(200),
+    lease_expires_at TIMESTAMPTZ,
+    attempts INTEGER DEFAULT 0 NOT NULL,
     PRIMARY KEY (plan_id, partition_key)
 );
 
@@ -156,3 +159,6 @@ CREATE INDEX IF NOT EXISTS ix_asset_obs_key_part ON core_asset_observations (ass
         UPDATE core_quality SET status = LOWER(status), category = LOWER(category);
         UPDATE core_anomalies SET severity = LOWER(severity), category = LOWER(category)
         ;
+
+-- migration 2 (backfill_partition_leases)
+ALTER TABLE core_backfill_partitions ADD COLUMN claimed_by VARCHAR(200), ADD COLUMN lease_expires_at TIMESTAMPTZ, ADD COLUMN attempts INTEGER DEFAULT 0 NOT NULL;

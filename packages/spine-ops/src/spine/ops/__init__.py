@@ -28,7 +28,12 @@ Example:
 
 from __future__ import annotations
 
-from spine.ops.errors import InvalidTransitionError, NotFoundError, QualityGateError
+from spine.ops.errors import (
+    InvalidTransitionError,
+    LeaseLostError,
+    NotFoundError,
+    QualityGateError,
+)
 from spine.types.lazy import lazy_exports
 
 # Keep the root import free of ``typing``: type checkers treat this name as True.
@@ -59,6 +64,7 @@ if TYPE_CHECKING:
         BackfillPreview,
         BackfillProgress,
         BackfillStatus,
+        PartitionClaim,
         gap_keys,
         preview_backfill,
         week_range_keys,
@@ -177,6 +183,7 @@ _LAZY: dict[str, str] = {
     "BackfillPreview": "spine.ops.backfill",
     "BackfillProgress": "spine.ops.backfill",
     "BackfillStatus": "spine.ops.backfill",
+    "PartitionClaim": "spine.ops.backfill",
     "gap_keys": "spine.ops.backfill",
     "preview_backfill": "spine.ops.backfill",
     "week_range_keys": "spine.ops.backfill",
@@ -280,10 +287,12 @@ __all__ = [
     "InMemoryWatermarkStore",
     "IngestResult",
     "InvalidTransitionError",
+    "LeaseLostError",
     "LogicalKey",
     "ManifestEntry",
     "ManifestRow",
     "NotFoundError",
+    "PartitionClaim",
     "PartitionKey",
     "PurgeResult",
     "QualityCategory",

@@ -13,6 +13,9 @@ is logged through spine-types' logging on the ``spine.ops`` logger:
 When DEBUG is off and the call succeeds nothing is formatted: the cost is one level check
 and two clock reads.
 
+:func:`observed` is the decorator form for a primitive whose result already holds its counts
+(a dataclass such as ``IngestResult``, or an int): its int, bool and str fields are logged.
+
 Example:
     >>> with observe("ingest_l2", domain="finra.otc", table="otc_raw") as counts:
     ...     counts["rows_in"] = 10
@@ -23,15 +26,21 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from spine.types.logging import get_logger
 
-__all__ = ["LOGGER_NAME", "observe"]
+__all__ = ["LOGGER_NAME", "counts_of", "observe", "observed"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 LOGGER_NAME = "spine.ops"
 """Name of the logger every spine-ops primitive logs to."""
@@ -60,9 +69,12 @@ def observe(operation: str, **fields: Any) -> Iterator[dict[str, Any]]:
                 operation,
                 outcome="error",
                 duration_ms=round((time.perf_counter() - start) * 1000.0, 3),
-                **{"error.type": type(exc).__name__, "error.message": str(exc)},
-                **fields,
-                **counts,
+                **{
+                    **fields,
+                    **counts,
+                    "error.type": type(exc).__name__,
+                    "error.message": str(exc),
+                },
             )
         raise
     if _stdlib.isEnabledFor(logging.DEBUG):
@@ -70,6 +82,58 @@ def observe(operation: str, **fields: Any) -> Iterator[dict[str, Any]]:
             operation,
             outcome="ok",
             duration_ms=round((time.perf_counter() - start) * 1000.0, 3),
-            **fields,
-            **counts,
+            **{**fields, **counts},
         )
+
+
+def counts_of(result: object) -> dict[str, Any]:
+    """The counts a primitive's result holds: the int, bool and str fields of a dataclass
+    (``IngestResult(total=3, inserted=2, ...)``), ``{"count": n}`` for an int, else ``{}``."""
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return {
+            f.name: v
+            for f in dataclasses.fields(result)
+            if isinstance(v := getattr(result, f.name), int | str)
+        }
+    if isinstance(result, int) and not isinstance(result, bool):
+        return {"count": result}
+    return {}
+
+
+def observed(
+    operation: str,
+    *,
+    fields: Sequence[str] = ("table",),
+    counts: Callable[[Any], Mapping[str, Any]] = counts_of,
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a primitive so each call is logged by :func:`observe`.
+
+    Args:
+        operation: The event logged (``"ingest_l2"``).
+        fields: Names of the call's arguments logged as identifying fields (as text);
+            ``"self.domain"`` logs an attribute of an argument (as ``domain``).
+        counts: Maps the result to the counts logged (default :func:`counts_of`).
+    """
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not _stdlib.isEnabledFor(logging.WARNING):
+                return fn(*args, **kwargs)
+            bound = signature.bind_partial(*args, **kwargs).arguments
+            named = {}
+            for f in fields:
+                owner, _, attr = f.rpartition(".")
+                value = getattr(bound.get(owner), attr, None) if owner else bound.get(f)
+                if value is not None:
+                    named[attr] = str(value)
+            with observe(operation, **named) as logged:
+                result = fn(*args, **kwargs)
+                logged.update(counts(result))
+            return result
+
+        return wrapper
+
+    return decorate

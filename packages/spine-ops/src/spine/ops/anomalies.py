@@ -36,6 +36,7 @@ from spine.db.encoding import decode_text as read_text
 from spine.ops import _json
 from spine.ops._checks import check_name
 from spine.ops._enums import StoredEnum
+from spine.ops._observe import observe, observed
 from spine.ops.errors import NotFoundError
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
@@ -201,8 +202,13 @@ class AnomalyRecorder:
             "resolved_at": None,
             "resolution_note": None,
         }
-        with write(self.conn):
-            self._repo.insert_many(_TABLE, [row])
+        with (
+            observe(
+                "anomalies.record", domain=self.domain, severity=sev.value, category=cat.value
+            ) as counts,
+            write(self.conn),
+        ):
+            counts["inserted"] = self._repo.insert_many(_TABLE, [row])
         return anomaly_id
 
     def get(self, anomaly_id: str) -> Anomaly | None:
@@ -215,6 +221,11 @@ class AnomalyRecorder:
             )
         return self._to_anomaly(row) if row else None
 
+    @observed(
+        "anomalies.resolve",
+        fields=("self.domain", "anomaly_id"),
+        counts=lambda resolved: {"resolved": int(resolved)},
+    )
     def resolve(self, anomaly_id: str, note: str | None = None) -> bool:
         """Mark an anomaly resolved (``resolved_at = now``) with an optional note.
 

@@ -32,6 +32,7 @@ from typing import Any
 from spine.db import BaseRepository, reading, write
 from spine.ops import _json
 from spine.ops._checks import check_name
+from spine.ops._observe import observe
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = [
@@ -150,8 +151,16 @@ class AssetStore:
         event_id = event.id or generate_ulid()
         created = event.created_at or utc_now()
         d = self._repo
-        with write(d.conn):
-            d.insert_many(
+        with (
+            observe(
+                "assets.record",
+                kind=table.removeprefix("core_asset_"),
+                asset_key=event.asset_key.to_string(),
+                partition=event.partition,
+            ) as counts,
+            write(d.conn),
+        ):
+            counts["inserted"] = d.insert_many(
                 table,
                 [
                     {

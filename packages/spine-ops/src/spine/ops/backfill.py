@@ -37,6 +37,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,8 +47,11 @@ from spine.db import BaseRepository, reading, write
 from spine.db.encoding import canonical_partition_key
 from spine.db.encoding import decode_text as read_text
 from spine.ops import _json
+from spine.ops import backfill_claims as _claims
 from spine.ops._checks import check_name
 from spine.ops._enums import StoredEnum
+from spine.ops._observe import observe, observed
+from spine.ops.backfill_claims import PartitionClaim
 from spine.ops.errors import InvalidTransitionError, NotFoundError
 from spine.ops.watermarks import HighWater, WatermarkStore
 from spine.types import Connection, ValidationError, WeekEnding, generate_ulid, utc_now
@@ -58,6 +62,7 @@ __all__ = [
     "BackfillPreview",
     "BackfillProgress",
     "BackfillStatus",
+    "PartitionClaim",
     "gap_keys",
     "preview_backfill",
     "week_range_keys",
@@ -267,6 +272,11 @@ class BackfillPlan:
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
+    @observed(
+        "backfill.create",
+        fields=("domain", "source"),
+        counts=lambda plan: {"plan_id": plan.plan_id, "partitions": plan.partition_count},
+    )
     def create(
         cls,
         conn: Connection,
@@ -463,16 +473,19 @@ class BackfillPlan:
         self.started_at, self.completed_at = fresh.started_at, fresh.completed_at
         return self
 
+    @observed("backfill.start", fields=("self.plan_id",))
     def start(self) -> None:
         """PLANNED (or FAILED, to resume) -> RUNNING."""
         with write(self.conn):
             self._transition(BackfillStatus.RUNNING)
 
+    @observed("backfill.cancel", fields=("self.plan_id",))
     def cancel(self) -> None:
         """PLANNED/RUNNING/FAILED -> CANCELLED (pending partitions stay PENDING)."""
         with write(self.conn):
             self._transition(BackfillStatus.CANCELLED)
 
+    @observed("backfill.retry_failed", fields=("self.plan_id",))
     def retry_failed(self) -> int:
         """FAILED -> RUNNING with the failed partitions back to PENDING; returns how many."""
         d = self._repo
@@ -498,12 +511,25 @@ class BackfillPlan:
         return n
 
     def _mark(
-        self, key: str | Mapping[str, Any], status: BackfillPartitionStatus, error: str | None
+        self,
+        key: str | Mapping[str, Any],
+        status: BackfillPartitionStatus,
+        error: str | None,
+        claim: PartitionClaim | None = None,
     ) -> None:
         pk = _key_text(key)
         d = self._repo
         ph = d.dialect.placeholder
-        with write(d.conn):
+        with (
+            observe(
+                "backfill.mark_partition",
+                plan_id=self.plan_id,
+                partition_key=pk,
+                status=status.value,
+                worker_id=claim.worker_id if claim else None,
+            ) as counts,
+            write(d.conn),
+        ):
             # Lock the plan row first: concurrent marks of one plan serialise here, so the
             # last one sees every other partition settled and completes the plan.
             d.execute_rowcount(
@@ -525,17 +551,27 @@ class BackfillPlan:
                 raise NotFoundError(
                     f"partition {pk!r} is not part of backfill plan {self.plan_id}"
                 ).with_context(plan_id=self.plan_id, partition_key=pk)
-            d.execute_rowcount(
+            sets = (
                 f"UPDATE {_PARTS} SET status = {ph(0)}, error = {ph(1)}, "  # noqa: S608 - validated identifiers, bound values
-                f"updated_at = {ph(2)} "
-                f"WHERE plan_id = {ph(3)} AND partition_key = {ph(4)}",
-                (status.value, error, d.dialect.encode_timestamp(utc_now()), self.plan_id, pk),
+                f"updated_at = {ph(2)}, lease_expires_at = NULL WHERE "
             )
+            params: tuple[Any, ...] = (status.value, error, d.dialect.encode_timestamp(utc_now()))
+            if claim is None:
+                n = d.execute_rowcount(
+                    f"{sets}plan_id = {ph(3)} AND partition_key = {ph(4)}",
+                    (*params, self.plan_id, pk),
+                )
+            else:  # only while the claim still holds the partition (fenced by its attempt)
+                fence, _ = _claims.fence_sql(self, 3)
+                n = d.execute_rowcount(f"{sets}{fence}", (*params, *_claims.fence_params(claim)))
+                if n == 0:
+                    raise _claims.lost(claim, f"be marked {status.value}")
             progress = self._progress_uncommitted()
             if progress.pending == 0:
                 self._transition(
                     BackfillStatus.FAILED if progress.failed else BackfillStatus.COMPLETED
                 )
+            counts.update(updated=n, pending=progress.pending, plan_status=self.status.value)
 
     def mark_partition_done(self, key: str | Mapping[str, Any]) -> None:
         """Mark a partition DONE (idempotent); completes the plan when none is pending.
@@ -550,6 +586,92 @@ class BackfillPlan:
         """Mark a partition FAILED with its error; the plan becomes FAILED once nothing is
         pending and something failed."""
         self._mark(key, BackfillPartitionStatus.FAILED, str(error))
+
+    # -- several workers: claims with a lease --------------------------------------------------
+    def claim(
+        self,
+        worker_id: str,
+        limit: int = 1,
+        *,
+        lease: _dt.timedelta | float = _claims.DEFAULT_LEASE,
+    ) -> list[PartitionClaim]:
+        """Claim up to ``limit`` pending partitions nobody holds (in plan order) for
+        ``worker_id``, each leased until now + ``lease`` (see :mod:`spine.ops.backfill_claims`).
+
+        Concurrent callers (threads or processes, each with its own connection) never get the
+        same partition; a partition whose lease expired is claimed again (taken over). A
+        PLANNED plan is started by its first claim. Returns ``[]`` when nothing is claimable:
+        every pending partition is held, or the plan is completed, failed or cancelled.
+
+        Raises:
+            ValidationError: bad ``worker_id`` (1..200 chars), ``limit`` (1..1000) or
+                ``lease`` (a positive timedelta or number of seconds).
+        """
+        worker = _claims.check_worker(worker_id)
+        n = _claims.check_limit(limit)
+        span = _claims.check_lease(lease)
+        with observe("backfill.claim", plan_id=self.plan_id, worker_id=worker, limit=n) as counts:
+            self.refresh()
+            if self.status is BackfillStatus.PLANNED:
+                with contextlib.suppress(InvalidTransitionError):  # another worker started it
+                    self.start()
+                self.refresh()
+            claims = (
+                _claims.claim_pending(self, worker, n, span)
+                if self.status is BackfillStatus.RUNNING
+                else []
+            )
+            counts.update(claimed=len(claims), plan_status=self.status.value)
+        return claims
+
+    def complete(self, claim: PartitionClaim) -> None:
+        """Mark a claimed partition DONE; completes the plan when none is pending.
+
+        Raises:
+            LeaseLostError: the lease expired and another worker claimed the partition.
+            InvalidTransitionError: the plan is no longer RUNNING (e.g. cancelled).
+        """
+        c = _claims.check_claim(self, claim)
+        self._mark(c.partition_key, BackfillPartitionStatus.DONE, None, c)
+
+    def fail(self, claim: PartitionClaim, error: str) -> None:
+        """Mark a claimed partition FAILED with its error (see :meth:`complete`)."""
+        c = _claims.check_claim(self, claim)
+        self._mark(c.partition_key, BackfillPartitionStatus.FAILED, str(error), c)
+
+    def renew(
+        self, claim: PartitionClaim, lease: _dt.timedelta | float = _claims.DEFAULT_LEASE
+    ) -> PartitionClaim:
+        """Extend a held claim's lease to now + ``lease`` (a heartbeat for long partitions);
+        returns the renewed claim.
+
+        Raises:
+            LeaseLostError: the lease expired and another worker claimed the partition (or it
+                is already settled).
+        """
+        c = _claims.check_claim(self, claim)
+        span = _claims.check_lease(lease)
+        with observe(
+            "backfill.renew", plan_id=self.plan_id, partition_key=c.partition_key
+        ) as counts:
+            renewed = _claims.renew_claim(self, c, span)
+            counts["renewed"] = 1
+        return renewed
+
+    def release(self, claim: PartitionClaim) -> bool:
+        """Hand a held partition back unsettled, claimable again at once; ``False`` when the
+        claim no longer held it."""
+        c = _claims.check_claim(self, claim)
+        with observe(
+            "backfill.release", plan_id=self.plan_id, partition_key=c.partition_key
+        ) as counts:
+            released = _claims.release_claim(self, c)
+            counts["released"] = int(released)
+        return released
+
+    def claims(self) -> list[PartitionClaim]:
+        """Partitions held now (pending, lease not expired), in plan order."""
+        return _claims.live_claims(self)
 
     # -- reads -------------------------------------------------------------------------------
     def _progress_uncommitted(self) -> BackfillProgress:

@@ -53,6 +53,7 @@ from spine.db import BaseRepository, Dialect, reading, write, write_retrying
 from spine.db.encoding import canonical_partition_key, canonical_partition_value
 from spine.db.schema import Index, ensure_index, table_indexes
 from spine.ops._checks import ident
+from spine.ops._observe import observed
 from spine.types import (
     Connection,
     IntegrityError,
@@ -307,6 +308,7 @@ class IdempotencyHelper:
                 found.update(str(r["h"]) for r in self._repo.query(sql, chunk))
         return found
 
+    @observed("idempotency.delete_for_key")
     def delete_for_key(self, table: str, key: LogicalKey | Mapping[str, Any]) -> int:
         """Delete a logical key's rows; returns the count. Does not commit.
 
@@ -319,6 +321,7 @@ class IdempotencyHelper:
         return self._repo.execute_rowcount(sql, lk.values())
 
     # -- skip / force ----------------------------------------------------------------------
+    @observed("idempotency.should_skip", fields=("stage",), counts=lambda skip: {"skip": skip})
     def should_skip(
         self,
         done: _StageTracker | Callable[[], bool],
@@ -385,6 +388,7 @@ class IdempotencyHelper:
             self._unique_cache[k] = self._equivalent_index(table, column, unique=True) is not None
         return self._unique_cache[k]
 
+    @observed("ingest_l2", fields=("table", "hash_column"))
     def insert_new(
         self,
         table: str,
@@ -519,6 +523,7 @@ class IdempotencyHelper:
                     conn.execute(d.drop_temp_table_sql(stage))
 
     # -- L3 --------------------------------------------------------------------------------
+    @observed("replace_l3", fields=("table", "key"))
     def replace_key(
         self,
         table: str,

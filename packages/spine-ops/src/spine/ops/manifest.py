@@ -39,6 +39,7 @@ from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.db.schema import CORE_TABLES
 from spine.ops import _json
 from spine.ops._checks import check_name
+from spine.ops._observe import observe, observed
 from spine.types import Connection, ValidationError, utc_now
 
 __all__ = ["ManifestRow", "StageChangeHook", "WorkManifest"]
@@ -62,6 +63,24 @@ _COLUMNS = (
     "batch_id",
     "updated_at",
 )
+
+
+_MAX_BIGINT = 2**63 - 1
+
+
+def _check_row_count(row_count: object) -> None:
+    """Refuse a ``row_count`` that is not ``None`` or an int in 0..2**63-1 (a BIGINT)."""
+    if row_count is None:
+        return
+    if isinstance(row_count, bool) or not isinstance(row_count, int):
+        raise ValidationError(
+            f"row_count must be an int (or None), got {type(row_count).__name__} "
+            f"{row_count!r}; pass the number of rows as an int, e.g. row_count=len(rows)"
+        ).with_context(argument="row_count", value=repr(row_count))
+    if not 0 <= row_count <= _MAX_BIGINT:
+        raise ValidationError(
+            f"row_count must be between 0 and {_MAX_BIGINT}, got {row_count}"
+        ).with_context(argument="row_count", value=repr(row_count))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +181,13 @@ class WorkManifest:
         """Record that ``partition_key`` reached ``stage`` (upsert of that stage's row; commits).
 
         Raises:
-            ValidationError: unknown stage, or a partition key that is not a dict.
+            ValidationError: unknown stage, a partition key that is not a dict, or a
+                ``row_count`` that is not an int in 0..2**63-1 (``"5"`` and ``1.5`` are
+                refused, never converted or truncated). Nothing is written.
         """
         rank = self.rank(stage)
         pk_text, pk_hash = encode_partition_key(partition_key)
-        if row_count is not None and (isinstance(row_count, bool) or row_count < 0):
-            raise ValidationError(f"row_count must be >= 0, got {row_count!r}")
+        _check_row_count(row_count)
         old_stage = self._latest_stage_by_hash(pk_hash) if self.on_stage_change else None
         now = utc_now()
         params = (
@@ -182,7 +202,11 @@ class WorkManifest:
             batch_id,
             self._repo.dialect.encode_timestamp(now),
         )
-        write_retrying(self.conn, lambda: self._repo.execute(self._upsert_sql, params))
+        with observe(
+            "manifest.advance_to", domain=self.domain, partition_key=pk_text, stage=stage
+        ) as counts:
+            write_retrying(self.conn, lambda: self._repo.execute(self._upsert_sql, params))
+            counts.update(stage_advanced=stage, stage_rank=rank, row_count=row_count)
         row = ManifestRow(stage, rank, row_count, dict(metrics or {}), execution_id, batch_id, now)
         hook = self.on_stage_change
         if hook is not None and old_stage != self._max_stage([s for s in (old_stage, stage) if s]):
@@ -192,6 +216,7 @@ class WorkManifest:
                 _log.exception("on_stage_change hook failed for %s %s", self.domain, pk_text)
         return row
 
+    @observed("manifest.clear", fields=("self.domain",))
     def clear(self, partition_key: Mapping[str, Any]) -> int:
         """Delete every stage row of a partition (to reprocess it from scratch); commits."""
         _, pk_hash = encode_partition_key(partition_key)

@@ -6,9 +6,19 @@ A :class:`Reject` says where (stage), why (machine ``reason_code`` + human detai
 (``executemany`` / ``COPY``). :meth:`RejectSink.summary` counts rejects by reason code per
 partition for reports.
 
+**Re-runs replace, never add up.** The first time a sink writes rejects of a partition and
+stage, the rejects stored for that partition and stage before (by an earlier run) are deleted
+in the same transaction; its later writes to that partition and stage add to its own. So
+re-processing a file gives the same reject rows and counts as processing it once, and a re-run
+that now rejects fewer lines leaves fewer rejects. Use one sink per run (several chunks of one
+run go through the same sink). A re-run that rejects nothing calls :meth:`RejectSink.clear`;
+workers that write one partition's rejects in parallel use ``replace=False`` after one
+:meth:`~RejectSink.clear`.
+
 Example:
     >>> from spine.db.testing import memory_connection
-    >>> sink = RejectSink(memory_connection(), domain="otc", execution_id="exec-1")
+    >>> conn = memory_connection()
+    >>> sink = RejectSink(conn, domain="otc", execution_id="exec-1")
     >>> _ = sink.write(Reject(
     ...     stage="NORMALIZE", reason_code="INVALID_SYMBOL",
     ...     reason_detail="Symbol 'BAD$YM' contains $", raw_data={"symbol": "BAD$YM"},
@@ -18,6 +28,11 @@ Example:
     2
     >>> sink.count, sink.counts_by_reason()
     (3, {'NEGATIVE_VOLUME': 2, 'INVALID_SYMBOL': 1})
+    >>> rerun = RejectSink(conn, domain="otc", execution_id="exec-2")
+    >>> rerun.write_batch([Reject("NORMALIZE", "NEGATIVE_VOLUME")] * 2, {"week_ending": "2025-12"})
+    2
+    >>> rerun.counts_by_reason()  # replaced, not doubled
+    {'NEGATIVE_VOLUME': 2, 'INVALID_SYMBOL': 1}
 """
 
 from __future__ import annotations
@@ -32,6 +47,7 @@ from spine.db.encoding import decode_partition_key, encode_partition_key
 from spine.db.encoding import decode_text as read_text
 from spine.ops import _json
 from spine.ops._checks import check_name
+from spine.ops._observe import observe
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
 __all__ = ["Reject", "RejectCount", "RejectSink", "StoredReject"]
@@ -98,9 +114,14 @@ class RejectSink:
         domain: Domain name.
         execution_id: Execution correlation for every reject written.
         batch_id: Batch correlation.
+        replace: ``True`` (default): the first write of this sink to a partition and stage
+            replaces the rejects stored there before (see the module docstring), so re-runs
+            never double the rejects. ``False``: always add (for parallel writers of one
+            partition, after one :meth:`clear`).
 
     Each write commits (a savepoint inside a caller's ``spine.db.transaction`` block).
-    ``count`` counts rejects written through this sink.
+    ``count`` counts rejects written through this sink. A sink remembers which partitions and
+    stages it has replaced: if your transaction around a write rolls back, use a new sink.
     """
 
     table = _TABLE
@@ -111,14 +132,20 @@ class RejectSink:
         domain: str,
         execution_id: str | None = None,
         batch_id: str | None = None,
+        *,
+        replace: bool = True,
     ) -> None:
         check_name(domain, "domain", 100)
+        if not isinstance(replace, bool):
+            raise ValidationError(f"replace must be True or False, got {replace!r}")
         self.domain = domain
         self.execution_id = execution_id
         self.batch_id = batch_id
+        self.replace = replace
         self._repo = BaseRepository(conn)
         self.conn = self._repo.conn
         self._count = 0
+        self._replaced: set[tuple[str, str]] = set()  # (partition_hash, stage) owned by this sink
 
     @property
     def count(self) -> int:
@@ -144,26 +171,68 @@ class RejectSink:
             "created_at": now,
         }
 
+    def _delete(self, pk_hash: str, stage: str | None) -> int:
+        d = self._repo
+        ph = d.dialect.placeholder
+        sql = f"DELETE FROM {_TABLE} WHERE domain = {ph(0)} AND partition_hash = {ph(1)}"  # noqa: S608 - validated identifiers, bound values
+        params: list[Any] = [self.domain, pk_hash]
+        if stage is not None:
+            sql += f" AND stage = {ph(2)}"
+            params.append(stage)
+        return d.execute_rowcount(sql, params)
+
+    def _store(self, rows: list[dict[str, Any]], pk_hash: str, counts: dict[str, Any]) -> None:
+        """Insert ``rows`` (one partition), first replacing what earlier runs stored for the
+        stages this sink has not written yet, in one transaction."""
+        fresh = [
+            stage
+            for stage in dict.fromkeys(str(r["stage"]) for r in rows)
+            if self.replace and (pk_hash, stage) not in self._replaced
+        ]
+        with write(self.conn):
+            replaced = sum(self._delete(pk_hash, stage) for stage in fresh)
+            self._repo.insert_many(_TABLE, rows)
+        self._replaced.update((pk_hash, stage) for stage in fresh)
+        self._count += len(rows)
+        counts.update(rows_in=len(rows), inserted=len(rows), replaced=replaced)
+
     def write(self, reject: Reject, partition_key: Mapping[str, Any]) -> str:
-        """Write one reject; returns its id (ULID)."""
+        """Write one reject; returns its id (ULID). The first write of this sink to the
+        partition and stage replaces the rejects an earlier run stored there."""
         pk_text, pk_hash = encode_partition_key(partition_key)
         row = self._row(reject, pk_text, pk_hash, self._repo.dialect.encode_timestamp(utc_now()))
-        with write(self.conn):
-            self._repo.insert_many(_TABLE, [row])
-        self._count += 1
+        with observe("rejects.write", domain=self.domain, stage=reject.stage) as counts:
+            self._store([row], pk_hash, counts)
         return str(row["id"])
 
     def write_batch(self, rejects: Iterable[Reject], partition_key: Mapping[str, Any]) -> int:
-        """Write many rejects in one round trip; returns how many were written."""
+        """Write many rejects of one partition in one round trip; returns how many were
+        written. For each stage in the batch, the first write of this sink to the partition and
+        that stage replaces the rejects an earlier run stored there (same transaction)."""
         pk_text, pk_hash = encode_partition_key(partition_key)
         now = self._repo.dialect.encode_timestamp(utc_now())
         rows = [self._row(r, pk_text, pk_hash, now) for r in rejects]
-        if not rows:
-            return 0
-        with write(self.conn):
-            self._repo.insert_many(_TABLE, rows)
-        self._count += len(rows)
+        with observe("rejects.write_batch", domain=self.domain) as counts:
+            if not rows:
+                counts.update(rows_in=0, inserted=0, replaced=0)
+                return 0
+            self._store(rows, pk_hash, counts)
         return len(rows)
+
+    def clear(self, partition_key: Mapping[str, Any], stage: str | None = None) -> int:
+        """Delete the stored rejects of a partition (of one stage, or of every stage); returns
+        how many. For a re-run that rejects nothing, or before parallel ``replace=False``
+        writers start. Later writes of this sink to that partition and stage add to it."""
+        _, pk_hash = encode_partition_key(partition_key)
+        if stage is not None:
+            check_name(stage, "reject stage", 100)
+        with observe("rejects.clear", domain=self.domain, stage=stage) as counts:
+            with write(self.conn):
+                deleted = self._delete(pk_hash, stage)
+            if stage is not None:
+                self._replaced.add((pk_hash, stage))
+            counts["deleted"] = deleted
+        return deleted
 
     def summary(self, partition_key: Mapping[str, Any] | None = None) -> list[RejectCount]:
         """Reject counts by reason code per partition of the domain (one partition if given),

@@ -61,6 +61,7 @@ from typing import Any
 from spine.db import BaseRepository, Dialect, reading, write
 from spine.db.schema import STR, TS, Column
 from spine.ops._checks import ident
+from spine.ops._observe import observed
 from spine.ops.idempotency import LogicalKey
 from spine.types import (
     BiTemporalRecord,
@@ -157,6 +158,7 @@ def _prepare(
     return out
 
 
+@observed("restate", fields=("table", "key"))
 def restate(
     conn: Connection,
     table: str,

@@ -42,6 +42,7 @@ from typing import Any
 
 from spine.db import BaseRepository, Dialect, table_exists, write
 from spine.ops._checks import ident
+from spine.ops._observe import observed
 from spine.types import Connection, ValidationError, utc_now
 
 __all__ = [
@@ -276,6 +277,16 @@ def _keep_values(target: RetentionTarget) -> list[str]:
     return sorted({s.lower() for s in target.keep_statuses})
 
 
+@observed(
+    "retention.purge_table",
+    counts=lambda r: {
+        "table": r.table,
+        "deleted": r.deleted,
+        "batches": r.batches,
+        "completed": r.completed,
+        "error": r.error,
+    },
+)
 def purge_table(
     conn: Connection,
     table: str | RetentionTarget,
@@ -343,6 +354,16 @@ def purge_table(
     )
 
 
+@observed(
+    "retention.purge_all",
+    fields=(),
+    counts=lambda report: {
+        "tables": len(report.results),
+        "deleted": report.total_deleted,
+        "failed": len(report.failed),
+        "absent": len(report.absent),
+    },
+)
 def purge_all(
     conn: Connection,
     config: RetentionConfig | None = None,

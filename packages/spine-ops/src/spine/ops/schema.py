@@ -15,6 +15,9 @@ Migrations (versions of component ``spine-ops``):
 
 1. ``lowercase_stored_values`` - statuses, severities and categories written upper-case by
    earlier releases (``PASS``, ``PLANNED``, ``ERROR``...) become lower-case.
+2. ``backfill_partition_leases`` - ``core_backfill_partitions`` gains ``claimed_by``,
+   ``lease_expires_at`` and ``attempts`` (``BackfillPlan.claim``), in one ``ALTER TABLE``
+   where the backend allows it (rendered by each dialect's ``add_columns_statements``).
 
 Example:
     >>> from spine.ops.schema import SCHEMA, CORE_MANIFEST
@@ -26,6 +29,8 @@ Example:
 
 from __future__ import annotations
 
+from spine.db import get_dialect
+from spine.db.dialects import DIALECT_NAMES
 from spine.db.encoding import MAX_PARTITION_KEY_LENGTH
 from spine.db.migrations import Migration
 from spine.db.schema import (
@@ -200,6 +205,13 @@ CORE_BACKFILL_PLANS = Table(
     description="Backfill plans: planned / running / completed / failed / cancelled.",
 )
 
+_BACKFILL_LEASE_COLUMNS = (
+    _c("claimed_by", STR(200), True),
+    _c("lease_expires_at", TS, True),
+    _c("attempts", INT, default=0),
+)
+"""Who holds a claimed partition, until when, and how many claims it has had (migration 2)."""
+
 CORE_BACKFILL_PARTITIONS = Table(
     "core_backfill_partitions",
     columns=(
@@ -209,10 +221,12 @@ CORE_BACKFILL_PARTITIONS = Table(
         _c("status", STR(20)),
         _c("error", TEXT, True),
         _c("updated_at", TS),
+        *_BACKFILL_LEASE_COLUMNS,
     ),
     primary_key=("plan_id", "partition_key"),
     indexes=(Index("ix_backfill_parts_plan_status", ("plan_id", "status")),),
-    description="Partitions of a backfill plan: pending / done / failed.",
+    description="Partitions of a backfill plan: pending / done / failed, and the worker "
+    "holding each claimed one (BackfillPlan.claim).",
 )
 
 
@@ -263,6 +277,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE core_quality SET status = LOWER(status), category = LOWER(category);
         UPDATE core_anomalies SET severity = LOWER(severity), category = LOWER(category)
         """,
+    ),
+    Migration(
+        2,
+        "backfill_partition_leases",
+        variants={
+            name: ";\n".join(
+                get_dialect(name).add_columns_statements(
+                    "core_backfill_partitions", _BACKFILL_LEASE_COLUMNS
+                )
+            )
+            for name in DIALECT_NAMES
+        },
     ),
 )
 """How a database created by an earlier release reaches the declared tables (see the module

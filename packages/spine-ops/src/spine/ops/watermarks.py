@@ -45,6 +45,7 @@ from spine.db import BaseRepository, reading, write
 from spine.db.encoding import canonical_partition_key
 from spine.ops import _json
 from spine.ops._checks import check_name
+from spine.ops._observe import observed
 from spine.types import Connection, IntegrityError, ValidationError, utc_now
 
 __all__ = [
@@ -329,6 +330,11 @@ class DBWatermarkStore(_StoreBase):
             f"domain = {ph(start)} AND source = {ph(start + 1)} AND partition_key = {ph(start + 2)}"
         )
 
+    @observed(
+        "watermarks.advance",
+        fields=("domain", "source", "partition_key", "high_water"),
+        counts=lambda moved: {"advanced": int(moved)},
+    )
     def advance(
         self,
         domain: str,
@@ -406,6 +412,11 @@ class DBWatermarkStore(_StoreBase):
             rows = d.query(sql, params)
         return [self._to_watermark(r) for r in rows]
 
+    @observed(
+        "watermarks.delete",
+        fields=("domain", "source", "partition_key"),
+        counts=lambda deleted: {"deleted": int(deleted)},
+    )
     def delete(self, domain: str, source: str, partition_key: str | Mapping[str, Any]) -> bool:
         d = self._repo
         with write(d.conn):

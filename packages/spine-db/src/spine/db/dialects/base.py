@@ -469,6 +469,46 @@ class Dialect:
             parts.append("NOT NULL")
         return " ".join(parts)
 
+    add_columns_in_one_statement: ClassVar[bool] = True
+    """Whether one ``ALTER TABLE`` adds several columns (not on SQLite)."""
+
+    def add_columns_statements(self, table: str, columns: Sequence[Column]) -> list[str]:
+        """``ALTER TABLE`` adding ``columns`` to an existing ``table`` (a migration's step):
+        one statement where the backend adds several columns at once, so a server without
+        transactional DDL never keeps half of them.
+
+        Raises:
+            ValidationError: no columns, an identity column, or a NOT NULL column without a
+                default (existing rows would have no value).
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> from spine.db.schema import INT, TS, Column
+            >>> get_dialect("postgresql").add_columns_statements(
+            ...     "jobs", [Column("tries", INT, nullable=False, default=0),
+            ...              Column("lease_until", TS, nullable=True)])
+            ['ALTER TABLE jobs ADD COLUMN tries INTEGER DEFAULT 0 NOT NULL, ADD COLUMN lease_until TIMESTAMPTZ']
+        """  # noqa: E501
+        if not columns:
+            raise ValidationError("add_columns_statements needs at least one column")
+        for c in columns:
+            if c.type.kind is TypeKind.IDENTITY:
+                raise ValidationError(f"cannot add identity column {c.name!r} to a table")
+            if not c.nullable and c.default is None:
+                raise ValidationError(
+                    f"column {c.name!r} added to existing table {table!r} must be nullable "
+                    "or have a default"
+                )
+        t = self.quote(table)
+        clauses = [f"ADD COLUMN {self.column_sql(c)}" for c in columns]
+        if not self.add_columns_in_one_statement:
+            return [f"ALTER TABLE {t} {c}" for c in clauses]
+        return [f"ALTER TABLE {t} {self._join_add_clauses(clauses)}"]
+
+    def _join_add_clauses(self, clauses: Sequence[str]) -> str:
+        """How several ``ADD COLUMN`` clauses of one ``ALTER TABLE`` are joined."""
+        return ", ".join(clauses)
+
     def _table_body(self, table: Table) -> list[str]:
         lines = [self.column_sql(c) for c in table.columns]
         if table.primary_key and table.identity_column is None:

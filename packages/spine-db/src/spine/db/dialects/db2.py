@@ -136,6 +136,10 @@ class DB2Dialect(Dialect):
     def now(self) -> str:
         return "(CURRENT TIMESTAMP - CURRENT TIMEZONE)"
 
+    def _join_add_clauses(self, clauses: Sequence[str]) -> str:
+        """Db2 repeats ``ADD COLUMN`` without commas."""
+        return " ".join(clauses)
+
     def for_update_skip_locked(self) -> str:
         return "FOR UPDATE SKIP LOCKED DATA"
 

@@ -118,6 +118,10 @@ class OracleDialect(Dialect):
     def now(self) -> str:
         return "SYS_EXTRACT_UTC(SYSTIMESTAMP)"
 
+    def _join_add_clauses(self, clauses: Sequence[str]) -> str:
+        """Oracle adds columns as ``ADD (c1 ..., c2 ...)`` (no ``COLUMN`` keyword)."""
+        return "ADD (" + ", ".join(c.removeprefix("ADD COLUMN ") for c in clauses) + ")"
+
     def _claim_limit(self, limit: int) -> str:
         """No row limit (ORA-02014): fetch ``limit`` rows with ``cursor.fetchmany(limit)``."""
         return ""

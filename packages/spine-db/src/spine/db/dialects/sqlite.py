@@ -51,6 +51,7 @@ class SQLiteDialect(Dialect):
     paramstyle: ClassVar[str] = "qmark"
     reserved_words: ClassVar[frozenset[str]] = SQLITE_RESERVED_WORDS
     supports_skip_locked: ClassVar[bool] = False
+    add_columns_in_one_statement: ClassVar[bool] = False
     supports_returning: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
     in_process: ClassVar[bool] = True

@@ -19,7 +19,7 @@ Example:
     >>> ctx = {"rows": [{"share": 60.0}, {"share": 40.0}]}
     >>> results = runner.run_all(ctx, {"week": "2025-12-26"})
     >>> results["share_sum"].status.value, runner.has_failures()
-    ('PASS', False)
+    ('pass', False)
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from spine.db.encoding import encode_partition_key
 from spine.ops import _json
 from spine.ops._checks import check_name
 from spine.ops._enums import StoredEnum
+from spine.ops._observe import observe
 from spine.ops.errors import QualityGateError
 from spine.types import Connection, ValidationError, generate_ulid, utc_now
 
@@ -147,6 +148,18 @@ class QualityCheck:
         return result
 
 
+def _sample(result: QualityResult) -> Any:
+    """What a gate error shows of a failed result: ``details["sample"]`` when the check
+    gave one (stock checks do), else the measured value against the expected one, else the
+    details."""
+    details = dict(result.details or {})
+    if details.get("sample") is not None:
+        return details["sample"]
+    if result.actual_value is not None or result.expected_value is not None:
+        return {"actual": result.actual_value, "expected": result.expected_value}
+    return details or None
+
+
 class QualityRunner:
     """Runs checks against a context, persists results to ``core_quality``, gates on failure.
 
@@ -205,6 +218,22 @@ class QualityRunner:
             ValidationError: ``partition_key`` is not a dict of scalars (nothing runs).
         """
         pk_text, pk_hash = encode_partition_key(partition_key)
+        with observe("quality.run", domain=self.domain, partition_key=pk_text) as counts:
+            results = self._run(context, pk_text, pk_hash)
+            statuses = [r.status for r in results.values()]
+            counts.update(
+                checks=len(results),
+                passed=statuses.count(QualityStatus.PASS),
+                warned=statuses.count(QualityStatus.WARN),
+                failed=statuses.count(QualityStatus.FAIL),
+                failures=[n for n, r in results.items() if r.failed],
+                persisted=len(results) if self.persist else 0,
+            )
+        return dict(results)
+
+    def _run(
+        self, context: Mapping[str, Any], pk_text: str, pk_hash: str
+    ) -> dict[str, QualityResult]:
         results: dict[str, QualityResult] = {}
         for check in self._checks:
             results[check.name] = check.run(context)
@@ -233,7 +262,7 @@ class QualityRunner:
             ]
             with write(self.conn):
                 self._repo.insert_many(self.table, rows)
-        return dict(results)
+        return results
 
     @property
     def results(self) -> dict[str, QualityResult]:
@@ -255,12 +284,19 @@ class QualityRunner:
 
     def gate(self, *, fail_on_warn: bool = False) -> None:
         """Raise :class:`QualityGateError` when the latest run failed."""
-        failed = self.failures(fail_on_warn=fail_on_warn)
-        if failed:
-            details = {n: self._results[n].message for n in failed}
-            raise QualityGateError(failed).with_context(
-                domain=self.domain, execution_id=self.execution_id, messages=details
+        with observe("quality.gate", domain=self.domain, fail_on_warn=fail_on_warn) as counts:
+            counts.update(
+                checks=len(self._results), failures=self.failures(fail_on_warn=fail_on_warn)
             )
+            self._gate(counts["failures"])
+
+    def _gate(self, failed: list[str]) -> None:
+        if failed:
+            raise QualityGateError(
+                failed,
+                messages={n: self._results[n].message for n in failed},
+                samples={n: _sample(self._results[n]) for n in failed},
+            ).with_context(domain=self.domain, execution_id=self.execution_id)
 
     def run_gate(
         self,
@@ -293,8 +329,8 @@ def run_gate(
         >>> run_gate(memory_connection(), "otc", [row_count_check(min_rows=1)], {"rows": []}, {})
         Traceback (most recent call last):
         ...
-        spine.ops.errors.QualityGateError: quality gate failed: row_count
-    """
+        spine.ops.errors.QualityGateError: quality gate failed: row_count: 0 rows < min 1 (sample: {'actual': 0, 'expected': {'max': None, 'min': 1}})
+    """  # noqa: E501
     runner = QualityRunner(conn, domain, execution_id)
     for check in checks:
         runner.add(check)
