@@ -15,8 +15,8 @@ pass ``is_failure=`` to decide otherwise.
 
 The breaker's state lives in a :class:`BreakerStateStore`. The default keeps it in this
 process (thread-safe); a shared store (:class:`spine.execution.SqlBreakerStore` over the
-database) lets every worker see one breaker per dependency. The store applies each change atomically, so the logic
-here is a set of pure functions over :class:`BreakerState`.
+database) lets every worker see one breaker per dependency. The store applies each change
+atomically, so the logic here is a set of pure functions over :class:`BreakerState`.
 
 Example:
     >>> from spine.types import NetworkError
