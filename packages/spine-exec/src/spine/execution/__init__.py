@@ -420,6 +420,17 @@ if TYPE_CHECKING:
     from spine.execution.scheduling.aio import (
         AsyncScheduler,
     )
+    from spine.execution.scheduling.arrivals import (
+        AnomalySink,
+        ArrivalMonitor,
+        ArrivalRecord,
+        ArrivalStatus,
+        ArrivalStore,
+        ExpectedArrival,
+        InMemoryAnomalies,
+        InMemoryArrivalStore,
+        StoredExpectation,
+    )
     from spine.execution.scheduling.calendars import (
         BusinessCalendar,
         Calendar,
@@ -429,10 +440,16 @@ if TYPE_CHECKING:
         ManualClock,
         SystemClock,
     )
+    from spine.execution.scheduling.database import (
+        DatabaseScheduler,
+    )
     from spine.execution.scheduling.errors import (
         DuplicateScheduleError,
         InvalidScheduleError,
         ScheduleNotFoundError,
+    )
+    from spine.execution.scheduling.leases import (
+        SqlLeaderLease,
     )
     from spine.execution.scheduling.planning import (
         FirePlan,
@@ -443,9 +460,16 @@ if TYPE_CHECKING:
         Schedule,
     )
     from spine.execution.scheduling.scheduler import (
+        ScheduleBook,
         Scheduler,
         SchedulerCore,
         Submitter,
+    )
+    from spine.execution.scheduling.sql_arrivals import (
+        SqlArrivalStore,
+    )
+    from spine.execution.scheduling.sql_store import (
+        SqlScheduleStore,
     )
     from spine.execution.scheduling.store import (
         FireRecord,
@@ -473,6 +497,20 @@ if TYPE_CHECKING:
 
 _LAZY.update(
     {
+        "AnomalySink": "spine.execution.scheduling.arrivals",
+        "ArrivalMonitor": "spine.execution.scheduling.arrivals",
+        "ArrivalRecord": "spine.execution.scheduling.arrivals",
+        "ArrivalStatus": "spine.execution.scheduling.arrivals",
+        "ArrivalStore": "spine.execution.scheduling.arrivals",
+        "DatabaseScheduler": "spine.execution.scheduling.database",
+        "ExpectedArrival": "spine.execution.scheduling.arrivals",
+        "InMemoryAnomalies": "spine.execution.scheduling.arrivals",
+        "InMemoryArrivalStore": "spine.execution.scheduling.arrivals",
+        "ScheduleBook": "spine.execution.scheduling.scheduler",
+        "SqlArrivalStore": "spine.execution.scheduling.sql_arrivals",
+        "SqlLeaderLease": "spine.execution.scheduling.leases",
+        "SqlScheduleStore": "spine.execution.scheduling.sql_store",
+        "StoredExpectation": "spine.execution.scheduling.arrivals",
         "AsyncScheduler": "spine.execution.scheduling.aio",
         "BusinessCalendar": "spine.execution.scheduling.calendars",
         "Calendar": "spine.execution.scheduling.calendars",
@@ -557,7 +595,12 @@ _LAZY.update(
 )
 
 __all__ += [
+    "AnomalySink",
     "ArrivalMissed",
+    "ArrivalMonitor",
+    "ArrivalRecord",
+    "ArrivalStatus",
+    "ArrivalStore",
     "AsyncScheduler",
     "BusinessCalendar",
     "CacheBackend",
@@ -567,6 +610,7 @@ __all__ += [
     "CheckResult",
     "Clock",
     "CronTrigger",
+    "DatabaseScheduler",
     "DuplicateScheduleError",
     "Event",
     "EventBus",
@@ -576,12 +620,15 @@ __all__ += [
     "ExecutionCompleted",
     "ExecutionFailed",
     "ExecutionStarted",
+    "ExpectedArrival",
     "FirePlan",
     "FireRecord",
     "FireStatus",
     "HealthCheck",
     "HealthResponse",
     "HealthStatus",
+    "InMemoryAnomalies",
+    "InMemoryArrivalStore",
     "InMemoryCache",
     "InMemoryEventBus",
     "InMemoryScheduleStore",
@@ -596,6 +643,7 @@ __all__ += [
     "RedisCache",
     "RedisEventBus",
     "Schedule",
+    "ScheduleBook",
     "ScheduleFired",
     "ScheduleNotFoundError",
     "ScheduleStore",
@@ -606,7 +654,11 @@ __all__ += [
     "SpineBaseSettings",
     "SpineContainer",
     "SpineSettings",
+    "SqlArrivalStore",
+    "SqlLeaderLease",
+    "SqlScheduleStore",
     "StepCompleted",
+    "StoredExpectation",
     "StoredSchedule",
     "Submitter",
     "Subscriber",
