@@ -111,3 +111,43 @@ def test_mask_url() -> None:
 def test_render_round_trips_with_password_when_asked() -> None:
     parsed = parse_url("postgresql://u:p%2Fw@h:5432/db")
     assert parse_url(parsed.render(mask=False)).password == "p/w"
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("postgresql://", "postgresql needs host and database"),
+        ("postgresql://h", "postgresql needs host and database"),
+        ("mysql:///", "mysql needs host and database"),
+        ("mariadb://root@h/", "mysql needs host and database"),
+        ("oracle://u@h/svc?stmtcachesize=5", "unknown query option 'stmtcachesize' for oracle"),
+        ("db2://u:p@h/d?NOSUCH=1", "unknown query option 'NOSUCH' for db2"),
+        ("mysql://h/d?isolation_level=x&ISOLATION_LEVEL=y", "unknown query option"),
+        ("postgresql://h/d?keepalives_idle=-1", r"keepalives_idle='-1' must be >= 0"),
+        ("sqlite:///x.db?journal_mode=wal&foo=1", "unknown query option 'foo' for sqlite"),
+        ("postgresql://u:%@h/d", "invalid percent escape in the password"),
+        ("postgresql://%zz@h/d", "invalid percent escape '%zz' in the user name"),
+        ("postgresql://h/d\r", "control character"),
+        ("./file\x01.db", "control character"),
+        ("postgresql://h:99999/d", "invalid port"),
+    ],
+)
+def test_every_url_defect_is_an_invalid_config_error_naming_the_part(url: str, says: str) -> None:
+    with pytest.raises(InvalidConfigError, match=says):
+        parse_url(url)
+
+
+def test_db2_query_options_are_cli_keywords_in_any_case_without_spine_options() -> None:
+    from spine.db.drivers.db2 import db2_connection_string
+
+    url = parse_url("db2://u:p@h/d?security=SSL&connect_timeout=3&schema=app")
+    text = db2_connection_string(url, 5)
+    assert "SECURITY=SSL;" in text
+    assert "CONNECT_TIMEOUT" not in text
+    assert "SCHEMA=" not in text
+
+
+def test_postgresql_sockets_name_host_and_database_as_query_options() -> None:
+    parsed = parse_url("postgresql:///?host=/run/postgresql&dbname=app")
+    assert parsed.host is None
+    assert parsed.query_dict == {"host": "/run/postgresql", "dbname": "app"}

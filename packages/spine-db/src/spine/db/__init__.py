@@ -71,12 +71,14 @@ from spine.db.errors import translate_error
 from spine.db.identifiers import validate_identifier
 from spine.db.transaction import (
     OpenTransactionError,
+    RetryPolicy,
     claim_rows,
     claim_transaction,
     reading,
     schema_change,
     transaction,
     write,
+    write_retry_policy,
     write_retrying,
 )
 from spine.db.url import DatabaseURL, mask_url, parse_url
@@ -97,6 +99,7 @@ if TYPE_CHECKING:
         get_adapter,
     )
     from spine.db.config import DatabaseConfig
+    from spine.db.locks import LockTimeoutError, named_lock
     from spine.db.migrations import (
         Migration,
         MigrationChecksumError,
@@ -134,6 +137,8 @@ _LAZY: dict[str, str] = {
     "adapter_registry": "spine.db.adapters",
     "get_adapter": "spine.db.adapters",
     "DatabaseConfig": "spine.db.config",
+    "LockTimeoutError": "spine.db.locks",
+    "named_lock": "spine.db.locks",
     "Migration": "spine.db.migrations",
     "MigrationChecksumError": "spine.db.migrations",
     "MigrationError": "spine.db.migrations",
@@ -179,6 +184,7 @@ __all__ = [
     "DatabaseURL",
     "Dialect",
     "Index",
+    "LockTimeoutError",
     "Migration",
     "MigrationChecksumError",
     "MigrationError",
@@ -191,6 +197,7 @@ __all__ = [
     "OracleDialect",
     "PostgreSQLAdapter",
     "PostgreSQLDialect",
+    "RetryPolicy",
     "SQLiteAdapter",
     "SQLiteDialect",
     "SchemaComponent",
@@ -220,6 +227,7 @@ __all__ = [
     "install_schema",
     "load_migrations",
     "mask_url",
+    "named_lock",
     "parse_url",
     "partition_hash",
     "reading",
@@ -232,6 +240,7 @@ __all__ = [
     "validate_identifier",
     "wrap_connection",
     "write",
+    "write_retry_policy",
     "write_retrying",
 ]
 

@@ -62,7 +62,9 @@ class DatabaseConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> DatabaseConfig:
-        missing = missing_server_parts(self.type.value, self.host, self.database)
+        missing = missing_server_parts(
+            self.type.value, self.host, self.database, self.query, partial=True
+        )
         if missing:
             raise ValueError(missing)
         if self.path is not None and self.type is not DatabaseType.SQLITE:

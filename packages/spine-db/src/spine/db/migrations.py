@@ -13,6 +13,15 @@ recorded under its own name, so their histories never collide. A runner made wit
 component records under ``"app"``. :func:`spine.db.schema.install_schema` runs every
 registered component's migrations (see :mod:`spine.db.schema.component`).
 
+Concurrency: two processes migrating the same database at once never both apply a migration.
+:meth:`MigrationRunner.apply` and :meth:`~MigrationRunner.stamp` hold the cross-process lock
+:data:`MIGRATION_LOCK` (:func:`spine.db.locks.named_lock`: an advisory lock on PostgreSQL,
+``GET_LOCK`` on MySQL/MariaDB, ``DBMS_LOCK`` on Oracle, a lock row on Db2) for the whole run,
+across the implicit commits of DDL, and re-read what is applied under it; on SQLite each
+migration runs in a ``BEGIN IMMEDIATE`` transaction (the database write lock) that re-checks
+it. A runner that waits longer than ``lock_timeout`` raises
+:class:`~spine.db.locks.LockTimeoutError`.
+
 Transactions: on PostgreSQL and SQLite a migration is atomic (DDL is transactional). MySQL/
 MariaDB, Oracle and Db2 commit around each DDL statement: a migration that fails half-way
 leaves its earlier statements applied and is *not* recorded; fix it and re-run (write such
@@ -56,6 +65,7 @@ from typing import Any
 
 from spine.db.connection import SpineConnection, as_spine_connection
 from spine.db.dialects import DIALECT_NAMES, dialect_name_for
+from spine.db.locks import DEFAULT_LOCK_TIMEOUT, named_lock
 from spine.db.sqlscript import split_statements
 from spine.db.tabledef import BIGINT, STR, TS, Column, Table
 from spine.db.transaction import reading, transaction
@@ -64,6 +74,7 @@ from spine.types import DatabaseError, InvalidConfigError, ValidationError
 __all__ = [
     "DEFAULT_COMPONENT",
     "MIGRATIONS_TABLE",
+    "MIGRATION_LOCK",
     "AppliedMigration",
     "Migration",
     "MigrationChecksumError",
@@ -99,6 +110,10 @@ MIGRATIONS_TABLE = Table(
     description="Applied schema migrations, per component.",
 )
 """The ``_migrations`` table (quoted as ``"_MIGRATIONS"`` on Oracle/Db2)."""
+
+MIGRATION_LOCK = "spine_migrations"
+"""Name of the cross-process lock (:func:`spine.db.locks.named_lock`) every migration runner
+and :func:`spine.db.schema.install_schema` hold while they change the schema."""
 
 DEFAULT_COMPONENT = "app"
 """The component a :class:`MigrationRunner` records under when none is named."""
@@ -237,6 +252,7 @@ class MigrationRunner:
         component: Whose migrations these are (``"spine-ops"``, your application's name);
             versions are recorded per component.
         table: The tracking table (default ``_migrations``).
+        lock_timeout: Seconds to wait for another process's migration lock.
     """
 
     def __init__(
@@ -246,12 +262,14 @@ class MigrationRunner:
         *,
         component: str = DEFAULT_COMPONENT,
         table: Table = MIGRATIONS_TABLE,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         if not isinstance(component, str) or not 0 < len(component) <= 100:
             raise ValidationError(f"component must be a str of 1..100 chars, got {component!r}")
         self.conn = as_spine_connection(conn)
         self.component = component
         self.table = table
+        self.lock_timeout = lock_timeout
         ordered = sorted(migrations, key=lambda m: m.version)
         for a, b in pairwise(ordered):
             if a.version == b.version:
@@ -350,6 +368,10 @@ class MigrationRunner:
         For a component whose tables were just created at their current (declared) shape:
         its migrations describe how older databases reach that shape and must not run on it.
         """
+        with named_lock(self.conn, MIGRATION_LOCK, timeout=self.lock_timeout):
+            return self._stamp()
+
+    def _stamp(self) -> list[Migration]:
         pending = self.pending()
         if not pending:
             return []
@@ -362,7 +384,7 @@ class MigrationRunner:
             column_types={c.name: c.type for c in self.table.columns},
         )
         now = d.encode_timestamp(datetime.now(UTC))
-        with transaction(sc):
+        with transaction(sc, immediate=self._immediate()):
             for mig in pending:
                 sc.execute(
                     sql, (self.component, mig.version, mig.name, mig.checksum_for(d.name), now)
@@ -375,20 +397,28 @@ class MigrationRunner:
         Raises:
             MigrationChecksumError: an applied migration changed (nothing is applied).
             MigrationError: a migration failed (earlier ones stay applied).
+            LockTimeoutError: another process kept the migration lock past ``lock_timeout``.
         """
         done: list[Migration] = []
-        for mig in self.pending():
-            if target is not None and mig.version > target:
-                break
-            if self._apply_one(mig):
-                done.append(mig)
+        with named_lock(self.conn, MIGRATION_LOCK, timeout=self.lock_timeout):
+            for mig in self.pending():
+                if target is not None and mig.version > target:
+                    break
+                if self._apply_one(mig):
+                    done.append(mig)
         return done
+
+    def _immediate(self) -> bool:
+        """Whether a migration's transaction starts with ``BEGIN IMMEDIATE`` (SQLite: the
+        database write lock serialises runners in several processes)."""
+        sc = self.conn
+        return sc.dialect.named_lock_kind == "transaction" and not sc.in_transaction
 
     def _apply_one(self, mig: Migration) -> bool:
         sc, d = self.conn, self.conn.dialect
         table = d.quote(self.table.name)
         try:
-            with transaction(sc):
+            with transaction(sc, immediate=self._immediate()):
                 lock = d.migration_lock_sql()
                 if lock is not None:  # serialise concurrent runners
                     sc.execute(lock)

@@ -52,27 +52,62 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from spine.db.connection import Params, SpineConnection, as_spine_connection
-from spine.types import DatabaseConnectionError, DatabaseError
+from spine.types import DatabaseConnectionError, DatabaseError, RetryStrategy, ValidationError
 
 __all__ = [
     "OpenTransactionError",
+    "RetryPolicy",
     "claim_rows",
     "claim_transaction",
     "reading",
     "schema_change",
     "transaction",
     "write",
+    "write_retry_policy",
     "write_retrying",
 ]
 
 T = TypeVar("T")
+
+
+class _Decision(Protocol):
+    @property
+    def delay(self) -> float: ...
+
+    def __bool__(self) -> bool: ...
+
+
+@runtime_checkable
+class RetryPolicy(Protocol):
+    """What :func:`write_retrying` asks before running a failed write again: a
+    ``decide(error, attempt)`` answering a truthy decision with a ``delay`` (seconds) to run
+    attempt ``attempt + 1``, falsy to give up. ``spine.types.RetryStrategy`` is one (the
+    policy spine-exec uses for jobs), so a deadlock retry and a job retry share one policy."""
+
+    def decide(self, error: BaseException, attempt: int) -> _Decision:
+        """Whether and when to run again after attempt ``attempt`` failed with ``error``."""
+        ...
+
+
+def write_retry_policy(attempts: int = 4, base_delay: float = 0.005) -> RetryStrategy:
+    """The default policy of :func:`write_retrying`: ``attempts`` runs in all, exponential
+    pauses from ``base_delay`` seconds capped at 0.5 s, each shortened by up to half at
+    random (full spread, so writers that deadlocked together do not retry together).
+
+    Example:
+        >>> policy = write_retry_policy(attempts=3)
+        >>> policy.max_attempts, policy.max_delay, policy.jitter
+        (3, 0.5, 0.5)
+    """
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise ValidationError(f"attempts must be an int >= 1, got {attempts!r}")
+    return RetryStrategy.exponential(attempts - 1, base_delay, 0.5, jitter=0.5)
 
 
 class OpenTransactionError(DatabaseError):
@@ -173,14 +208,25 @@ def write_retrying(
     *,
     attempts: int = 4,
     base_delay: float = 0.005,
+    policy: RetryPolicy | None = None,
+    max_elapsed: float | None = None,
 ) -> T:
     """Run ``fn()`` in :func:`write`; when it fails with a retryable database error
     (deadlock, serialization failure, lock timeout) and the scope owned its transaction,
-    roll back and run it again, up to ``attempts`` times in all (``fn`` must be safe to
+    roll back and run it again while the retry policy allows (``fn`` must be safe to
     re-run). Inside the caller's transaction the error propagates at once: MySQL has
     already rolled back the caller's whole transaction, and only the caller can re-run it.
 
-    The pause before attempt ``n + 1`` is ``base_delay * n**2`` seconds with jitter.
+    Args:
+        conn: The connection.
+        fn: The write; its result is returned.
+        attempts: Runs in all, for the default policy (:func:`write_retry_policy`).
+        base_delay: First pause of the default policy, seconds.
+        policy: A :class:`RetryPolicy` instead (e.g. the ``spine.types.RetryStrategy`` a
+            job runs under): its ``decide(error, attempt)`` says whether and how long to
+            wait; pauses are bounded by ``max_elapsed``.
+        max_elapsed: Seconds after which no further attempt starts (``None``: no bound
+            besides the policy's).
 
     Example:
         >>> from spine.db import connect
@@ -188,10 +234,17 @@ def write_retrying(
         >>> write_retrying(conn, lambda: conn.execute("CREATE TABLE t (id INTEGER)").rowcount)
         -1
     """
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-        raise ValueError(f"attempts must be an int >= 1, got {attempts!r}")
+    if policy is None:
+        policy = write_retry_policy(attempts, base_delay)
+    elif not isinstance(policy, RetryPolicy):
+        raise ValidationError(
+            f"policy must have decide(error, attempt) (a RetryStrategy), got {policy!r}"
+        )
     sc = as_spine_connection(conn)
-    for attempt in range(1, attempts + 1):
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
         owned = not sc.has_pending_writes
         try:
             with write(sc):
@@ -199,10 +252,17 @@ def write_retrying(
         except DatabaseConnectionError:
             raise
         except DatabaseError as exc:
-            if not (exc.retryable and owned) or attempt == attempts:
+            if not (exc.retryable and owned):
                 raise
-        time.sleep(base_delay * attempt * attempt * (0.5 + random.random()))
-    raise AssertionError("unreachable")  # pragma: no cover
+            decision = policy.decide(exc, attempt)
+            if not decision:
+                raise
+            pause = max(0.0, float(decision.delay))
+            if max_elapsed is not None:
+                left = max_elapsed - (time.monotonic() - started)
+                if left <= pause:
+                    raise
+            time.sleep(pause)
 
 
 @contextmanager

@@ -824,3 +824,35 @@ class Dialect:
         if schema is not None:
             name = q + _name(schema).replace(q, q * 2) + q + "." + name
         return f"DROP TABLE {name}"
+
+    # ------------------------------------------------------------------ cross-process locks
+    # (used by spine.db.locks.named_lock; kept apart from the rest of the dialect)
+    named_lock_kind: ClassVar[str] = "row"
+    """How :func:`spine.db.locks.named_lock` takes a cross-process lock on this backend:
+
+    * ``"session"`` - the server's own named lock, held by the session until released (or the
+      session ends), across commits: :meth:`named_lock_sql` / :meth:`named_unlock_sql`;
+    * ``"row"`` - a row of the ``_spine_locks`` table claimed with a lease (owner + expiry)
+      by a committed ``UPDATE``: portable, survives implicit DDL commits; a crashed holder's
+      lease expires;
+    * ``"transaction"`` - the backend's database write lock taken by the transaction itself
+      (SQLite ``BEGIN IMMEDIATE``): callers run each step in such a transaction.
+    """
+    named_lock_reports: ClassVar[str] = "row"
+    """How :meth:`named_lock_sql` reports the outcome: ``"row"`` (one row whose first value
+    is true when the lock was taken) or ``"raises"`` (taken unless the statement raised)."""
+
+    def named_lock_sql(self, name: str, wait_seconds: int) -> tuple[str, tuple[Any, ...]]:
+        """Statement taking the session lock ``name`` (scoped to the current schema or
+        database), waiting at most ``wait_seconds`` where the server can wait (see
+        :attr:`named_lock_reports` for how it answers). Only for ``named_lock_kind ==
+        "session"``."""
+        raise ConfigError(
+            f"{self.name} takes no session locks (named_lock_kind is {self.named_lock_kind!r})"
+        )
+
+    def named_unlock_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        """Statement releasing the session lock ``name`` taken by :meth:`named_lock_sql`."""
+        raise ConfigError(
+            f"{self.name} takes no session locks (named_lock_kind is {self.named_lock_kind!r})"
+        )

@@ -337,3 +337,7 @@ class DB2Dialect(Dialect):
             "SELECT TABNAME FROM SYSCAT.TABLES WHERE TABSCHEMA = ? AND TYPE = 'T'",
             (schema.upper(),),
         )
+
+    # ------------------------------------------------------------------ cross-process locks
+    named_lock_kind: ClassVar[str] = "row"
+    """A leased row of ``_spine_locks`` (Db2's own locks end at commit)."""

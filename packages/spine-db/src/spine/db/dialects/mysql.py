@@ -300,3 +300,17 @@ class MySQLDialect(Dialect):
             "WHERE table_schema = COALESCE(%s, DATABASE()) AND table_type = 'BASE TABLE'",
             (schema,),
         )
+
+    # ------------------------------------------------------------------ cross-process locks
+    named_lock_kind: ClassVar[str] = "session"
+
+    def named_lock_sql(self, name: str, wait_seconds: int) -> tuple[str, tuple[Any, ...]]:
+        """``GET_LOCK`` (1 when taken, 0 after ``wait_seconds``) on a digest of the name and
+        the current database (lock names are server-wide and at most 64 characters)."""
+        return (
+            "SELECT GET_LOCK(SHA1(CONCAT(%s, '.', COALESCE(DATABASE(), ''))), %s)",
+            (name, max(0, int(wait_seconds))),
+        )
+
+    def named_unlock_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        return ("SELECT RELEASE_LOCK(SHA1(CONCAT(%s, '.', COALESCE(DATABASE(), ''))))", (name,))

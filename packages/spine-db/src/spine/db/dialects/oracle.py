@@ -259,3 +259,43 @@ class OracleDialect(Dialect):
 
     def drop_catalog_table_sql(self, table: str, schema: str | None = None) -> str:
         return super().drop_catalog_table_sql(table, schema) + " CASCADE CONSTRAINTS PURGE"
+
+    # ------------------------------------------------------------------ cross-process locks
+    named_lock_kind: ClassVar[str] = "session"
+    named_lock_reports: ClassVar[str] = "raises"
+
+    def named_lock_sql(self, name: str, wait_seconds: int) -> tuple[str, tuple[Any, ...]]:
+        """``DBMS_LOCK.REQUEST`` in exclusive mode, held across commits
+        (``release_on_commit => FALSE``), on the name qualified by the current schema;
+        raises ORA-20001 when not obtained within ``wait_seconds``. Needs ``EXECUTE ON
+        DBMS_LOCK`` (``ALLOCATE_UNIQUE`` commits: call it outside a transaction)."""
+        return (
+            "DECLARE\n"
+            "  n VARCHAR2(128) := SUBSTR(:1 || '.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), "
+            "1, 128);\n"
+            "  h VARCHAR2(128);\n"
+            "  r INTEGER;\n"
+            "BEGIN\n"
+            "  DBMS_LOCK.ALLOCATE_UNIQUE(n, h);\n"
+            "  r := DBMS_LOCK.REQUEST(h, DBMS_LOCK.X_MODE, :2, FALSE);\n"
+            "  IF r NOT IN (0, 4) THEN\n"
+            "    RAISE_APPLICATION_ERROR(-20001, 'spine: lock ' || n || "
+            "' not obtained (DBMS_LOCK.REQUEST returned ' || r || ')');\n"
+            "  END IF;\n"
+            "END;",
+            (name, max(0, int(wait_seconds))),
+        )
+
+    def named_unlock_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        return (
+            "DECLARE\n"
+            "  n VARCHAR2(128) := SUBSTR(:1 || '.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), "
+            "1, 128);\n"
+            "  h VARCHAR2(128);\n"
+            "  r INTEGER;\n"
+            "BEGIN\n"
+            "  DBMS_LOCK.ALLOCATE_UNIQUE(n, h);\n"
+            "  r := DBMS_LOCK.RELEASE(h);\n"
+            "END;",
+            (name,),
+        )

@@ -136,3 +136,20 @@ class PostgreSQLDialect(Dialect):
             "WHERE table_schema = %s AND table_type = 'BASE TABLE'",
             (self.fold(schema),),
         )
+
+    # ------------------------------------------------------------------ cross-process locks
+    named_lock_kind: ClassVar[str] = "session"
+
+    def named_lock_sql(self, name: str, wait_seconds: int) -> tuple[str, tuple[Any, ...]]:
+        """``pg_try_advisory_lock`` on (name, current schema): answers at once (the caller
+        polls); a session lock, held across commits until unlocked or the session ends."""
+        return (
+            "SELECT pg_try_advisory_lock(hashtext(%s), hashtext(COALESCE(current_schema(), '')))",
+            (name,),
+        )
+
+    def named_unlock_sql(self, name: str) -> tuple[str, tuple[Any, ...]]:
+        return (
+            "SELECT pg_advisory_unlock(hashtext(%s), hashtext(COALESCE(current_schema(), '')))",
+            (name,),
+        )

@@ -113,3 +113,8 @@ class SQLiteDialect(Dialect):
     def list_tables_sql(self, schema: str | None = None) -> tuple[str, tuple[Any, ...]]:
         master = f"{self.quote(schema)}.sqlite_master" if schema else "sqlite_master"
         return f"SELECT name FROM {master} WHERE type = 'table'", ()  # noqa: S608
+
+    # ------------------------------------------------------------------ cross-process locks
+    named_lock_kind: ClassVar[str] = "transaction"
+    """SQLite has one database write lock: ``BEGIN IMMEDIATE`` takes it for a transaction
+    (DDL included), which serialises writers across processes."""

@@ -130,6 +130,13 @@ class Driver:
     """Backend-specific ``create_connection`` options this driver accepts."""
     url_options: ClassVar[tuple[str, ...]] = ()
     """Options of :attr:`option_names` that may also be given in the URL query string."""
+    query_options: ClassVar[frozenset[str]] = frozenset()
+    """Every URL query parameter this backend accepts besides ``connect_timeout`` and
+    ``schema`` (:func:`spine.db.url.parse_url` refuses any other)."""
+    query_options_ignore_case: ClassVar[bool] = False
+    """Whether query parameter names are matched case-insensitively (Db2 CLI keywords)."""
+    numeric_query_options: ClassVar[Mapping[str, tuple[float, bool]]] = {}
+    """Numeric query parameters: ``name -> (minimum, minimum allowed)``."""
     default_chunk_size: ClassVar[int] = 10_000
     connect_in_thread: ClassVar[bool] = True
     """Whether ``connect`` runs under :func:`connect_with_deadline` (a network connect can

@@ -19,6 +19,18 @@ __all__ = ["DB2Driver", "db2_connection_string"]
 
 _SQLSTATE = re.compile(r"SQLSTATE=([0-9A-Z]{5})")
 
+_CLI_KEYWORDS = (
+    "SECURITY", "SSLSERVERCERTIFICATE", "SSLCLIENTKEYSTOREDB", "SSLCLIENTKEYSTASH",
+    "SSLCLIENTKEYSTOREDBPASSWORD", "SSLCLIENTLABEL", "SSLCLIENTHOSTNAMEVALIDATION",
+    "AUTHENTICATION", "CURRENTSCHEMA", "CURRENTFUNCTIONPATH", "CURRENTPACKAGESET",
+    "QUERYTIMEOUTINTERVAL", "KEEPALIVETIMEOUT", "TCPIPKEEPALIVEINTERVAL", "RECEIVETIMEOUT",
+    "CLIENTAPPLNAME", "CLIENTUSERID", "CLIENTWRKSTNNAME", "CLIENTACCTSTR", "APPLICATIONNAME",
+    "TRUSTEDCONTEXT", "KRBPLUGIN", "PWDPLUGIN", "CLIENTENCALG", "DIAGLEVEL",
+)  # fmt: skip
+"""Db2 CLI keywords accepted in the URL query string (any case)."""
+
+_SPINE_OPTIONS = frozenset({"connect_timeout", "schema"})
+
 
 def _cli_value(value: str) -> str:
     return "{" + value + "}" if any(ch in value for ch in ";{}= ") else value
@@ -42,7 +54,8 @@ def db2_connection_string(url: DatabaseURL, timeout: float) -> str:
         "CONNECTTIMEOUT": str(max(1, ceil(timeout))),
     }
     for key, value in url.query:
-        parts[key.upper()] = value
+        if key.lower() not in _SPINE_OPTIONS:  # spine's own, not CLI keywords
+            parts[key.upper()] = value
     return "".join(f"{k}={_cli_value(v)};" for k, v in parts.items())
 
 
@@ -53,6 +66,8 @@ class DB2Driver(Driver):
     module_name: ClassVar[str] = "ibm_db_dbi"
     extra: ClassVar[str] = "db2"
     rows_are_tuples: ClassVar[bool] = False
+    query_options: ClassVar[frozenset[str]] = frozenset(_CLI_KEYWORDS)
+    query_options_ignore_case: ClassVar[bool] = True
     default_chunk_size: ClassVar[int] = 5_000
     test_name: ClassVar[str] = "db2"
     test_url_env: ClassVar[str | None] = "SPINE_TEST_DB2_URL"

@@ -95,6 +95,7 @@ class MySQLDriver(Driver):
     option_names: ClassVar[frozenset[str]] = frozenset(
         {"use_pure", "ssl_disabled", "isolation_level"}
     )
+    query_options: ClassVar[frozenset[str]] = frozenset({"isolation_level"})
     default_chunk_size: ClassVar[int] = 5_000
     test_name: ClassVar[str] = "mysql"
     test_url_env: ClassVar[str | None] = "SPINE_TEST_MYSQL_URL"

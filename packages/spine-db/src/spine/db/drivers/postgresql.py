@@ -11,7 +11,7 @@ URL query string; ``prepare_threshold`` is passed to psycopg.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any, ClassVar
 
@@ -21,6 +21,18 @@ from spine.db.url import DatabaseURL
 from spine.types import ConfigError
 
 __all__ = ["PostgreSQLDriver"]
+
+_LIBPQ_KEYWORDS = (
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth",
+    "channel_binding", "client_encoding", "options", "application_name",
+    "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode",
+    "requiressl", "sslcompression", "sslcert", "sslkey", "sslkeylogfile", "sslpassword",
+    "sslcertmode", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "sslnegotiation",
+    "requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version", "krbsrvname",
+    "gsslib", "gssdelegation", "service", "target_session_attrs", "load_balance_hosts",
+)  # fmt: skip
+"""libpq connection keywords (PostgreSQL 17), accepted in the URL query string."""
 
 _CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "53300")
 _TRANSIENT_STATES = ("40001", "40P01", "55P03", "57014", "53")
@@ -48,6 +60,15 @@ class PostgreSQLDriver(Driver):
         'libpq), or use psycopg\'s self-contained build: pip install "spine-db[postgres-binary]"'
     )
     option_names: ClassVar[frozenset[str]] = frozenset({"prepare_threshold", "application_name"})
+    query_options: ClassVar[frozenset[str]] = frozenset(_LIBPQ_KEYWORDS)
+    numeric_query_options: ClassVar[Mapping[str, tuple[float, bool]]] = {
+        "keepalives": (0, True),
+        "keepalives_idle": (0, True),
+        "keepalives_interval": (0, True),
+        "keepalives_count": (0, True),
+        "tcp_user_timeout": (0, True),
+        "port": (1, True),
+    }
     test_name: ClassVar[str] = "postgres"
     test_url_env: ClassVar[str | None] = "SPINE_TEST_POSTGRES_URL"
     default_test_url: ClassVar[str | None] = "postgresql://postgres@127.0.0.1:5432/test"

@@ -13,7 +13,7 @@ handed between threads, one at a time), ``foreign_keys`` (default ``True``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain, islice
 from typing import Any, ClassVar
 
@@ -40,6 +40,8 @@ class SQLiteDriver(Driver):
         {"busy_timeout", "journal_mode", "check_same_thread", "foreign_keys"}
     )
     url_options: ClassVar[tuple[str, ...]] = ("journal_mode", "busy_timeout")
+    query_options: ClassVar[frozenset[str]] = frozenset(url_options)
+    numeric_query_options: ClassVar[Mapping[str, tuple[float, bool]]] = {"busy_timeout": (0, True)}
     connect_in_thread: ClassVar[bool] = False
     test_name: ClassVar[str] = "sqlite"
 
@@ -52,7 +54,13 @@ class SQLiteDriver(Driver):
         self.check_options(options)
         if schema is not None:
             raise InvalidConfigError("the schema= option is not supported on SQLite")
-        busy = float(options.get("busy_timeout", 5.0))
+        busy = options.get("busy_timeout", 5.0)
+        try:
+            busy = float(busy)
+        except (TypeError, ValueError):
+            raise InvalidConfigError(f"busy_timeout must be a number, got {busy!r}") from None
+        if not busy >= 0:
+            raise InvalidConfigError(f"busy_timeout must be >= 0 seconds, got {busy!r}")
         raw = sqlite3.connect(
             url.database or ":memory:",
             timeout=busy,

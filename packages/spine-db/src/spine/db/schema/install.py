@@ -9,6 +9,10 @@ For each component (see :mod:`spine.db.schema.component`), in order:
 3. otherwise its pending migrations run in version order, each in its own transaction,
    recorded under ``(component, version)`` in ``_migrations``.
 
+The whole install holds the cross-process migration lock
+(:data:`spine.db.migrations.MIGRATION_LOCK`): processes starting together install one after
+the other, and the later ones find nothing to do.
+
 Running it again does nothing. ``create_core_tables(conn)`` is the same call, returning the
 names of the tables it created.
 
@@ -28,8 +32,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from spine.db.connection import as_spine_connection
-from spine.db.migrations import MIGRATIONS_TABLE, MigrationRunner
+from spine.db.connection import SpineConnection, as_spine_connection
+from spine.db.locks import named_lock
+from spine.db.migrations import MIGRATION_LOCK, MIGRATIONS_TABLE, MigrationRunner
 from spine.db.schema.catalog import table_exists
 from spine.db.schema.component import SchemaComponent, select_components
 from spine.db.schema.ops import create_table, drop_tables
@@ -73,10 +78,16 @@ def install_schema(
         MigrationError: a migration failed (earlier ones stay applied).
     """
     sc = as_spine_connection(conn)
+    chosen = list(select_components(components))
+    with named_lock(sc, MIGRATION_LOCK):
+        return _install(sc, chosen)
+
+
+def _install(sc: SpineConnection, components: list[SchemaComponent]) -> SchemaInstall:
     created: list[str] = []
     applied: list[tuple[str, int]] = []
     stamped: list[tuple[str, int]] = []
-    for component in select_components(components):
+    for component in components:
         existed = [t.name for t in component.tables if table_exists(sc, t.name)]
         runner = MigrationRunner(sc, component.migrations, component=component.name)
         recorded = runner.applied() if component.migrations else {}

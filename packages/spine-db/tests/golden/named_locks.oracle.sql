@@ -1,0 +1,25 @@
+-- kind
+-- session
+
+-- acquire
+DECLARE
+  n VARCHAR2(128) := SUBSTR(:1 || '.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), 1, 128);
+  h VARCHAR2(128);
+  r INTEGER;
+BEGIN
+  DBMS_LOCK.ALLOCATE_UNIQUE(n, h);
+  r := DBMS_LOCK.REQUEST(h, DBMS_LOCK.X_MODE, :2, FALSE);
+  IF r NOT IN (0, 4) THEN
+    RAISE_APPLICATION_ERROR(-20001, 'spine: lock ' || n || ' not obtained (DBMS_LOCK.REQUEST returned ' || r || ')');
+  END IF;
+END;
+
+-- release
+DECLARE
+  n VARCHAR2(128) := SUBSTR(:1 || '.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), 1, 128);
+  h VARCHAR2(128);
+  r INTEGER;
+BEGIN
+  DBMS_LOCK.ALLOCATE_UNIQUE(n, h);
+  r := DBMS_LOCK.RELEASE(h);
+END;

@@ -1,0 +1,5 @@
+-- kind
+-- transaction
+
+-- acquire
+BEGIN IMMEDIATE

@@ -1,0 +1,160 @@
+"""The tables of spine-exec's scheduler, declared once for every backend.
+
+This is the :class:`~spine.db.schema.SchemaComponent` ``spine-exec.scheduling`` (``SCHEMA``),
+published through the ``spine.schema`` entry point of spine-exec, so
+:func:`spine.db.schema.install_schema` creates these tables wherever spine-exec is installed
+(:class:`~spine.execution.scheduling.SqlScheduleStore` also installs them on first use).
+
+==========================  ===================================================================
+table                       rows
+==========================  ===================================================================
+``core_schedules``          one per schedule: its definition (JSON), whether it is enabled,
+                            ``settled_until`` (fires at or before it are settled), revision
+``core_schedule_fires``     one per **(schedule, fire instant)**: the tick claim that makes a
+                            fire exactly-once across scheduler processes (``claimed``), then
+                            its outcome (``submitted`` / ``skipped`` / ``failed``) with the
+                            execution id - the fire history
+``core_scheduler_leases``   the leader lease of the database scheduler (holder, lease end)
+``core_expected_arrivals``  sources expected by a recurring deadline (expected arrivals)
+``core_arrivals``           one per (expectation, deadline): ``arrived`` or ``missed`` (with the
+                            anomaly recorded in ``core_anomalies``)
+==========================  ===================================================================
+
+Stored statuses are lower-case; timestamps are UTC; no column name is a reserved word on any
+supported backend.
+
+Example:
+    >>> from spine.execution.scheduling.schema import SCHEMA
+    >>> SCHEMA.name, [t.name for t in SCHEMA.tables][:2]
+    ('spine-exec.scheduling', ['core_schedules', 'core_schedule_fires'])
+"""
+
+from __future__ import annotations
+
+from spine.db.schema import (
+    BOOL,
+    ID,
+    INT,
+    JSON,
+    STR,
+    TEXT,
+    TS,
+    Column,
+    ColumnType,
+    Index,
+    SchemaComponent,
+    Table,
+)
+
+__all__ = [
+    "CORE_ARRIVALS",
+    "CORE_EXPECTED_ARRIVALS",
+    "CORE_SCHEDULER_LEASES",
+    "CORE_SCHEDULES",
+    "CORE_SCHEDULE_FIRES",
+    "SCHEMA",
+]
+
+_NAME = STR(200)
+
+
+def _c(name: str, ctype: ColumnType, null: bool = False) -> Column:
+    return Column(name, ctype, nullable=null)
+
+
+CORE_SCHEDULES = Table(
+    "core_schedules",
+    columns=(
+        _c("schedule_name", _NAME),
+        _c("target", STR(200)),
+        _c("trigger_text", STR(200)),
+        _c("timezone", STR(64)),
+        _c("enabled", BOOL),
+        _c("definition_json", JSON),
+        _c("settled_until", TS),
+        _c("revision", INT),
+        _c("created_at", TS),
+        _c("updated_at", TS),
+    ),
+    primary_key=("schedule_name",),
+    description="Schedules (ScheduleStore): definition, enabled, fires settled up to.",
+)
+
+CORE_SCHEDULE_FIRES = Table(
+    "core_schedule_fires",
+    columns=(
+        _c("schedule_name", _NAME),
+        _c("scheduled_for", TS),
+        _c("status", STR(20)),
+        _c("claimed_by", STR(200), True),
+        _c("lease_until", TS, True),
+        _c("recorded_at", TS, True),
+        _c("execution_id", ID, True),
+        _c("params_json", JSON, True),
+        _c("missed", INT),
+        _c("first_missed", TS, True),
+        _c("reason", TEXT, True),
+        _c("error_type", STR(200), True),
+    ),
+    primary_key=("schedule_name", "scheduled_for"),
+    indexes=(Index("ix_schedule_fires_status", ("status", "lease_until")),),
+    description="Tick claims and fire history: claimed / submitted / skipped / failed.",
+)
+
+CORE_SCHEDULER_LEASES = Table(
+    "core_scheduler_leases",
+    columns=(
+        _c("lease_name", _NAME),
+        _c("holder", STR(200)),
+        _c("lease_until", TS),
+        _c("acquired_at", TS),
+        _c("renewed_at", TS),
+    ),
+    primary_key=("lease_name",),
+    description="Leader leases of database schedulers (one leader ticks, others stand by).",
+)
+
+CORE_EXPECTED_ARRIVALS = Table(
+    "core_expected_arrivals",
+    columns=(
+        _c("arrival_name", _NAME),
+        _c("domain", STR(100)),
+        _c("source", STR(200)),
+        _c("enabled", BOOL),
+        _c("definition_json", JSON),
+        _c("checked_until", TS),
+        _c("created_at", TS),
+        _c("updated_at", TS),
+    ),
+    primary_key=("arrival_name",),
+    description="Sources expected by a recurring deadline (expected arrivals).",
+)
+
+CORE_ARRIVALS = Table(
+    "core_arrivals",
+    columns=(
+        _c("arrival_name", _NAME),
+        _c("deadline", TS),
+        _c("status", STR(20)),
+        _c("arrived_at", TS, True),
+        _c("recorded_at", TS),
+        _c("anomaly_id", ID, True),
+        _c("details_json", JSON, True),
+    ),
+    primary_key=("arrival_name", "deadline"),
+    description="Arrivals per deadline: arrived / missed / late (anomaly id when missed).",
+)
+
+SCHEMA = SchemaComponent(
+    "spine-exec.scheduling",
+    tables=(
+        CORE_SCHEDULES,
+        CORE_SCHEDULE_FIRES,
+        CORE_SCHEDULER_LEASES,
+        CORE_EXPECTED_ARRIVALS,
+        CORE_ARRIVALS,
+    ),
+    description="Scheduler: schedules, tick claims and fire history, leader leases, "
+    "expected arrivals.",
+)
+"""spine-exec's scheduling schema component (entry point ``spine-exec.scheduling``)."""

@@ -1,0 +1,140 @@
+"""One database scheduler process of the multi-process test (run as a script).
+
+    python scheduler_process.py URL SCHEMA|- CLOCK_FILE OWNER
+
+It runs a :class:`DatabaseScheduler` over the test's isolated database with a clock read
+from ``CLOCK_FILE`` (the test moves simulated time for every process at once) and submits
+through :class:`RecordingSubmitter`, which stands in for a dispatcher with a shared SQL
+ledger: every submit call is logged in ``spine_t_attempts`` and the execution is created
+once per idempotency key in ``spine_t_executions`` (the ledger's de-duplication). It runs
+until SIGTERM (clean stop: the lease is released) or SIGKILL (the test kills the leader).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from spine.db import BaseRepository, connect, reading, write
+from spine.db.schema import ID, STR, TS, Column, Table
+from spine.execution import DatabaseScheduler, WorkSpec
+from spine.types import IntegrityError, generate_ulid, utc_now
+
+ATTEMPTS = Table(
+    "spine_t_attempts",
+    (
+        Column("id", ID),
+        Column("idempotency_key", STR(255)),
+        Column("owner", STR(200)),
+        Column("attempted_at", TS),
+    ),
+    ("id",),
+)
+EXECUTIONS = Table(
+    "spine_t_executions",
+    (
+        Column("idempotency_key", STR(255)),
+        Column("execution_id", ID),
+        Column("owner", STR(200)),
+    ),
+    ("idempotency_key",),
+)
+
+
+class FileClock:
+    """Simulated time shared by processes: the POSIX timestamp written in a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        for _ in range(100):
+            text = self.path.read_text().strip()
+            if text:
+                return datetime.fromtimestamp(float(text), UTC)
+            time.sleep(0.001)  # caught between truncate and write: read again
+        raise RuntimeError(f"clock file {self.path} stays empty")
+
+    def wait(self, event: threading.Event, deadline: datetime | None) -> bool:
+        while True:
+            if event.is_set():
+                return True
+            if deadline is not None and self.now() >= deadline:
+                return False
+            event.wait(0.005)
+
+    async def wait_async(self, event: asyncio.Event, deadline: datetime | None) -> bool:
+        while not event.is_set():
+            if deadline is not None and self.now() >= deadline:
+                return False
+            await asyncio.sleep(0.005)
+        return True
+
+
+class RecordingSubmitter:
+    """A dispatcher stand-in over SQL: logs each attempt, one execution per key."""
+
+    def __init__(self, conn: Any, owner: str) -> None:
+        self.repo = BaseRepository(conn)
+        self.owner = owner
+
+    def submit(self, spec: WorkSpec) -> str:
+        key = spec.idempotency_key
+        assert key is not None
+        d = self.repo.dialect
+        with write(self.repo.conn):
+            self.repo.insert(
+                ATTEMPTS.name,
+                {
+                    "id": generate_ulid(),
+                    "idempotency_key": key,
+                    "owner": self.owner,
+                    "attempted_at": d.encode_timestamp(utc_now()),
+                },
+            )
+        execution_id = generate_ulid()
+        try:
+            with write(self.repo.conn):
+                self.repo.insert(
+                    EXECUTIONS.name,
+                    {"idempotency_key": key, "execution_id": execution_id, "owner": self.owner},
+                )
+        except IntegrityError:
+            with reading(self.repo.conn):
+                existing = self.repo.query_value(
+                    f"SELECT execution_id FROM {EXECUTIONS.name} "
+                    f"WHERE idempotency_key = {d.placeholder(0)}",
+                    (key,),
+                )
+            return str(existing)
+        return execution_id
+
+
+def main(url: str, schema: str, clock_file: str, owner: str) -> None:
+    opts = {} if schema == "-" else {"schema": schema}
+    scheduler = DatabaseScheduler(
+        RecordingSubmitter(connect(url, **opts), owner),
+        connect(url, **opts),
+        clock=FileClock(Path(clock_file)),
+        owner=owner,
+        leader_lease=timedelta(minutes=2),
+        claim_lease=timedelta(minutes=1),
+        check_targets=False,
+        install=False,
+    )
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    scheduler.start()
+    print("started", flush=True)
+    done.wait()
+    scheduler.stop()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
