@@ -8,6 +8,7 @@ from typing import Any
 
 from spine.execution._sql_base import SqlStore
 from spine.execution.locks import DEFAULT_TTL, LockInfo, check_lock_args
+from spine.execution.schema import CORE_CONCURRENCY_LOCKS
 from spine.types.timestamps import utc_now
 
 __all__ = ["ConcurrencyGuard", "SqlLockGuard"]
@@ -52,6 +53,7 @@ class SqlLockGuard(SqlStore):
             ("lock_key", "owner", "execution_id", "acquired_at", "expires_at", "depth"),
             ("lock_key",),
             update_columns=(),
+            column_types={c.name: c.type for c in CORE_CONCURRENCY_LOCKS.columns},
         )
 
     def _info(self, row: tuple[Any, ...]) -> LockInfo:
