@@ -7,6 +7,7 @@ and on SQLite the loser of the read-to-write lock upgrade failed with "database 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import subprocess
@@ -30,6 +31,7 @@ from spine.db.locks import LOCKS_TABLE
 from spine.db.migrations import MIGRATION_LOCK
 from spine.db.schema import INT, STR, Column, Table, create_table, table_exists
 from spine.db.testing import IsolatedDatabase
+from spine.types import QueryError
 
 _LOG = Table("mig_race_log", columns=(Column("who", STR(40)), Column("version", INT)))
 
@@ -206,3 +208,19 @@ def test_a_server_lock_that_cannot_be_used_falls_back_to_a_lock_row(
         pass  # pragma: no cover - never entered
     with named_lock(other, "spine_fallback_lock", timeout=5, kind="row"):
         pass
+
+
+def test_the_lock_is_released_even_when_the_block_left_a_failed_transaction(
+    db: SpineConnection, db_factory: Callable[[], SpineConnection]
+) -> None:
+    if db.dialect.named_lock_kind == "transaction":
+        pytest.skip("SQLite serialises with BEGIN IMMEDIATE transactions, not a held lock")
+    other = db_factory()
+    with (
+        named_lock(db, "spine_abort_lock"),
+        contextlib.suppress(QueryError),  # PostgreSQL: the transaction is now aborted
+    ):
+        db.execute("SELECT spine_no_such_column FROM spine_no_such_table")
+    with named_lock(other, "spine_abort_lock", timeout=3):
+        pass
+    db.rollback()

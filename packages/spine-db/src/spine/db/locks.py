@@ -178,14 +178,28 @@ def named_lock(
     finally:
         _release_depth(key)
         if key not in _HELD and not sc.closed:
-            with contextlib.suppress(Exception):  # the session ends the lock anyway
-                if chosen == "session":
-                    sql, params = sc.dialect.named_unlock_sql(name)
-                    sc.execute(sql, params).fetchall()
-                else:
-                    _release_row(sc, name, owner)
-                if commit and not sc.in_transaction_block:
-                    sc.commit()
+            _release(sc, name, owner, chosen, commit)
+
+
+def _release(sc: SpineConnection, name: str, owner: str, kind: str, commit: bool) -> None:
+    """Release the lock; a statement refused because the block left the transaction failed
+    (PostgreSQL) is retried after rolling that transaction back. Errors are swallowed: the
+    session's end releases a server lock anyway, and a lock row's lease expires."""
+    for attempt in (1, 2):
+        try:
+            if kind == "session":
+                sql, params = sc.dialect.named_unlock_sql(name)
+                sc.execute(sql, params).fetchall()
+            else:
+                _release_row(sc, name, owner)
+            if commit and not sc.in_transaction_block:
+                sc.commit()
+            return
+        except Exception:
+            if attempt == 2 or sc.in_transaction_block or sc.closed:
+                return
+            with contextlib.suppress(Exception):
+                sc.rollback()
 
 
 def _release_depth(key: tuple[int, str]) -> None:
