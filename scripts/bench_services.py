@@ -7,6 +7,11 @@ DST rules), claims it in the in-memory store, renders the params template, submi
 croniter loop doing the least a scheduler must: ``get_next()`` in the zone and a call of
 the same no-op submit function. Both submit to a no-op (the dispatcher is measured by
 ``bench_exec``); a second spine row submits through the real in-process ``Dispatcher``.
+The database backend (``DatabaseScheduler`` over ``SqlScheduleStore``) is ticked the same
+way on SQLite (a file), PostgreSQL and MariaDB/MySQL when reachable (the test URLs of
+``spine.db.testing``, an isolated schema each): per tick it renews its leader lease, reads
+the schedules, claims the fire (its unique row), submits and records it - several commits,
+so its cost is the database round trips.
 
 Cache get/set: ``RedisCache.set/get`` against raw redis-py ``SET``/``GET`` of the same JSON
 payload (json.dumps/loads included on both sides, since the cache stores JSON), on the Redis
@@ -16,7 +21,8 @@ a dict behind a lock, for scale.
 Each figure is the median of ``--rounds`` rounds (min-max shown); spine and baseline run
 back to back in each round, alternating which goes first.
 
-    uv run python scripts/bench_services.py [--ticks 2000] [--ops 5000] [--rounds 5]
+    uv run python scripts/bench_services.py [--ticks 2000] [--db-ticks 300] [--ops 5000]
+                                            [--rounds 5]
 """
 
 from __future__ import annotations
@@ -34,7 +40,10 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from spine.db.testing import IsolatedDatabase
+from spine.db.testing.backends import backend_url, probe_backend
 from spine.execution import (
+    DatabaseScheduler,
     Dispatcher,
     InMemoryCache,
     InMemoryScheduleStore,
@@ -83,6 +92,34 @@ def bench_spine_ticks(ticks: int, submitter: Any) -> float:
     elapsed = time.perf_counter() - start
     assert len(core.history("bench", ticks + 1)) == ticks
     return elapsed / ticks * 1e6
+
+
+def bench_db_ticks(ticks: int, backend: str) -> float:
+    space = IsolatedDatabase.create(backend, backend_url(backend))
+    try:
+        clock = ManualClock(START)
+        scheduler = DatabaseScheduler(
+            NoopSubmitter(), space.connect(), clock=clock, check_targets=False
+        )
+        scheduler.add(
+            Schedule(
+                "bench",
+                "otc.ingest",
+                cron="* * * * *",
+                timezone=ZONE,
+                params={"week": "{week_ending}", "at": "{scheduled_time}"},
+            )
+        )
+        step = timedelta(minutes=1)
+        start = time.perf_counter()
+        for _ in range(ticks):
+            clock.advance(step)
+            scheduler.tick()
+        elapsed = time.perf_counter() - start
+        assert len(scheduler.history("bench", ticks + 1)) == ticks
+        return elapsed / ticks * 1e6
+    finally:
+        space.cleanup()
 
 
 def bench_bare_croniter(ticks: int) -> float:
@@ -196,6 +233,7 @@ def redis_available() -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--ticks", type=int, default=2000)
+    parser.add_argument("--db-ticks", type=int, default=300)
     parser.add_argument("--ops", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
@@ -225,7 +263,21 @@ def main() -> None:
         f"  {'spine overhead over the bare loop':44} {fmt(overhead)} µs/tick "
         f"(x{statistics.median(ratio):.2f})"
     )
-    print(f"  {'spine tick + in-process Dispatcher submit':44} {fmt(with_dispatcher)} µs/tick\n")
+    print(f"  {'spine tick + in-process Dispatcher submit':44} {fmt(with_dispatcher)} µs/tick")
+    bare_db = [bench_bare_croniter(args.db_ticks) for _ in range(args.rounds)]
+    print(f"  DatabaseScheduler, {args.db_ticks} ticks (bare loop {fmt(bare_db)} µs/tick):")
+    for backend in ("sqlite", "postgres", "mysql"):
+        status = probe_backend(backend)
+        if not status.available:
+            print(f"    {backend:42} skipped: {status.reason}")
+            continue
+        db = [bench_db_ticks(args.db_ticks, backend) for _ in range(args.rounds)]
+        ratio = [d / b for d, b in zip(db, bare_db, strict=True)]
+        print(
+            f"    {'DatabaseScheduler.tick on ' + backend:42} {fmt(db)} µs/tick "
+            f"(x{statistics.median(ratio):.0f})"
+        )
+    print()
 
     problem = redis_available()
     print(f"Cache, {args.ops} set then {args.ops} get of a small JSON dict over 100 keys")

@@ -2,9 +2,10 @@
 
 ``RUN_STORES`` maps a backend name to a factory ``(request, clock) -> open_store`` where
 ``open_store()`` returns a new handle onto the same storage (one per runner, as separate
-processes would have). The SQL store (phase 2) joins as ``"sqlite"``, ``"postgres"`` and
-``"mysql"`` entries built on the shared ``db_factory`` fixture; every test then runs against
-it unchanged.
+processes would have). The SQL store runs as ``"sqlite"``, ``"postgres"`` and ``"mysql"``
+(and ``"oracle"`` / ``"db2"`` where configured), each handle a :class:`SqlRunStore` on its own
+connection from the shared ``db_factory`` fixture, in the test's isolated schema with
+spine-orch's tables installed; every test runs against all of them unchanged.
 
 ``clock`` is real UTC time plus an offset the test can move (``clock.advance(120)``), so lease
 expiry is tested without sleeping while heartbeats still run in real time.
@@ -17,7 +18,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from spine.db.schema import install_schema
+from spine.db.testing import BACKENDS, IsolatedDatabase, backend_url, probe_backend
 from spine.orchestration.run_store import WorkflowRunStore
+from spine.orchestration.sql_store import SqlRunStore
 from spine.orchestration.testing import InMemoryRunStore
 from spine.types import utc_now
 
@@ -43,8 +47,25 @@ def _memory(request: pytest.FixtureRequest, clock: Clock) -> OpenStore:
     return lambda: store
 
 
+def _sql(backend: str) -> Callable[[pytest.FixtureRequest, Clock], OpenStore]:
+    def make(request: pytest.FixtureRequest, clock: Clock) -> OpenStore:
+        status = probe_backend(backend)
+        if not status.available:
+            if status.required:
+                pytest.fail(f"required backend unavailable: {status.reason}")
+            pytest.skip(status.reason)
+        tmp_path = request.getfixturevalue("tmp_path")
+        space = IsolatedDatabase.create(backend, backend_url(backend), tmp_path=tmp_path)
+        request.addfinalizer(space.cleanup)
+        install_schema(space.connect())
+        return lambda: SqlRunStore(space.connect(), clock=clock)
+
+    return make
+
+
 RUN_STORES: dict[str, Callable[[pytest.FixtureRequest, Clock], OpenStore]] = {
     "memory": _memory,
+    **{backend: _sql(backend) for backend in BACKENDS},
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from spine.execution import (
     CacheKind,
+    DatabaseScheduler,
     Dispatcher,
     InMemoryCache,
     InMemoryEventBus,
@@ -19,6 +20,7 @@ from spine.execution import (
     SpineContainer,
     SpineSettings,
     ThreadScheduler,
+    create_scheduler,
     find_env_files,
     get_settings,
     load_profile,
@@ -286,11 +288,25 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(InvalidConfigError) as info:
         validate_component_combination(s, have_module=lambda name: False)
     problems = info.value.problems  # type: ignore[attr-defined]
-    assert len(problems) == 5
+    assert len(problems) == 4
     assert any(p.startswith("database_url:") for p in problems)
     assert any("needs redis_url" in p for p in problems)
-    assert any("'database' is not available yet" in p for p in problems)
     assert any('pip install "spine-exec[api]"' in p for p in problems)
+
+
+def test_a_database_scheduler_needs_a_database_other_processes_see(tmp_path: Path) -> None:
+    with pytest.raises(InvalidConfigError, match="in-memory database no other process sees"):
+        validate_component_combination(
+            SpineSettings(scheduler_backend="database", database_url="memory")
+        )
+    settings = SpineSettings(
+        scheduler_backend="database", database_url=f"sqlite:///{tmp_path / 'spine.db'}"
+    )
+    validate_component_combination(settings)
+    dispatcher = Dispatcher()
+    scheduler = create_scheduler(settings, dispatcher)
+    assert isinstance(scheduler, DatabaseScheduler)
+    scheduler.sql_store.conn.close()
 
 
 def test_a_postgres_event_bus_needs_a_database_with_notifications() -> None:

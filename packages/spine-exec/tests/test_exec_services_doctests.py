@@ -10,6 +10,13 @@ import pytest
 
 MODULES = [
     "spine.execution.scheduling.aio",
+    "spine.execution.scheduling.arrivals",
+    "spine.execution.scheduling.database",
+    "spine.execution.scheduling.leases",
+    "spine.execution.scheduling.schema",
+    "spine.execution.scheduling.scheduler",
+    "spine.execution.scheduling.sql_arrivals",
+    "spine.execution.scheduling.sql_store",
     "spine.execution.scheduling.calendars",
     "spine.execution.scheduling.clock",
     "spine.execution.scheduling.errors",

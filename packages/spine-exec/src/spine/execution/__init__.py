@@ -38,6 +38,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from spine.execution._sql_dlq import DLQManager, SqlDeadLetterQueue
     from spine.execution._sql_ledger import ExecutionLedger, SqlLedger
+    from spine.execution._sql_limits import SqlBreakerStore, SqlTokenBucketStore
     from spine.execution._sql_locks import ConcurrencyGuard, SqlLockGuard
     from spine.execution._sql_stores import sql_stores
     from spine.execution.circuit_breaker import (
@@ -174,6 +175,8 @@ _LAZY: dict[str, str] = {
     "ConcurrencyGuard": "spine.execution._sql_locks",
     "SqlLockGuard": "spine.execution._sql_locks",
     "sql_stores": "spine.execution._sql_stores",
+    "SqlBreakerStore": "spine.execution._sql_limits",
+    "SqlTokenBucketStore": "spine.execution._sql_limits",
     "TRANSITIONS": "spine.execution.models",
     "EventType": "spine.execution.models",
     "Execution": "spine.execution.models",
@@ -300,9 +303,11 @@ __all__ = [
     "SlidingWindowLimiter",
     "SlidingWindowStore",
     "SpecValidator",
+    "SqlBreakerStore",
     "SqlDeadLetterQueue",
     "SqlLedger",
     "SqlLockGuard",
+    "SqlTokenBucketStore",
     "StatusChange",
     "Stores",
     "StubRuntimeAdapter",
@@ -415,6 +420,17 @@ if TYPE_CHECKING:
     from spine.execution.scheduling.aio import (
         AsyncScheduler,
     )
+    from spine.execution.scheduling.arrivals import (
+        AnomalySink,
+        ArrivalMonitor,
+        ArrivalRecord,
+        ArrivalStatus,
+        ArrivalStore,
+        ExpectedArrival,
+        InMemoryAnomalies,
+        InMemoryArrivalStore,
+        StoredExpectation,
+    )
     from spine.execution.scheduling.calendars import (
         BusinessCalendar,
         Calendar,
@@ -424,10 +440,16 @@ if TYPE_CHECKING:
         ManualClock,
         SystemClock,
     )
+    from spine.execution.scheduling.database import (
+        DatabaseScheduler,
+    )
     from spine.execution.scheduling.errors import (
         DuplicateScheduleError,
         InvalidScheduleError,
         ScheduleNotFoundError,
+    )
+    from spine.execution.scheduling.leases import (
+        SqlLeaderLease,
     )
     from spine.execution.scheduling.planning import (
         FirePlan,
@@ -438,9 +460,16 @@ if TYPE_CHECKING:
         Schedule,
     )
     from spine.execution.scheduling.scheduler import (
+        ScheduleBook,
         Scheduler,
         SchedulerCore,
         Submitter,
+    )
+    from spine.execution.scheduling.sql_arrivals import (
+        SqlArrivalStore,
+    )
+    from spine.execution.scheduling.sql_store import (
+        SqlScheduleStore,
     )
     from spine.execution.scheduling.store import (
         FireRecord,
@@ -468,6 +497,20 @@ if TYPE_CHECKING:
 
 _LAZY.update(
     {
+        "AnomalySink": "spine.execution.scheduling.arrivals",
+        "ArrivalMonitor": "spine.execution.scheduling.arrivals",
+        "ArrivalRecord": "spine.execution.scheduling.arrivals",
+        "ArrivalStatus": "spine.execution.scheduling.arrivals",
+        "ArrivalStore": "spine.execution.scheduling.arrivals",
+        "DatabaseScheduler": "spine.execution.scheduling.database",
+        "ExpectedArrival": "spine.execution.scheduling.arrivals",
+        "InMemoryAnomalies": "spine.execution.scheduling.arrivals",
+        "InMemoryArrivalStore": "spine.execution.scheduling.arrivals",
+        "ScheduleBook": "spine.execution.scheduling.scheduler",
+        "SqlArrivalStore": "spine.execution.scheduling.sql_arrivals",
+        "SqlLeaderLease": "spine.execution.scheduling.leases",
+        "SqlScheduleStore": "spine.execution.scheduling.sql_store",
+        "StoredExpectation": "spine.execution.scheduling.arrivals",
         "AsyncScheduler": "spine.execution.scheduling.aio",
         "BusinessCalendar": "spine.execution.scheduling.calendars",
         "Calendar": "spine.execution.scheduling.calendars",
@@ -552,7 +595,12 @@ _LAZY.update(
 )
 
 __all__ += [
+    "AnomalySink",
     "ArrivalMissed",
+    "ArrivalMonitor",
+    "ArrivalRecord",
+    "ArrivalStatus",
+    "ArrivalStore",
     "AsyncScheduler",
     "BusinessCalendar",
     "CacheBackend",
@@ -562,6 +610,7 @@ __all__ += [
     "CheckResult",
     "Clock",
     "CronTrigger",
+    "DatabaseScheduler",
     "DuplicateScheduleError",
     "Event",
     "EventBus",
@@ -571,12 +620,15 @@ __all__ += [
     "ExecutionCompleted",
     "ExecutionFailed",
     "ExecutionStarted",
+    "ExpectedArrival",
     "FirePlan",
     "FireRecord",
     "FireStatus",
     "HealthCheck",
     "HealthResponse",
     "HealthStatus",
+    "InMemoryAnomalies",
+    "InMemoryArrivalStore",
     "InMemoryCache",
     "InMemoryEventBus",
     "InMemoryScheduleStore",
@@ -591,6 +643,7 @@ __all__ += [
     "RedisCache",
     "RedisEventBus",
     "Schedule",
+    "ScheduleBook",
     "ScheduleFired",
     "ScheduleNotFoundError",
     "ScheduleStore",
@@ -601,7 +654,11 @@ __all__ += [
     "SpineBaseSettings",
     "SpineContainer",
     "SpineSettings",
+    "SqlArrivalStore",
+    "SqlLeaderLease",
+    "SqlScheduleStore",
     "StepCompleted",
+    "StoredExpectation",
     "StoredSchedule",
     "Submitter",
     "Subscriber",

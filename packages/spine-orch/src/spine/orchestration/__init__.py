@@ -123,6 +123,10 @@ if TYPE_CHECKING:
         RunObserver,
         WorkflowRunner,
     )
+    from spine.orchestration.sql_store import (
+        SqlRunStore,
+        open_run_store,
+    )
     from spine.orchestration.steps import (
         ChoiceStep,
         FunctionStep,
@@ -183,6 +187,8 @@ _LAZY: dict[str, str] = {
     "StepCheckpoint": "spine.orchestration.run_store",
     "WorkflowRunRecord": "spine.orchestration.run_store",
     "WorkflowRunStore": "spine.orchestration.run_store",
+    "SqlRunStore": "spine.orchestration.sql_store",
+    "open_run_store": "spine.orchestration.sql_store",
     "chain": "spine.orchestration.composition",
     "conditional": "spine.orchestration.composition",
     "merge_workflows": "spine.orchestration.composition",
@@ -246,6 +252,7 @@ __all__ = [
     "RunStateError",
     "Runnable",
     "SkipReason",
+    "SqlRunStore",
     "Step",
     "StepCheckpoint",
     "StepDiff",
@@ -284,6 +291,7 @@ __all__ = [
     "load_workflow",
     "loads_workflow",
     "merge_workflows",
+    "open_run_store",
     "parallel",
     "quality_gated_publish",
     "register_lint_rule",

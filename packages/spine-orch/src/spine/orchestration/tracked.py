@@ -59,6 +59,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from spine.db import SpineConnection
 from spine.db.encoding import canonical_json, encode_partition_key
 from spine.orchestration._engine import Engine, RunState
 from spine.orchestration.errors import (
@@ -190,8 +191,11 @@ class TrackedWorkflowRunner:
     """Runs workflows with a durable record in a run store (see the module docs).
 
     Args:
-        store: A :class:`~spine.orchestration.run_store.WorkflowRunStore` (the in-memory
-            twin from :mod:`spine.orchestration.testing`, or the SQL store).
+        store: A database connection (:class:`~spine.db.SpineConnection` or a raw DB-API
+            connection: the runs go to the :class:`~spine.orchestration.SqlRunStore` on it,
+            in spine-orch's tables) or any
+            :class:`~spine.orchestration.run_store.WorkflowRunStore` (such as the in-memory
+            twin from :mod:`spine.orchestration.testing`).
         runnable: Runs operation steps (default: spine-exec's dispatcher).
         owner: Name of this runner in the store (default ``host:pid:random``).
         lease_seconds: How long the run stays ours without a checkpoint or heartbeat; a
@@ -202,7 +206,7 @@ class TrackedWorkflowRunner:
 
     def __init__(
         self,
-        store: WorkflowRunStore,
+        store: WorkflowRunStore | SpineConnection,
         *,
         runnable: Runnable | None = None,
         owner: str | None = None,
@@ -210,10 +214,18 @@ class TrackedWorkflowRunner:
         workflows: Sequence[Workflow] = (),
     ) -> None:
         if not isinstance(store, WorkflowRunStore):
-            raise TypeError(f"store must be a WorkflowRunStore, got {type(store).__name__}")
+            from spine.orchestration.sql_store import open_run_store
+
+            try:
+                store = open_run_store(store)
+            except TypeError:
+                raise TypeError(
+                    "store must be a WorkflowRunStore or a database connection, got "
+                    f"{type(store).__name__}"
+                ) from None
         if not lease_seconds > 0:
             raise ValueError(f"lease_seconds must be > 0, got {lease_seconds!r}")
-        self.store = store
+        self.store: WorkflowRunStore = store
         self._runner = WorkflowRunner(runnable)
         self.owner = owner or _default_owner()
         self.lease_seconds = float(lease_seconds)

@@ -3,7 +3,7 @@
 :func:`validate_component_combination` checks a :class:`~spine.execution.config.SpineSettings`
 before anything is built, and reports every problem at once (a Redis cache without the redis
 extra or a Redis URL, a PostgreSQL event bus on a database without LISTEN/NOTIFY, a health
-port without FastAPI, a scheduler backend not available yet...).
+port without FastAPI, a database scheduler over an in-memory database...).
 
 Example:
     >>> from spine.execution.config import SpineSettings
@@ -118,10 +118,17 @@ def validate_component_combination(
                 "event_backend = 'postgres' needs a database with LISTEN/NOTIFY; database_url "
                 f"is {backend} (use event_backend = 'redis' or 'memory')"
             )
-    if settings.scheduler_backend == SchedulerKind.DATABASE:
+    if settings.scheduler_backend == SchedulerKind.DATABASE and settings.database_url in (
+        "",
+        "memory",
+        ":memory:",
+        "sqlite://",
+        "sqlite:///:memory:",
+    ):
         problems.append(
-            "scheduler_backend = 'database' is not available yet (it comes with the "
-            "core_schedules table); use 'thread' or 'asyncio'"
+            "scheduler_backend = 'database' shares schedules through database_url, which is "
+            "an in-memory database no other process sees; set database_url to a file or a "
+            "server (or use scheduler_backend = 'thread')"
         )
     if settings.health_port is not None and not have_module("fastapi"):
         problems.append('health_port needs FastAPI: pip install "spine-exec[api]"')

@@ -84,15 +84,21 @@ def create_scheduler(
 ) -> SchedulerCore | None:
     """The configured scheduler, not started (``None`` for ``scheduler_backend = 'none'``).
 
-    Raises:
-        InvalidConfigError: ``database`` (not available until core_schedules exists).
+    ``database`` opens a connection of its own to ``database_url`` for the
+    :class:`~spine.execution.scheduling.DatabaseScheduler` (tables installed when missing).
     """
     kind = SchedulerKind(settings.scheduler_backend)
     if kind is SchedulerKind.NONE:
         return None
     if kind is SchedulerKind.DATABASE:
-        raise InvalidConfigError(
-            "scheduler_backend = 'database' is not available yet; use 'thread' or 'asyncio'"
+        from spine.execution.scheduling.database import DatabaseScheduler
+
+        return DatabaseScheduler(
+            dispatcher,
+            connection_factory(settings)(),
+            event_bus=event_bus,
+            clock=clock,
+            max_sleep=settings.scheduler_max_sleep,
         )
     if kind is SchedulerKind.ASYNCIO:
         from spine.execution.scheduling.aio import AsyncScheduler

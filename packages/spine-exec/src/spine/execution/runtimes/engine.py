@@ -498,8 +498,10 @@ class JobEngine:
         if reason:
             data["reason"] = reason
         if error is not None:
-            data["error"] = error_to_wire(error)
-            data["category"] = data["error"]["category"]
+            # the ledger keeps the message under "error"; the wire form (type, category,
+            # retry_after...) goes beside it, so any engine can rebuild the typed error
+            data["job_error"] = error_to_wire(error)
+            data["category"] = data["job_error"]["category"]
             if isinstance(error, JobError):
                 data["job_category"] = error.job_category.value
         started = job_status.started_at if job_status is not None else None
@@ -618,7 +620,7 @@ class JobEngine:
         if known is not None:
             return known
         for event in reversed(self.ledger.get_events(execution_id)):
-            wire = event.data.get("error")
+            wire = event.data.get("job_error")
             if isinstance(wire, dict):
                 return error_from_wire(wire)
         return JobError(

@@ -7,6 +7,12 @@
   an idempotency key derived from the schedule and fire instant, so it never runs twice.
 * :class:`ScheduleStore` with :class:`InMemoryScheduleStore`; fire history as
   :class:`FireRecord`.
+* :class:`DatabaseScheduler` - many processes over one database, each fire exactly once
+  (:class:`SqlScheduleStore`: ``core_schedules`` + ``core_schedule_fires``; a leader
+  lease, :class:`SqlLeaderLease`). :class:`ScheduleBook` manages schedules without firing.
+* Expected arrivals: :class:`ExpectedArrival`, :class:`ArrivalMonitor` over
+  :class:`InMemoryArrivalStore` / :class:`SqlArrivalStore` - a missed deadline records an
+  anomaly and publishes ``ArrivalMissed``.
 * :class:`ManualClock` - a controllable clock for tests.
 
 Every name is also exported from :mod:`spine.execution`.
@@ -19,16 +25,36 @@ from spine.types.lazy import lazy_exports
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from spine.execution.scheduling.aio import AsyncScheduler
+    from spine.execution.scheduling.arrivals import (
+        AnomalySink,
+        ArrivalMonitor,
+        ArrivalRecord,
+        ArrivalStatus,
+        ArrivalStore,
+        ExpectedArrival,
+        InMemoryAnomalies,
+        InMemoryArrivalStore,
+        StoredExpectation,
+    )
     from spine.execution.scheduling.calendars import BusinessCalendar, Calendar
     from spine.execution.scheduling.clock import Clock, ManualClock, SystemClock
+    from spine.execution.scheduling.database import DatabaseScheduler
     from spine.execution.scheduling.errors import (
         DuplicateScheduleError,
         InvalidScheduleError,
         ScheduleNotFoundError,
     )
+    from spine.execution.scheduling.leases import SqlLeaderLease
     from spine.execution.scheduling.planning import FirePlan, plan_fires
     from spine.execution.scheduling.schedule import MisfirePolicy, Schedule
-    from spine.execution.scheduling.scheduler import Scheduler, SchedulerCore, Submitter
+    from spine.execution.scheduling.scheduler import (
+        ScheduleBook,
+        Scheduler,
+        SchedulerCore,
+        Submitter,
+    )
+    from spine.execution.scheduling.sql_arrivals import SqlArrivalStore
+    from spine.execution.scheduling.sql_store import SqlScheduleStore
     from spine.execution.scheduling.store import (
         FireRecord,
         FireStatus,
@@ -41,6 +67,20 @@ if TYPE_CHECKING:
     from spine.execution.scheduling.triggers import CronTrigger, IntervalTrigger, Trigger
 
 _LAZY: dict[str, str] = {
+    "AnomalySink": "spine.execution.scheduling.arrivals",
+    "ArrivalMonitor": "spine.execution.scheduling.arrivals",
+    "ArrivalRecord": "spine.execution.scheduling.arrivals",
+    "ArrivalStatus": "spine.execution.scheduling.arrivals",
+    "ArrivalStore": "spine.execution.scheduling.arrivals",
+    "DatabaseScheduler": "spine.execution.scheduling.database",
+    "ExpectedArrival": "spine.execution.scheduling.arrivals",
+    "InMemoryAnomalies": "spine.execution.scheduling.arrivals",
+    "InMemoryArrivalStore": "spine.execution.scheduling.arrivals",
+    "ScheduleBook": "spine.execution.scheduling.scheduler",
+    "SqlArrivalStore": "spine.execution.scheduling.sql_arrivals",
+    "SqlLeaderLease": "spine.execution.scheduling.leases",
+    "SqlScheduleStore": "spine.execution.scheduling.sql_store",
+    "StoredExpectation": "spine.execution.scheduling.arrivals",
     "AsyncScheduler": "spine.execution.scheduling.aio",
     "BusinessCalendar": "spine.execution.scheduling.calendars",
     "Calendar": "spine.execution.scheduling.calendars",
@@ -70,15 +110,24 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AnomalySink",
+    "ArrivalMonitor",
+    "ArrivalRecord",
+    "ArrivalStatus",
+    "ArrivalStore",
     "AsyncScheduler",
     "BusinessCalendar",
     "Calendar",
     "Clock",
     "CronTrigger",
+    "DatabaseScheduler",
     "DuplicateScheduleError",
+    "ExpectedArrival",
     "FirePlan",
     "FireRecord",
     "FireStatus",
+    "InMemoryAnomalies",
+    "InMemoryArrivalStore",
     "InMemoryScheduleStore",
     "IntervalTrigger",
     "InvalidScheduleError",
@@ -86,10 +135,15 @@ __all__ = [
     "MisfirePolicy",
     "ParamsTemplate",
     "Schedule",
+    "ScheduleBook",
     "ScheduleNotFoundError",
     "ScheduleStore",
     "Scheduler",
     "SchedulerCore",
+    "SqlArrivalStore",
+    "SqlLeaderLease",
+    "SqlScheduleStore",
+    "StoredExpectation",
     "StoredSchedule",
     "Submitter",
     "SystemClock",

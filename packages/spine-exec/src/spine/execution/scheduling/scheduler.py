@@ -36,6 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from spine.execution.events.base import EventBus, safe_publish
 from spine.execution.events.models import ScheduleFired
+from spine.execution.scheduling.arrivals import ArrivalMonitor
 from spine.execution.scheduling.clock import Clock, SystemClock
 from spine.execution.scheduling.errors import InvalidScheduleError, ScheduleNotFoundError
 from spine.execution.scheduling.planning import FirePlan, plan_fires
@@ -52,7 +53,7 @@ from spine.types import SpineError, is_retryable
 from spine.types.enums import TriggerSource
 from spine.types.ulid import generate_ulid
 
-__all__ = ["Scheduler", "SchedulerCore", "Submitter"]
+__all__ = ["ScheduleBook", "Scheduler", "SchedulerCore", "Submitter"]
 
 log = logging.getLogger("spine.execution.scheduling")
 
@@ -126,47 +127,44 @@ def default_owner(kind: str = "scheduler") -> str:
     return f"{kind}@{socket.gethostname()}:{os.getpid()}:{generate_ulid()[-6:]}"
 
 
-class SchedulerCore:
-    """Schedules, their ticks and their submissions; thread-safe. Backends subclass it.
+class ScheduleBook:
+    """Managing schedules in a store without firing them: create, update, pause, resume,
+    delete, list, next fire times, history. What a ``spine schedule ...`` command or an
+    admin API needs; :class:`SchedulerCore` (every scheduler) is a book that also fires.
 
     Args:
-        dispatcher: Where fires are submitted (a :class:`~spine.execution.Dispatcher`).
-        store: Schedules and history (default: a new :class:`InMemoryScheduleStore`).
-        clock: Time source (default :class:`SystemClock`; :class:`ManualClock` in tests).
-        event_bus: Publishes :class:`ScheduleFired` when given.
-        owner: This instance's name in tick claims (default host, pid and a random part).
-        claim_lease: How long a claim protects a fire being submitted; a scheduler that
-            dies mid-submit loses its claim after this (default 5 minutes).
-        check_targets: Refuse schedules whose target the dispatcher's registry does not
-            know (default ``True``; only checked when the dispatcher has a ``registry``).
+        store: Where schedules live (an :class:`InMemoryScheduleStore`, or
+            :class:`~spine.execution.scheduling.SqlScheduleStore` over a connection).
+        clock: Time source (default :class:`SystemClock`).
+        registry: A handler registry (``name in registry`` / ``registry.get(name)``); when
+            given, a schedule whose target it does not know is refused (field ``target``).
+        check_targets: Set ``False`` to skip the target check.
+
+    Example:
+        >>> from spine.db import connect
+        >>> from spine.execution.scheduling import Schedule, ScheduleBook, SqlScheduleStore
+        >>> book = ScheduleBook(SqlScheduleStore(connect("memory")))
+        >>> _ = book.add(Schedule("nightly", "job", cron="0 2 * * *"))
+        >>> book.pause("nightly").enabled, [s.name for s in book.list()]
+        (False, ['nightly'])
     """
 
     def __init__(
         self,
-        dispatcher: Submitter,
-        *,
         store: ScheduleStore | None = None,
+        *,
         clock: Clock | None = None,
-        event_bus: EventBus | None = None,
-        owner: str | None = None,
-        claim_lease: timedelta = timedelta(minutes=5),
+        registry: Any = None,
         check_targets: bool = True,
     ) -> None:
-        self.dispatcher = dispatcher
         self.store: ScheduleStore = store if store is not None else InMemoryScheduleStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self.event_bus = event_bus
-        self.owner = owner or default_owner()
-        self.claim_lease = claim_lease
+        self.registry = registry
         self.check_targets = check_targets
-        self._tick_lock = threading.Lock()
-        self._next_cache: dict[str, tuple[int, datetime, datetime | None]] = {}
-        self.fired = 0
-        """Fires submitted by this instance."""
 
     # -- management ----------------------------------------------------------------------
     def _check_target(self, schedule: Schedule) -> None:
-        registry: Any = getattr(self.dispatcher, "registry", None)
+        registry = self.registry
         if not self.check_targets or registry is None:
             return
         if schedule.target in registry:
@@ -267,6 +265,52 @@ class SchedulerCore:
     def _changed(self) -> None:
         """Hook: a schedule changed (backends wake their loop)."""
 
+
+class SchedulerCore(ScheduleBook):
+    """Schedules, their ticks and their submissions; thread-safe. Backends subclass it.
+
+    Args:
+        dispatcher: Where fires are submitted (a :class:`~spine.execution.Dispatcher`).
+        store: Schedules and history (default: a new :class:`InMemoryScheduleStore`).
+        clock: Time source (default :class:`SystemClock`; :class:`ManualClock` in tests).
+        event_bus: Publishes :class:`ScheduleFired` when given.
+        owner: This instance's name in tick claims (default host, pid and a random part).
+        claim_lease: How long a claim protects a fire being submitted; a scheduler that
+            dies mid-submit loses its claim after this (default 5 minutes).
+        check_targets: Refuse schedules whose target the dispatcher's registry does not
+            know (default ``True``; only checked when the dispatcher has a ``registry``).
+        arrivals: An :class:`~spine.execution.scheduling.ArrivalMonitor` checked on every
+            tick (missed deadlines of expected arrivals), its deadlines waking the loop.
+    """
+
+    def __init__(
+        self,
+        dispatcher: Submitter,
+        *,
+        store: ScheduleStore | None = None,
+        clock: Clock | None = None,
+        event_bus: EventBus | None = None,
+        owner: str | None = None,
+        claim_lease: timedelta = timedelta(minutes=5),
+        check_targets: bool = True,
+        arrivals: ArrivalMonitor | None = None,
+    ) -> None:
+        super().__init__(
+            store,
+            clock=clock,
+            registry=getattr(dispatcher, "registry", None),
+            check_targets=check_targets,
+        )
+        self.dispatcher = dispatcher
+        self.event_bus = event_bus
+        self.owner = owner or default_owner()
+        self.claim_lease = claim_lease
+        self.arrivals = arrivals
+        self._tick_lock = threading.Lock()
+        self._next_cache: dict[str, tuple[int, datetime, datetime | None]] = {}
+        self.fired = 0
+        """Fires submitted by this instance."""
+
     # -- ticking -------------------------------------------------------------------------
     def next_due(self) -> datetime | None:
         """The earliest unsettled fire of any enabled schedule (``None``: nothing left)."""
@@ -282,6 +326,10 @@ class SchedulerCore:
                 self._next_cache[stored.schedule.name] = (stored.version, stored.cursor, upcoming)
             if upcoming is not None and (earliest is None or upcoming < earliest):
                 earliest = upcoming
+        if self.arrivals is not None:
+            deadline = self.arrivals.next_deadline()
+            if deadline is not None and (earliest is None or deadline < earliest):
+                earliest = deadline
         return earliest
 
     def wake_deadline(self, max_sleep: timedelta) -> datetime:
@@ -307,6 +355,11 @@ class SchedulerCore:
                     log.exception(
                         "scheduler tick of %r failed; retried next tick", stored.schedule.name
                     )
+            if self.arrivals is not None:
+                try:
+                    self.arrivals.check(at)
+                except Exception:
+                    log.exception("checking expected arrivals failed; retried next tick")
             return records
 
     def _tick_schedule(self, stored: StoredSchedule, now: datetime) -> Iterator[FireRecord]:
