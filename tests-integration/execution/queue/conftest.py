@@ -8,8 +8,11 @@ An unreachable backend is skipped, or fails when ``SPINE_REQUIRE_BACKENDS`` name
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -17,6 +20,7 @@ from spine.db.connection import SpineConnection
 from spine.db.schema import install_schema
 from spine.db.testing import IsolatedDatabase
 from spine.db.testing.backends import BACKENDS, probe_backend
+from spine.execution import HandlerRegistry
 from spine.execution.queue import SqlWorkQueue, WorkQueue
 from spine.execution.testing import FakeClock, InMemoryWorkQueue
 
@@ -73,3 +77,39 @@ def make_queue(space: IsolatedDatabase | None, clock: FakeClock) -> Callable[[],
 def queue(make_queue: Callable[[], WorkQueue]) -> WorkQueue:
     """A fresh, empty queue of each implementation."""
     return make_queue()
+
+
+def _load_handlers() -> ModuleType:
+    """``handlers.py`` beside this file (worker processes import it by path too)."""
+    path = Path(__file__).with_name("handlers.py")
+    spec = importlib.util.spec_from_file_location("spine_queue_test_handlers", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+HANDLERS = _load_handlers()
+
+
+@pytest.fixture
+def registry() -> HandlerRegistry:
+    """Every test handler (see ``handlers.py``)."""
+    reg: HandlerRegistry = HANDLERS.registry()
+    return reg
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mysql", "oracle", "db2"])
+def worker_space(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IsolatedDatabase]:
+    """An isolated database on each backend with the queue's, the ledger's and the dead
+    letters' tables (skipped or failed as ``space`` when the backend is down)."""
+    created = space_for(str(request.param), tmp_path)
+    conn = created.connect()
+    install_schema(conn, ["spine-exec", "spine-exec.queue"])
+    conn.close()
+    try:
+        yield created
+    finally:
+        created.cleanup()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from spine.execution.queue.schema import CORE_WORK_ITEMS, SCHEMA
     from spine.execution.queue.sql import QueueSql, SqlWorkQueue
     from spine.execution.queue.store import WorkQueue
+    from spine.execution.queue.worker import WorkerLoop, WorkerMetrics
 
 _LAZY: dict[str, str] = {
     "DEFAULT_LANE": "spine.execution.queue.models",
@@ -41,6 +42,8 @@ _LAZY: dict[str, str] = {
     "QueueSql": "spine.execution.queue.sql",
     "SqlWorkQueue": "spine.execution.queue.sql",
     "WorkQueue": "spine.execution.queue.store",
+    "WorkerLoop": "spine.execution.queue.worker",
+    "WorkerMetrics": "spine.execution.queue.worker",
 }
 
 __all__ = [
@@ -53,6 +56,8 @@ __all__ = [
     "WorkItem",
     "WorkQueue",
     "WorkStatus",
+    "WorkerLoop",
+    "WorkerMetrics",
 ]
 
 __getattr__, __dir__ = lazy_exports("spine.execution.queue", _LAZY, globals())

@@ -27,7 +27,8 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,7 +49,11 @@ from spine.execution.queue.schema import CORE_WORK_ITEMS, WORK_ITEM_COLUMNS
 from spine.types import IntegrityError, ValidationError
 from spine.types.timestamps import utc_now
 
-__all__ = ["QueueSql", "SqlWorkQueue"]
+__all__ = ["NOTIFY_CHANNEL", "QueueSql", "SqlWorkQueue"]
+
+NOTIFY_CHANNEL = "spine_work_items"
+"""The channel an enqueue notifies (with the lane) on backends with notifications, so idle
+workers wake at once instead of at their next poll."""
 
 _TABLE = CORE_WORK_ITEMS.name
 _MAX_CLAIM = 10_000
@@ -203,12 +208,34 @@ class SqlWorkQueue:
     Args:
         conn: A :class:`~spine.db.SpineConnection` (or a raw DB-API connection).
         clock: "Now" (UTC) for leases and ``run_after`` (tests pass a fake clock).
+        savepoints: Inside the caller's transaction, wrap each call in a savepoint (a
+            failed call then leaves the caller's earlier work intact). The worker, which
+            rolls back its whole unit of work on any error, turns them off.
     """
 
-    def __init__(self, conn: Any, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, conn: Any, *, clock: Callable[[], datetime] = utc_now, savepoints: bool = True
+    ) -> None:
         self.conn: SpineConnection = as_spine_connection(conn)
         self.sql = queue_sql(self.conn.dialect)
         self._clock = clock
+        self._savepoints = savepoints
+
+    @contextmanager
+    def _write(self) -> Iterator[SpineConnection]:
+        if not self._savepoints and self.conn.in_transaction_block:
+            yield self.conn
+            return
+        with write(self.conn) as c:
+            yield c
+
+    @contextmanager
+    def _claiming(self) -> Iterator[SpineConnection]:
+        if not self._savepoints and self.conn.in_transaction_block:
+            yield self.conn
+            return
+        with claim_transaction(self.conn) as c:
+            yield c
 
     def __repr__(self) -> str:
         return f"SqlWorkQueue({self.conn!r})"
@@ -305,8 +332,9 @@ class SqlWorkQueue:
                 return existing
         now = self._clock()
         try:
-            with write(self.conn) as c:
+            with self._write() as c:
                 c.execute(self.sql.insert, self._row(work, now))
+                self._notify(c, work.lane)
         except IntegrityError:
             if work.idempotency_key is not None:  # a concurrent enqueue of the same key won
                 existing = self._by_key(work.idempotency_key)
@@ -316,6 +344,12 @@ class SqlWorkQueue:
         item = self.get(work.item_id)
         assert item is not None
         return item
+
+    @staticmethod
+    def _notify(conn: SpineConnection, lane: str) -> None:
+        """Wake idle workers when the transaction commits (where the backend can)."""
+        if conn.dialect.supports_notify:
+            conn.notify(NOTIFY_CHANNEL, lane)
 
     def _by_key(self, key: str) -> WorkItem | None:
         with reading(self.conn) as c:
@@ -339,8 +373,9 @@ class SqlWorkQueue:
                 raise ValidationError(f"enqueue_many takes NewWork items, got {kind}")
             rows.append(self._row(work, now))
         if rows:
-            with write(self.conn) as c:
+            with self._write() as c:
                 c.insert_rows(_TABLE, WORK_ITEM_COLUMNS, rows)
+                self._notify(c, str(rows[0][2]))
         return [row[0] for row in rows]
 
     def get(self, item_id: str) -> WorkItem | None:
@@ -368,7 +403,7 @@ class SqlWorkQueue:
         expires = now + timedelta(seconds=lease)
         params = (_S.PENDING.value, d.encode_timestamp(now), *lane_list)
         where = self.sql.claim_where(len(lane_list))
-        with claim_transaction(self.conn) as c:
+        with self._claiming() as c:
             rows = claim_rows(
                 c, _TABLE, WORK_ITEM_COLUMNS, where, self.sql.claim_order, limit, params
             )
@@ -417,7 +452,7 @@ class SqlWorkQueue:
             return []
         d = self.conn.dialect
         now = self._clock()
-        with write(self.conn) as c:
+        with self._write() as c:
             c.execute(
                 self.sql.heartbeat(len(ids)),
                 (
@@ -439,7 +474,7 @@ class SqlWorkQueue:
             return []
         now = self.conn.dialect.encode_timestamp(self._clock())
         try:
-            with write(self.conn) as c:  # the usual case: every item is still held
+            with self._write() as c:  # the usual case: every item is still held
                 cur = c.execute(
                     self.sql.complete(len(ids)),
                     (_S.COMPLETED.value, now, now, _S.RUNNING.value, owner, *ids),
@@ -449,7 +484,7 @@ class SqlWorkQueue:
                 return ids
         except _NotAllHeld:
             pass
-        with write(self.conn) as c:
+        with self._write() as c:
             held = self._held(owner, ids, _S.RUNNING)
             if not held:
                 return []
@@ -465,7 +500,7 @@ class SqlWorkQueue:
         """Mark the held item failed for good; ``False`` if ``owner`` does not hold it."""
         owner = check_owner(owner)
         now = self.conn.dialect.encode_timestamp(self._clock())
-        with write(self.conn) as c:
+        with self._write() as c:
             cur = c.execute(
                 self.sql.fail,
                 (
@@ -486,7 +521,7 @@ class SqlWorkQueue:
         d = self.conn.dialect
         due = d.encode_timestamp(run_after)
         now = d.encode_timestamp(self._clock())
-        with write(self.conn) as c:
+        with self._write() as c:
             cur = c.execute(
                 self.sql.reschedule,
                 (_S.PENDING.value, due, _error(error), now, item_id, _S.RUNNING.value, owner),
@@ -498,7 +533,7 @@ class SqlWorkQueue:
         limit = _check_limit(limit)
         d = self.conn.dialect
         now = self._clock()
-        with claim_transaction(self.conn) as c:
+        with self._claiming() as c:
             cur = c.cursor()
             try:
                 rows = cur.execute(
@@ -549,7 +584,7 @@ class SqlWorkQueue:
     def cancel(self, item_id: str) -> bool:
         """Cancel a pending item; ``False`` if it is not pending."""
         now = self.conn.dialect.encode_timestamp(self._clock())
-        with write(self.conn) as c:
+        with self._write() as c:
             cur = c.execute(
                 self.sql.cancel, (_S.CANCELLED.value, now, now, item_id, _S.PENDING.value)
             )

@@ -1,0 +1,72 @@
+"""How the worker writes a batch of transitions to the ledger: the ledger's batch methods
+(``create_executions`` / ``update_statuses``: one round of statements per batch) where it
+has them, one call per execution otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from spine.execution.ledger import Ledger
+from spine.execution.models import Execution
+from spine.types.enums import ExecutionStatus
+
+__all__ = ["Change", "create_all", "update_all"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One status change to record (the arguments of ``Ledger.update_status``)."""
+
+    execution_id: str
+    status: ExecutionStatus
+    result: Any = None
+    error: str | None = None
+    error_type: str | None = None
+    data: Mapping[str, Any] | None = None
+    at: datetime | None = None
+
+
+def create_all(ledger: Ledger, executions: Sequence[Execution]) -> None:
+    """Create ``executions`` (all or none where the ledger batches)."""
+    if not executions:
+        return
+    batch = getattr(ledger, "create_executions", None)
+    if batch is not None:
+        batch(list(executions))
+        return
+    for execution in executions:
+        ledger.create_execution(execution)
+
+
+def update_all(ledger: Ledger, changes: Sequence[Change]) -> None:
+    """Apply ``changes`` in order, each with its event."""
+    if not changes:
+        return
+    batch = getattr(ledger, "update_statuses", None)
+    if batch is not None:
+        from spine.execution import ledger as ledger_module
+
+        status_change = getattr(ledger_module, "StatusChange", None)
+        if status_change is not None:
+            batch(
+                [
+                    status_change(
+                        c.execution_id, c.status, c.result, c.error, c.error_type, c.data, c.at
+                    )
+                    for c in changes
+                ]
+            )
+            return
+    for c in changes:
+        ledger.update_status(
+            c.execution_id,
+            c.status,
+            result=c.result,
+            error=c.error,
+            error_type=c.error_type,
+            data=c.data,
+            at=c.at,
+        )

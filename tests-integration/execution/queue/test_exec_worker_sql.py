@@ -1,0 +1,261 @@
+"""WorkerLoop on live databases: many processes, SIGKILL, dropped connections, retries, DLQ.
+
+Each test runs on SQLite (one writer), PostgreSQL and MariaDB (Oracle and Db2 where their
+test URLs are set), in its own isolated schema, with real worker processes
+(``worker_main.py``) where processes matter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spine.db.connection import SpineConnection
+from spine.db.testing import IsolatedDatabase
+from spine.execution import HandlerRegistry
+from spine.execution.queue import NewWork, SqlWorkQueue, WorkerLoop, WorkStatus
+
+WORKER_MAIN = Path(__file__).with_name("worker_main.py")
+S = WorkStatus
+
+
+def _spawn(space: IsolatedDatabase, url: str | None = None, **cfg: Any) -> subprocess.Popen[str]:
+    config = {"url": url or space.url, "schema": space.schema, **cfg}
+    return subprocess.Popen(
+        [sys.executable, str(WORKER_MAIN), json.dumps(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _metrics(proc: subprocess.Popen[str], timeout: float = 300) -> dict[str, Any]:
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err[-3000:]
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def _rows(conn: SpineConnection, sql: str) -> dict[str, int]:
+    rows = conn.execute(sql).fetchall()
+    conn.commit()
+    return {str(k): int(v) for k, v in rows}
+
+
+def _event_counts(conn: SpineConnection) -> dict[str, int]:
+    return _rows(conn, "SELECT event_type, COUNT(*) FROM core_execution_events GROUP BY event_type")
+
+
+def _events(conn: SpineConnection, execution_id: str) -> list[str]:
+    rows = conn.execute(
+        f"SELECT event_type FROM core_execution_events WHERE execution_id = "
+        f"{conn.dialect.placeholder(0)} ORDER BY occurred_at, id",
+        (execution_id,),
+    ).fetchall()
+    conn.commit()
+    return [str(r[0]) for r in rows]
+
+
+def _worker(space: IsolatedDatabase, registry: HandlerRegistry, **kw: Any) -> WorkerLoop:
+    return WorkerLoop(space.connect, registry, poll_interval=0.05, **kw)
+
+
+def test_four_worker_processes_drain_5000_jobs_exactly_once_with_full_history(
+    worker_space: IsolatedDatabase,
+) -> None:
+    conn = worker_space.connect()
+    jobs = 5000
+    SqlWorkQueue(conn).enqueue_many(NewWork("noop", {"n": n}) for n in range(jobs))
+    procs = [_spawn(worker_space, concurrency=8, batch_size=32, idle_exit=1.5) for _ in range(4)]
+    metrics = [_metrics(p) for p in procs]
+    assert sum(m["completed"] for m in metrics) == jobs
+    assert sum(m["claimed"] for m in metrics) == jobs
+    assert sum(m["lost"] + m["reclaimed"] + m["failed"] for m in metrics) == 0
+    assert SqlWorkQueue(conn).counts()[S.COMPLETED] == jobs
+    assert _rows(conn, "SELECT attempts, COUNT(*) FROM core_work_items GROUP BY attempts") == {
+        "1": jobs
+    }
+    assert _rows(conn, "SELECT status, COUNT(*) FROM core_executions GROUP BY status") == {
+        "completed": jobs
+    }
+    assert _event_counts(conn) == {"created": jobs, "started": jobs, "completed": jobs}
+    owners = _rows(conn, "SELECT lease_owner, COUNT(*) FROM core_work_items GROUP BY lease_owner")
+    assert len(owners) >= 2  # the work was shared
+
+
+def test_a_job_of_a_sigkilled_worker_is_reclaimed_after_its_lease(
+    worker_space: IsolatedDatabase, tmp_path: Path
+) -> None:
+    conn = worker_space.connect()
+    log = tmp_path / "runs.log"
+    item = SqlWorkQueue(conn).enqueue(NewWork("slow", {"seconds": 1.5, "log": str(log)}))
+    victim = _spawn(worker_space, concurrency=1, lease_seconds=1.0)
+    deadline = time.monotonic() + 60
+    while not (log.exists() and log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert log.read_text(), "the first worker never started the job"
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.communicate(timeout=30)
+    rescuer = _spawn(worker_space, concurrency=1, lease_seconds=1.0, idle_exit=2.5)
+    metrics = _metrics(rescuer)
+    assert (metrics["reclaimed"], metrics["completed"]) == (1, 1)
+    stored = SqlWorkQueue(conn).get(item.id)
+    assert stored is not None
+    assert (stored.status, stored.attempts) == (S.COMPLETED, 2)
+    assert [int(p) for p in log.read_text().split()] == [victim.pid, rescuer.pid]
+    assert _events(conn, item.id) == [
+        "created",
+        "started",
+        "reclaimed",
+        "queued",
+        "retried",
+        "started",
+        "completed",
+    ]
+
+
+def _kill_sessions(admin: SpineConnection, space: IsolatedDatabase, app: str) -> int:
+    """Drop the worker connections of this test from the server side."""
+    p = admin.dialect.placeholder
+    if admin.dialect.supports_notify:  # PostgreSQL: the backends carrying our application_name
+        rows = admin.execute(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE application_name = {p(0)}",
+            (app,),
+        ).fetchall()
+        admin.commit()
+        return len(rows)
+    ids = admin.execute(
+        "SELECT id FROM information_schema.processlist "
+        f"WHERE db = {p(0)} AND id <> CONNECTION_ID()",
+        (space.schema,),
+    ).fetchall()
+    for (conn_id,) in ids:
+        with contextlib.suppress(Exception):
+            admin.execute(f"KILL {int(conn_id)}")
+    admin.commit()
+    return len(ids)
+
+
+def test_workers_reconnect_after_their_connections_are_killed(
+    worker_space: IsolatedDatabase,
+) -> None:
+    if worker_space.backend not in {"postgres", "mysql"}:
+        pytest.skip("connections are killed on PostgreSQL and MariaDB/MySQL")
+    conn = worker_space.connect()
+    jobs = 200
+    SqlWorkQueue(conn).enqueue_many(NewWork("slow", {"seconds": 0.02}) for _ in range(jobs))
+    app = f"spine_test_{secrets.token_hex(4)}"
+    url = worker_space.url or ""
+    if conn.dialect.supports_notify:  # PostgreSQL: name the workers' sessions to find them
+        url += ("&" if "?" in url else "?") + f"application_name={app}"
+    procs = [
+        _spawn(worker_space, url=url, concurrency=2, idle_exit=1.5, max_backoff=0.2)
+        for _ in range(2)
+    ]
+    queue = SqlWorkQueue(conn)
+    killed, seen = 0, 0
+    deadline = time.monotonic() + 90
+    for _ in range(2):  # twice, each time once the workers made progress
+        while time.monotonic() < deadline:
+            done = queue.counts()[S.COMPLETED]
+            if done > seen + 20:
+                break
+            time.sleep(0.05)
+        seen = queue.counts()[S.COMPLETED]
+        assert seen < jobs, "the workers finished before their connections could be killed"
+        killed += _kill_sessions(conn, worker_space, app)
+    metrics = [_metrics(p) for p in procs]
+    assert killed > 0
+    assert sum(m["db_errors"] for m in metrics) >= 1
+    counts = SqlWorkQueue(conn).counts()
+    assert counts[S.COMPLETED] == jobs
+    assert counts[S.RUNNING] == counts[S.PENDING] == 0
+    statuses = _rows(conn, "SELECT status, COUNT(*) FROM core_executions GROUP BY status")
+    assert statuses == {"completed": jobs}
+
+
+def test_non_retryable_errors_are_dead_lettered_after_one_attempt_retryable_after_backoff(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    from spine.execution import DLQManager
+
+    conn = worker_space.connect()
+    queue = SqlWorkQueue(conn)
+    bad = queue.enqueue(NewWork("bad_row", max_attempts=5))
+    flaky = queue.enqueue(NewWork("flaky", max_attempts=3))
+    metrics = _worker(worker_space, registry).run(idle_exit=0.6)
+    assert (metrics.failed, metrics.retried) == (2, 2)
+    bad_item, flaky_item = queue.get(bad.id), queue.get(flaky.id)
+    assert bad_item is not None
+    assert flaky_item is not None
+    assert (bad_item.status, bad_item.attempts) == (S.FAILED, 1)
+    assert (flaky_item.status, flaky_item.attempts) == (S.FAILED, 3)
+    assert _events(conn, bad.id) == ["created", "started", "failed", "dead_lettered"]
+    assert _events(conn, flaky.id) == [
+        "created",
+        "started",
+        "queued",
+        "retried",
+        "started",
+        "queued",
+        "retried",
+        "started",
+        "failed",
+        "dead_lettered",
+    ]
+    dead = {d.execution_id: d for d in DLQManager(conn).list_unresolved()}
+    assert dead[bad.id].error_type == "ValidationError"
+    assert dead[flaky.id].error_type == "NetworkError"
+
+
+@pytest.mark.parametrize(
+    ("workflow", "error_type"),
+    [("no_such_handler", "HandlerNotFoundError"), ("garbage", "InvalidResultError")],
+)
+def test_bad_work_is_recorded_as_a_typed_error_and_the_worker_keeps_running(
+    worker_space: IsolatedDatabase,
+    registry: HandlerRegistry,
+    workflow: str,
+    error_type: str,
+) -> None:
+    from spine.execution import ExecutionLedger
+
+    conn = worker_space.connect()
+    queue = SqlWorkQueue(conn)
+    bad = queue.enqueue(NewWork(workflow))
+    queue.enqueue_many(NewWork("noop", {"n": n}) for n in range(5))
+    metrics = _worker(worker_space, registry).run(idle_exit=0)
+    assert (metrics.completed, metrics.failed) == (5, 1)
+    execution = ExecutionLedger(conn).get_execution(bad.id)
+    assert execution is not None
+    assert (execution.status.value, execution.error_type) == ("failed", error_type)
+
+
+def test_the_sql_worker_drains_lanes_by_priority(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    from spine.execution import ExecutionLedger
+
+    conn = worker_space.connect()
+    queue = SqlWorkQueue(conn)
+    queue.enqueue(NewWork("noop", {"n": 1}, lane="reports"))
+    ids = queue.enqueue_many(NewWork("noop", {"n": n}, priority=n) for n in range(6))
+    metrics = _worker(worker_space, registry, concurrency=1, lanes=["default"]).run(idle_exit=0)
+    assert metrics.completed == 6
+    assert queue.counts(lane="reports")[S.PENDING] == 1
+    ledger = ExecutionLedger(conn)
+    started = [ledger.get_execution(i) for i in reversed(ids)]  # priority 5 first
+    times = [e.started_at for e in started if e is not None and e.started_at is not None]
+    assert len(times) == 6
+    assert times == sorted(times)
