@@ -91,6 +91,7 @@ def test_the_doc_parser_found_every_operation_primitive_table() -> None:
         "core_backfill_partitions",
         "core_asset_materializations",
         "core_asset_observations",
+        "core_restatement_locks",
     }
 
 
