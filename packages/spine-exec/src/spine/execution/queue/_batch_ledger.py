@@ -96,7 +96,6 @@ class BatchSqlLedger(SqlLedger):
                     self._json(new.result),
                     new.error,
                     new.error_type,
-                    new.retry_count,
                     execution_id,
                     read_status[execution_id].value,
                 )
