@@ -259,3 +259,19 @@ def test_the_sql_worker_drains_lanes_by_priority(
     times = [e.started_at for e in started if e is not None and e.started_at is not None]
     assert len(times) == 6
     assert times == sorted(times)
+
+
+def test_work_whose_execution_exists_already_runs_under_that_execution(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    from spine.execution import Execution, ExecutionLedger
+
+    conn = worker_space.connect()
+    ledger = ExecutionLedger(conn)
+    created = ledger.create_execution(Execution.create("noop", {"n": 7}))
+    queue = SqlWorkQueue(conn)
+    queue.enqueue(NewWork("noop", {"n": 7}, item_id=created.id))
+    queue.enqueue_many(NewWork("noop", {"n": n}) for n in range(3))
+    metrics = _worker(worker_space, registry).run(idle_exit=0)
+    assert metrics.completed == 4
+    assert _events(conn, created.id) == ["created", "started", "completed"]
