@@ -101,9 +101,16 @@ def test_a_job_of_a_sigkilled_worker_is_reclaimed_after_its_lease(
     item = SqlWorkQueue(conn).enqueue(NewWork("slow", {"seconds": 1.5, "log": str(log)}))
     victim = _spawn(worker_space, concurrency=1, lease_seconds=1.0)
     deadline = time.monotonic() + 60
-    while not (log.exists() and log.read_text()) and time.monotonic() < deadline:
+    queue = SqlWorkQueue(conn)
+
+    def running() -> bool:  # the job started and its claim is committed
+        item_now = queue.get(item.id)
+        started = log.exists() and bool(log.read_text())
+        return started and item_now is not None and item_now.status is S.RUNNING
+
+    while not running() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert log.read_text(), "the first worker never started the job"
+    assert running(), "the first worker never started the job"
     os.kill(victim.pid, signal.SIGKILL)
     victim.communicate(timeout=30)
     rescuer = _spawn(worker_space, concurrency=1, lease_seconds=1.0, idle_exit=2.5)

@@ -458,7 +458,7 @@ class WorkerLoop:
                 item.id,
                 _ES.RUNNING,
                 data={"worker": self.worker_id, "attempt": item.attempts, "lane": item.lane},
-                at=now,
+                at=item.heartbeat_at or now,  # the claim: the handler may have run already
             )
             for item in items
         ]
