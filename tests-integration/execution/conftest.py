@@ -70,6 +70,13 @@ def exec_space(request: pytest.FixtureRequest) -> ExecSpace:
     return _sql_space(request, request.param)
 
 
+@pytest.fixture
+def exec_space_of(request: pytest.FixtureRequest) -> Callable[[str], ExecSpace]:
+    """``exec_space_of(backend)``: an isolated space with the spine-exec tables on one
+    backend (skipped when unreachable), for fixtures parametrized over more than databases."""
+    return lambda name: _sql_space(request, name)
+
+
 def _sql(request: pytest.FixtureRequest) -> ExecSpace:
     space = _sql_space(request, request.param)
     return space

@@ -1,5 +1,5 @@
-"""Rate limiters over every store (in process, Redis): same behaviour, and the global
-limit holds N/s across processes on Redis."""
+"""Rate limiters over every store (in process, Redis, the database): same behaviour, and
+the global limit holds N/s across processes on Redis and on PostgreSQL / MariaDB."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
+from spine.db.testing import BACKENDS
+from spine.execution import SqlTokenBucketStore
 from spine.execution.rate_limit import (
     CompositeRateLimiter,
     InMemorySlidingWindowStore,
@@ -29,12 +31,16 @@ BucketFactory = Callable[[], TokenBucketStore]
 WindowFactory = Callable[[], SlidingWindowStore]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", *BACKENDS])
 def buckets(request: pytest.FixtureRequest) -> BucketFactory:
-    """Makes token-bucket stores of one implementation (shared state per key)."""
+    """Makes token-bucket stores of one implementation (shared state per key; on a
+    database each store has its own connection, like separate workers)."""
     if request.param == "memory":
         shared = InMemoryTokenBucketStore()
         return lambda: shared
+    if request.param != "redis":
+        space = request.getfixturevalue("exec_space_of")(request.param)
+        return lambda: SqlTokenBucketStore(space.connect())
     prefix = request.getfixturevalue("redis_prefix")
     url = request.getfixturevalue("redis_url")
     return lambda: RedisTokenBucketStore(url, prefix=prefix)
@@ -52,9 +58,10 @@ def windows(request: pytest.FixtureRequest) -> WindowFactory:
 
 
 def test_a_token_bucket_allows_its_burst_then_refills_at_its_rate(buckets: BucketFactory) -> None:
-    limiter = TokenBucketLimiter(rate=20, capacity=3, key="api", store=buckets())
+    # A slow rate: a take on a database costs a commit (milliseconds on a busy machine).
+    limiter = TokenBucketLimiter(rate=2, capacity=3, key="api", store=buckets())
     assert [limiter.try_acquire() for _ in range(4)] == [True, True, True, False]
-    time.sleep(0.06)  # ~1.2 tokens
+    time.sleep(0.6)  # ~1.2 tokens
     assert limiter.try_acquire()
     assert not limiter.try_acquire()
 
@@ -222,3 +229,66 @@ def test_blocking_acquire_on_redis_wakes_up_in_time(redis_url: str, redis_prefix
     start = time.monotonic()
     assert limiter.acquire(timeout=2)
     assert 0.15 <= time.monotonic() - start < 0.6
+
+
+# -- the global limit across processes, on the database --------------------------------------
+
+SQL_HAMMER = """
+import json, sys, time
+from spine.db import connect
+from spine.execution import SqlTokenBucketStore, TokenBucketLimiter
+
+BURST = 5
+
+url, schema, seconds, rate = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:5])
+conn = connect(url, schema=schema) if schema else connect(url)
+limiter = TokenBucketLimiter(rate, BURST, key="global", store=SqlTokenBucketStore(conn))
+print("ready", flush=True)
+start = float(sys.stdin.readline())
+while time.time() < start:
+    time.sleep(0.001)
+stamps = []
+while time.time() < start + seconds:
+    if limiter.acquire(timeout=max(0.0, start + seconds - time.time())):
+        stamps.append(time.time())
+conn.close()
+print(json.dumps(stamps))
+"""
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mysql"])
+def test_the_database_limit_holds_n_per_second_across_three_processes(
+    backend: str, exec_space_of: Callable[[str], object]
+) -> None:
+    space = exec_space_of(backend).space  # type: ignore[attr-defined]
+    args = [str(space.url), space.schema or "", repr(SECONDS), repr(RATE)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SQL_HAMMER, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for worker in workers:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == "ready"
+    start = time.time() + 0.5
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(f"{start!r}\n")
+        worker.stdin.close()
+    results = []
+    for worker in workers:
+        assert worker.stdout is not None
+        out = worker.stdout.read()
+        worker.stdout.close()
+        assert worker.wait(timeout=60) == 0
+        results.append(json.loads(out))
+    stamps = sorted(s for r in results for s in r if start <= s < start + SECONDS)
+    expected = RATE * SECONDS + BURST
+    assert all(results), "every process got tokens"
+    assert 0.9 * expected <= len(stamps) <= 1.1 * expected, (len(stamps), expected)
+    per_second = [sum(1 for s in stamps if start + i <= s < start + i + 1) for i in range(3)]
+    assert all(0.8 * RATE <= n <= 1.2 * RATE + BURST for n in per_second), per_second

@@ -145,4 +145,4 @@ def test_ensure_hash_index_twice_creates_one_index_and_makes_ingest_race_safe(
     assert helper.ensure_hash_index(SILVER.name, "symbol", unique=False) == name
     indexes = [ix for ix in table_indexes(conn, SILVER.name) if ix.columns == ("symbol",)]
     assert [(ix.name, ix.unique) for ix in indexes] == [(name, True)]
-    assert helper._hash_is_unique(SILVER.name, "symbol")
+    assert helper._key_is_unique(SILVER.name, ["symbol"])

@@ -4,10 +4,10 @@
 
 It runs a :class:`DatabaseScheduler` over the test's isolated database with a clock read
 from ``CLOCK_FILE`` (the test moves simulated time for every process at once) and submits
-through :class:`RecordingSubmitter`, which stands in for a dispatcher with a shared SQL
-ledger: every submit call is logged in ``spine_t_attempts`` and the execution is created
-once per idempotency key in ``spine_t_executions`` (the ledger's de-duplication). It runs
-until SIGTERM (clean stop: the lease is released) or SIGKILL (the test kills the leader).
+through a real :class:`Dispatcher` whose ledger is the shared :class:`SqlLedger`
+(``core_executions``: one execution per idempotency key, whichever process submits it);
+every submit call is also logged in ``spine_t_attempts``. It runs until SIGTERM (clean stop:
+the lease is released) or SIGKILL (the test kills the leader).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spine.db import BaseRepository, connect, reading, write
+from spine.db import BaseRepository, connect, write
 from spine.db.schema import ID, STR, TS, Column, Table
-from spine.execution import DatabaseScheduler, WorkSpec
-from spine.types import IntegrityError, generate_ulid, utc_now
+from spine.execution import DatabaseScheduler, Dispatcher, SqlLedger, WorkSpec
+from spine.types import generate_ulid, utc_now
 
 ATTEMPTS = Table(
     "spine_t_attempts",
@@ -35,15 +35,6 @@ ATTEMPTS = Table(
         Column("attempted_at", TS),
     ),
     ("id",),
-)
-EXECUTIONS = Table(
-    "spine_t_executions",
-    (
-        Column("idempotency_key", STR(255)),
-        Column("execution_id", ID),
-        Column("owner", STR(200)),
-    ),
-    ("idempotency_key",),
 )
 
 
@@ -77,55 +68,40 @@ class FileClock:
         return True
 
 
-class RecordingSubmitter:
-    """A dispatcher stand-in over SQL: logs each attempt, one execution per key."""
+class LoggingSubmitter:
+    """Logs each submit call in ``spine_t_attempts``, then submits through the dispatcher."""
 
-    def __init__(self, conn: Any, owner: str) -> None:
+    def __init__(self, dispatcher: Dispatcher, conn: Any, owner: str) -> None:
+        self.dispatcher = dispatcher
+        self.registry = dispatcher.registry
         self.repo = BaseRepository(conn)
         self.owner = owner
 
     def submit(self, spec: WorkSpec) -> str:
-        key = spec.idempotency_key
-        assert key is not None
-        d = self.repo.dialect
         with write(self.repo.conn):
             self.repo.insert(
                 ATTEMPTS.name,
                 {
                     "id": generate_ulid(),
-                    "idempotency_key": key,
+                    "idempotency_key": spec.idempotency_key,
                     "owner": self.owner,
-                    "attempted_at": d.encode_timestamp(utc_now()),
+                    "attempted_at": self.repo.dialect.encode_timestamp(utc_now()),
                 },
             )
-        execution_id = generate_ulid()
-        try:
-            with write(self.repo.conn):
-                self.repo.insert(
-                    EXECUTIONS.name,
-                    {"idempotency_key": key, "execution_id": execution_id, "owner": self.owner},
-                )
-        except IntegrityError:
-            with reading(self.repo.conn):
-                existing = self.repo.query_value(
-                    f"SELECT execution_id FROM {EXECUTIONS.name} "
-                    f"WHERE idempotency_key = {d.placeholder(0)}",
-                    (key,),
-                )
-            return str(existing)
-        return execution_id
+        return self.dispatcher.submit(spec)
 
 
 def main(url: str, schema: str, clock_file: str, owner: str) -> None:
     opts = {} if schema == "-" else {"schema": schema}
+    dispatcher = Dispatcher(ledger=SqlLedger(connect(url, **opts)))
+    dispatcher.registry.register("job", lambda params: {"owner": owner})
     scheduler = DatabaseScheduler(
-        RecordingSubmitter(connect(url, **opts), owner),
+        LoggingSubmitter(dispatcher, connect(url, **opts), owner),
         connect(url, **opts),
         clock=FileClock(Path(clock_file)),
         owner=owner,
         leader_lease=timedelta(minutes=2),
         claim_lease=timedelta(minutes=1),
-        check_targets=False,
         install=False,
     )
     done = threading.Event()

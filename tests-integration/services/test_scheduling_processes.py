@@ -3,9 +3,9 @@ and killing the leader mid-run loses no tick and doubles none (live on every bac
 
 The processes (``scheduler_process.py``) share the test's isolated database and a clock
 file: the test moves simulated time an hour at a time, waits until every due fire is
-settled, and checks what the processes submitted - one execution per fire (idempotency key),
-one submit attempt per fire (nobody fired a tick twice) - against the fires the schedules
-define for that week.
+settled, and checks what the processes submitted through their dispatchers into the shared
+SQL ledger - one completed execution per fire (idempotency key), one submit attempt per fire
+(nobody fired a tick twice) - against the fires the schedules define for that week.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from typing import Any
 import pytest
 
 from spine.db import BaseRepository, reading
+from spine.db.schema import install_schema
 from spine.db.testing import IsolatedDatabase
 from spine.execution import BusinessCalendar, Schedule, SqlScheduleStore
 from spine.execution.scheduling.schema import SCHEMA
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scheduler_process import ATTEMPTS, EXECUTIONS
+from scheduler_process import ATTEMPTS
 
 START = datetime(2025, 3, 3, 0, 0, 30, tzinfo=UTC)  # Monday; the week crosses US DST (9 March)
 HOURS = 7 * 24
@@ -93,10 +94,10 @@ class Cluster:
         self.repo = BaseRepository(self.conn)
         store = SqlScheduleStore(self.conn)  # installs the scheduling tables
         d = self.repo.dialect
-        for table in (ATTEMPTS, EXECUTIONS):
-            for stmt in d.create_table_statements(table):
-                self.conn.execute(stmt)
+        for stmt in d.create_table_statements(ATTEMPTS):
+            self.conn.execute(stmt)
         self.conn.commit()
+        install_schema(self.conn, ["spine-exec"])  # the SQL ledger
         for schedule in schedules():
             store.add(schedule, cursor=START)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -165,11 +166,15 @@ class Cluster:
     def submissions(self) -> tuple[Counter[str], Counter[str], set[str]]:
         with reading(self.conn):
             attempts = self.repo.query(f"SELECT idempotency_key FROM {ATTEMPTS.name}")
-            executions = self.repo.query(f"SELECT idempotency_key, owner FROM {EXECUTIONS.name}")
+            executions = self.repo.query(
+                "SELECT idempotency_key, status, result_json FROM core_executions"
+            )
+        assert {str(r["status"]) for r in executions} == {"completed"}
+        d = self.repo.dialect
         return (
             Counter(str(r["idempotency_key"]) for r in attempts),
             Counter(str(r["idempotency_key"]) for r in executions),
-            {str(r["owner"]) for r in executions},
+            {str(d.decode_json(r["result_json"])["owner"]) for r in executions},
         )
 
     def fire_rows(self) -> Counter[str]:

@@ -91,6 +91,7 @@ def test_the_doc_parser_found_every_operation_primitive_table() -> None:
         "core_backfill_partitions",
         "core_asset_materializations",
         "core_asset_observations",
+        "core_restatement_locks",
     }
 
 
@@ -141,3 +142,18 @@ def test_the_worker_queue_table_matches_docs_core_schema_exactly() -> None:
     table_indexes = {ix.columns for ix in table.indexes}
     for cols in spec["indexes"]:  # type: ignore[attr-defined]
         assert cols in table_indexes, f"{table.name}: missing index {cols}"
+
+
+SCHEDULING_DOC_TABLES = _doc_tables("## Scheduling")
+
+
+def test_the_scheduling_tables_match_docs_core_schema_exactly() -> None:
+    from spine.execution.scheduling.schema import SCHEMA as SCHEDULING_SCHEMA
+
+    assert set(SCHEDULING_DOC_TABLES) == {t.name for t in SCHEDULING_SCHEMA.tables}
+    for table in SCHEDULING_SCHEMA.tables:
+        spec = SCHEDULING_DOC_TABLES[table.name]
+        declared = [(c.name, c.type.kind, c.type.length, c.nullable) for c in table.columns]
+        assert declared == spec["columns"], table.name
+        assert table.primary_key == spec["pk"], table.name
+        assert set(spec["indexes"]) == {ix.columns for ix in table.indexes}, table.name  # type: ignore[call-overload]

@@ -50,6 +50,10 @@ def render_dialect_sql(d: Dialect) -> str:
             d.insert_missing_sql("trades", STAGE.name, ["sym", "h"], "h", ignore_conflicts=True),
         ),
         (
+            "insert ignoring conflicts on a natural key",
+            d.insert_ignoring_sql("trades", STAGE.name, ["wk", "sym", "v"], ["wk", "sym"]),
+        ),
+        (
             "insert if absent (upsert without update)",
             d.upsert("trades", ["sym", "h"], ["h"], update_columns=[]),
         ),

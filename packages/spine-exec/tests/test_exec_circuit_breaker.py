@@ -235,7 +235,9 @@ def test_under_threads_the_counts_stay_exact_and_it_opens_once(clock: Clock) -> 
     snapshot = breaker.snapshot()
     assert snapshot.state is C.OPEN
     assert snapshot.failures == 400
-    assert len(refused) == 400  # 800 calls: 400 failures opened it, the rest failed fast
+    # 800 calls: 400 failures opened it, the rest failed fast - but for calls admitted while
+    # it was still closed that failed after it opened (at most one per other thread).
+    assert 400 - 7 <= len(refused) <= 400
 
 
 def test_half_open_under_threads_admits_at_most_the_probe_limit(clock: Clock) -> None:

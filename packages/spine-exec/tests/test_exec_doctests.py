@@ -34,6 +34,7 @@ MODULES = [
     "spine.execution._sql_dlq",
     "spine.execution._sql_locks",
     "spine.execution._sql_stores",
+    "spine.execution._sql_limits",
 ]
 
 

@@ -161,7 +161,8 @@ def test_replace_fills_key_columns_and_validates_rows(conn: SpineConnection) -> 
     assert conn.execute("SELECT week, tier FROM silver").fetchall() == [("w", "T1")]
     with pytest.raises(ValidationError):
         replace_l3(conn, "silver", key, [{"symbol": "A", "volume": 1, "tier": "T2"}])
-    with pytest.raises(ValidationError):
+    # a key absent from a row is NULL there (the column is NOT NULL: refused, nothing written)
+    with pytest.raises(IntegrityError):
         replace_l3(conn, "silver", key, [{"symbol": "A", "volume": 1}, {"symbol": "B"}])
     with pytest.raises(ValidationError):
         replace_l3(conn, "silver; DROP TABLE silver", key, [])

@@ -121,3 +121,17 @@ def test_a_database_of_an_earlier_release_gets_its_stored_values_lower_cased() -
             ("error", "data_quality")
         ]
         assert install_schema(conn, ["spine-ops"]).applied == ()
+
+
+@pytest.mark.parametrize("dialect_name", DIALECT_NAMES)
+def test_backfill_claim_sql_matches_golden_file(dialect_name: str) -> None:
+    """The claim of ``BackfillPlan.claim`` as each dialect renders it (Oracle and Db2 run
+    live only in the CI matrix): lock-and-skip query, then the fenced update."""
+    from spine.ops.backfill_claims import claim_sql
+
+    select, update = claim_sql(get_dialect(dialect_name), 5)
+    rendered = f"-- claim query\n{select};\n\n-- take one partition\n{update};\n"
+    path = GOLDEN / f"ops_claim_sql.{dialect_name}.sql"
+    if os.environ.get("SPINE_UPDATE_GOLDEN") == "1":
+        path.write_text(rendered, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == rendered

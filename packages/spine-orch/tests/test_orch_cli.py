@@ -218,7 +218,15 @@ def test_run_executes_a_workflow_file_with_typed_params(workdir: Path) -> None:
     assert steps["count"]["output"] == {"rows": 5}
     assert steps["big"]["status"] == "completed"
     assert steps["small"]["status"] == "skipped"
-    assert not (workdir / "spine.db").exists()
+    # a tracked run in the default database, each operation step an execution in its ledger
+    [run] = json.loads(invoke("runs", "list", "--json").stdout)
+    assert (run["run_id"], run["status"]) == (data["run_id"], "completed")
+    assert steps["count"]["execution_id"]
+    again = invoke("run", "good.yaml", "--import", "clitest_ops", "-p", "n=5")
+    assert again.exit_code == 0
+    assert f"already completed: run {data['run_id']}" in again.stdout
+    forced = invoke("run", "good.yaml", "-i", "clitest_ops", "-p", "n=5", "--force", "--json")
+    assert json.loads(forced.stdout)["run_id"] != data["run_id"]
 
 
 def test_run_accepts_json_params_and_a_partition(workdir: Path) -> None:

@@ -3,7 +3,10 @@
 ``spine demo`` runs the weekly FINRA OTC pipeline on the database of ``spine --db`` (default
 ``sqlite:///spine.db`` in the current directory): over a synthetic sample of twelve weeks,
 a larger one (``--scale ROWS_PER_WEEK``), or real FINRA files (``--input DIR``). It shows
-progress while it runs, then a summary. ``spine demo generate DIR`` writes the sample files.
+progress while it runs, then a summary. Every week is a tracked run in the database's run
+store, every step an execution in its ledger, run by ``--workers N`` in-process workers.
+``--fail-at STEP[:WEEK]`` makes a step fail: the demo stops there and names the run that
+``spine runs resume RUN_ID`` finishes. ``spine demo generate DIR`` writes the sample files.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from rich.table import Table
 from finra_otc.demo import DemoListener, DemoSettings, run_demo
 from finra_otc.pipeline import STEPS
 from finra_otc.report import DemoReport
+from finra_otc.runtime import FailAt
 from finra_otc.sample import SampleSource
 from spine.db import create_connection, mask_url
 from spine.orchestration.cli import (
     EXIT_FAILED,
     EXIT_USAGE,
     current_database,
+    is_debug,
     print_json,
     progress_bar,
     styled,
@@ -68,6 +73,18 @@ def demo(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic sample.")] = 7,
     weeks: Annotated[int, typer.Option(min=6, max=104, help="Weeks of the synthetic sample.")] = 12,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="In-process workers running the steps.")
+    ] = 1,
+    fail_at: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-at",
+            metavar="STEP[:WEEK]",
+            help="Make STEP fail (in WEEK, else the first week that runs it); the demo stops "
+            "and `spine runs resume RUN_ID` finishes the week.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run the weekly pipeline end to end and print what it did."""
@@ -77,24 +94,43 @@ def demo(
         _fail(f"--input {str(input_dir)!r} is not a directory", "point it at FINRA weekly files")
     if input_dir is not None and scale is not None:
         _fail("--input and --scale exclude each other", "the sample is synthetic; --input is real")
+    failure = None
+    if fail_at is not None:
+        try:
+            failure = FailAt.parse(fail_at)
+        except Exception as exc:
+            _fail(getattr(exc, "message", str(exc)), "e.g. --fail-at normalize:2025-10-17")
     try:
         target = current_database(ctx)
     except Exception as exc:
         _fail(f"settings: {getattr(exc, 'message', exc)}", "check SPINE_* settings and --profile")
-    settings = DemoSettings(input_dir=input_dir, scale=scale, seed=seed, weeks=weeks)
+    settings = DemoSettings(
+        input_dir=input_dir.resolve() if input_dir is not None else None,
+        scale=scale,
+        seed=seed,
+        weeks=weeks,
+        workers=workers,
+        fail_at=failure,
+    )
     started = time.perf_counter()
     try:
         conn, _info = create_connection(target.url)
     except Exception as exc:
         _fail(f"cannot reach the database: {exc}", "check --db / SPINE_DATABASE_URL")
+    stores_conn = None
     try:
+        stores_conn, _info = create_connection(target.url)
         if not as_json:
             out.print(f"spine demo: weekly FINRA OTC pipeline on {mask_url(target.url)}")
-        report = _run_with_progress(conn, settings, quiet=as_json)
+        report = _run_with_progress(conn, stores_conn, settings, quiet=as_json)
     except Exception as exc:
+        if is_debug(ctx):
+            raise
         message = getattr(exc, "message", None) or str(exc)
         _fail(f"{type(exc).__name__}: {message}", "run `spine --debug demo` for details", 1)
     finally:
+        if stores_conn is not None:
+            stores_conn.close()
         conn.close()
     elapsed = time.perf_counter() - started
     if as_json:
@@ -107,7 +143,9 @@ def demo(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _run_with_progress(conn: Any, settings: DemoSettings, *, quiet: bool) -> DemoReport:
+def _run_with_progress(
+    conn: Any, stores_conn: Any, settings: DemoSettings, *, quiet: bool
+) -> DemoReport:
     with progress_bar(quiet=quiet) as progress:
         task = progress.add_task("planning", total=None)
 
@@ -140,6 +178,7 @@ def _run_with_progress(conn: Any, settings: DemoSettings, *, quiet: bool) -> Dem
             conn,
             settings,
             DemoListener(release=release, planned=planned, step=step, week_done=week_done),
+            stores_conn=stores_conn,
         )
 
 
@@ -154,7 +193,14 @@ def print_report(report: DemoReport, elapsed: float) -> None:
     """The summary, as rich tables."""
     ran = [o for o in report.outcomes if o.status != "unchanged"]
     out.print()
-    if report.changed_nothing:
+    if report.stopped is not None:
+        s = report.stopped
+        out.print(
+            f"[red]stopped[/red]: week {s['week']} failed at step {s['step']} "
+            f"(run {s['run_id']}); the finished steps are checkpointed"
+        )
+        out.print(f"  finish it: [bold]{s['resume']}[/bold]; then `spine demo` carries on")
+    elif report.changed_nothing:
         out.print(
             f"[bold]nothing changed[/bold]: {len(report.published_weeks)} week(s) published, "
             "their files unchanged; no step had work to do"

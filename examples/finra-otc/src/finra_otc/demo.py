@@ -11,12 +11,19 @@ files), the demo:
 3. runs the weekly workflow for each week through the tracked runner, partition
    ``{week_ending, fingerprint of the files}``, marking each week done or failed in the plan.
 
+Each week's run goes through the SQL execution ledger and run store of the same database
+(:mod:`finra_otc.runtime`). A week that fails (``fail_at`` injects a failure) stops the demo:
+the report names its run, and ``spine runs resume RUN_ID`` finishes it without redoing the
+finished steps (the synthetic files stay on disk for it); the next ``spine demo`` carries on
+with the remaining weeks.
+
 A second run finds nothing to do and says so. :func:`run_demo` returns a
 :class:`~finra_otc.report.DemoReport` built from what the database holds.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,13 +32,12 @@ from typing import Any
 
 from finra_otc.pipeline import DOMAIN, SOURCE, OtcPipeline, files_fingerprint
 from finra_otc.report import DemoReport, WeekOutcome, build_report
-from finra_otc.runtime import Runtime, StepListener, build_runtime
+from finra_otc.runtime import FailAt, Runtime, StepListener, build_runtime
 from finra_otc.sample import SampleSource
-from finra_otc.schema import create_schema
 from finra_otc.source import WeeklyFile, discover_files
-from spine.db import SpineConnection, create_core_tables
+from spine.db import SpineConnection, install_schema
 from spine.ops import BackfillPlan, DBWatermarkStore
-from spine.types import RunStatus, WeekEnding
+from spine.types import RunStatus, WeekEnding, utc_now
 
 __all__ = ["DemoListener", "DemoSettings", "run_demo"]
 
@@ -48,12 +54,16 @@ class DemoSettings:
         scale: Rows per week of the synthetic sample (``None``: the small sample).
         seed: Seed of the synthetic sample.
         weeks: Weeks of the synthetic sample.
+        workers: In-process worker threads running the steps (1: inline).
+        fail_at: A step (and week) to fail on purpose, to resume with ``spine runs resume``.
     """
 
     input_dir: Path | None = None
     scale: int | None = None
     seed: int = 7
     weeks: int = 12
+    workers: int = 1
+    fail_at: FailAt | None = None
 
 
 @dataclass
@@ -72,6 +82,7 @@ class _Run:
     outcomes: list[WeekOutcome] = field(default_factory=list)
     releases: list[dict[str, Any]] = field(default_factory=list)
     steps: dict[str, str] = field(default_factory=dict)
+    stopped: WeekOutcome | None = None
 
     def on_step(
         self, week: str, step: str, status: str, output: Mapping[str, Any], error: str | None
@@ -114,9 +125,11 @@ def _plan_weeks(
     return to_run, restated, blocked
 
 
-def _run_release(runtime: Runtime, number: int, run: _Run, listener: DemoListener) -> None:
-    pipeline = runtime.pipeline
-    files = discover_files(pipeline.input_dir)
+def _run_release(
+    runtime: Runtime, input_dir: Path, number: int, run: _Run, listener: DemoListener
+) -> None:
+    pipeline = OtcPipeline(runtime.conn, input_dir)
+    files = discover_files(input_dir)
     gaps, restated, blocked = _plan_weeks(pipeline, files)
     weeks = sorted(gaps + restated)
     plan_id = None
@@ -160,7 +173,7 @@ def _run_release(runtime: Runtime, number: int, run: _Run, listener: DemoListene
         run.steps = {}
         result = runtime.runner.execute(
             runtime.workflow,
-            {"week_ending": week},
+            {"week_ending": week, "input_dir": str(input_dir.resolve())},
             partition={"week_ending": week, "files": files_fingerprint(fps[week])},
         )
         outcome = _outcome(week, result, run.steps)
@@ -171,49 +184,81 @@ def _run_release(runtime: Runtime, number: int, run: _Run, listener: DemoListene
         run.outcomes.append(outcome)
         if listener.week_done:
             listener.week_done(outcome)
+        if outcome.status == "failed":  # not the gate: stop, so `spine runs resume` finishes it
+            run.stopped = outcome
+            return
 
 
 def run_demo(
-    conn: SpineConnection, settings: DemoSettings, listener: DemoListener | None = None
+    conn: SpineConnection,
+    settings: DemoSettings,
+    listener: DemoListener | None = None,
+    *,
+    stores_conn: SpineConnection | None = None,
 ) -> DemoReport:
     """Run the demo on ``conn`` (tables created when missing) and report what the database
-    holds afterwards."""
+    holds afterwards.
+
+    Args:
+        conn: The database (the pipeline's tables, and spine's).
+        settings: What to run.
+        listener: Progress hooks.
+        stores_conn: A second connection to the same database for the execution ledger and
+            the run store (default: ``conn``; see :mod:`finra_otc.runtime`).
+    """
     listener = listener or DemoListener()
-    create_core_tables(conn)
-    create_schema(conn)
+    started = utc_now()
+    install_schema(conn)
     run = _Run(listener)
-    with tempfile.TemporaryDirectory(prefix="spine-demo-") as tmp:
+    runtime = build_runtime(
+        conn,
+        run.on_step,
+        stores_conn=stores_conn,
+        workers=settings.workers,
+        fail_at=settings.fail_at,
+    )
+    files_dir: Path | None = None
+    try:
         if settings.input_dir is not None:
-            pipeline = OtcPipeline(conn, settings.input_dir)
-            runtime = build_runtime(pipeline, run.on_step)
             if listener.release:
                 listener.release(1, f"files in {settings.input_dir}")
-            _run_release(runtime, 1, run, listener)
+            _run_release(runtime, settings.input_dir, 1, run, listener)
             source_label = f"FINRA files in {settings.input_dir}"
         else:
-            sample = SampleSource(
-                weeks=settings.weeks, seed=settings.seed, rows_per_week=settings.scale
-            )
-            workdir = Path(tmp)
-            pipeline = OtcPipeline(conn, workdir)
-            runtime = build_runtime(pipeline, run.on_step)
-            store = DBWatermarkStore(conn)
-            partition = f"seed={settings.seed},weeks={settings.weeks},scale={settings.scale}"
-            seen = store.get(DOMAIN, RELEASES_SOURCE, partition)
-            for release in sample.releases:
-                sample.write_release(release.number, workdir)
-                stamp = release.published_at.isoformat()
-                if seen is not None and seen.high_water >= stamp:
-                    run.releases.append({"release": release.number, "already_processed": True})
-                    continue
-                if listener.release:
-                    listener.release(release.number, release.description)
-                _run_release(runtime, release.number, run, listener)
-                store.advance(DOMAIN, RELEASES_SOURCE, partition, stamp)
-            if all(r.get("already_processed") for r in run.releases):
-                _run_release(runtime, len(sample.releases), run, listener)
+            files_dir = Path(tempfile.mkdtemp(prefix="spine-demo-"))
+            _run_sample(runtime, settings, files_dir, run, listener)
             source_label = (
                 f"synthetic FINRA sample: {settings.weeks} weeks, seed {settings.seed}"
                 + (f", {settings.scale:,} rows/week" if settings.scale else "")
             )
-        return build_report(conn, runtime, run.outcomes, run.releases, source_label)
+    finally:
+        runtime.close()
+        if files_dir is not None and run.stopped is None:
+            shutil.rmtree(files_dir, ignore_errors=True)
+    return build_report(
+        conn, runtime, run.outcomes, run.releases, source_label, since=started, stopped=run.stopped
+    )
+
+
+def _run_sample(
+    runtime: Runtime, settings: DemoSettings, workdir: Path, run: _Run, listener: DemoListener
+) -> None:
+    """Both releases of the synthetic sample, each once (a watermark records them)."""
+    sample = SampleSource(weeks=settings.weeks, seed=settings.seed, rows_per_week=settings.scale)
+    store = DBWatermarkStore(runtime.conn)
+    partition = f"seed={settings.seed},weeks={settings.weeks},scale={settings.scale}"
+    seen = store.get(DOMAIN, RELEASES_SOURCE, partition)
+    for release in sample.releases:
+        sample.write_release(release.number, workdir)
+        stamp = release.published_at.isoformat()
+        if seen is not None and seen.high_water >= stamp:
+            run.releases.append({"release": release.number, "already_processed": True})
+            continue
+        if listener.release:
+            listener.release(release.number, release.description)
+        _run_release(runtime, workdir, release.number, run, listener)
+        if run.stopped is not None:
+            return
+        store.advance(DOMAIN, RELEASES_SOURCE, partition, stamp)
+    if all(r.get("already_processed") for r in run.releases):
+        _run_release(runtime, workdir, len(sample.releases), run, listener)

@@ -15,8 +15,11 @@ same fingerprint does nothing and says so (``{"skipped": "unchanged"}``), so a w
 with unchanged files changes nothing, and a resumed run redoes nothing that finished.
 
 :class:`OtcPipeline` binds the steps to a connection and an input directory;
-:meth:`OtcPipeline.register` registers them as spine-exec handlers
-(``finra.otc.ingest`` ...), which the workflow in ``weekly.yaml`` runs as operation steps.
+:func:`register_operations` registers them as spine-exec handlers (``finra.otc.ingest`` ...,
+params ``week_ending`` and ``input_dir``), which the workflow in ``weekly.yaml`` runs as
+operation steps. It is also the package's ``spine.operations`` entry point: the ``spine``
+command calls it with its registry and database, so ``spine runs resume`` can finish a
+week in another process.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +70,7 @@ __all__ = [
     "OtcPipeline",
     "files_fingerprint",
     "fingerprint",
+    "register_operations",
 ]
 
 DOMAIN = "finra.otc"
@@ -153,29 +157,6 @@ class OtcPipeline:
         self.anomalies = AnomalyRecorder(conn, DOMAIN)
         self.watermarks = DBWatermarkStore(conn)
         self.assets = AssetStore(conn)
-
-    # -- registration ------------------------------------------------------------------------
-
-    def register(self, registry: HandlerRegistry) -> list[str]:
-        """Register the steps as handlers ``finra.otc.<step>``; returns their names."""
-        names = []
-        for step in STEPS:
-            method = getattr(self, step)
-
-            def handler(params: dict[str, Any], _m: Any = method) -> dict[str, Any]:
-                result: dict[str, Any] = _m(WeekEnding(params["week_ending"]))
-                return result
-
-            name = f"finra.otc.{step}"
-            registry.register(
-                name,
-                handler,
-                kind="operation",
-                description=method.__doc__.splitlines()[0],
-                replace=True,
-            )
-            names.append(name)
-        return names
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -732,3 +713,33 @@ def rolling_rows(week: str, window: Sequence[Sequence[Mapping[str, Any]]]) -> li
             }
         )
     return out
+
+
+def register_operations(
+    registry: HandlerRegistry, connect: Callable[[], SpineConnection]
+) -> list[str]:
+    """Register the six steps as handlers ``finra.otc.<step>``; returns their names.
+
+    Each handler takes ``{"week_ending": ..., "input_dir": ...}`` (the weekly workflow's
+    params) and runs the step of an :class:`OtcPipeline` over that directory, on the
+    connection ``connect()`` returns.
+    """
+    names = []
+    for step in STEPS:
+        method = getattr(OtcPipeline, step)
+
+        def handler(params: dict[str, Any], _step: str = step) -> dict[str, Any]:
+            pipeline = OtcPipeline(connect(), Path(str(params.get("input_dir") or ".")))
+            result: dict[str, Any] = getattr(pipeline, _step)(WeekEnding(params["week_ending"]))
+            return result
+
+        name = f"finra.otc.{step}"
+        registry.register(
+            name,
+            handler,
+            kind="operation",
+            description=method.__doc__.splitlines()[0],
+            replace=True,
+        )
+        names.append(name)
+    return names

@@ -10,6 +10,7 @@ the venues' market share, and the ledger's counts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -90,11 +91,12 @@ class DemoReport:
     top_symbols: list[dict[str, Any]]
     top_venues: list[dict[str, Any]]
     ledger: dict[str, dict[str, int]] = field(default_factory=dict)
+    stopped: dict[str, Any] | None = None
 
     @property
     def changed_nothing(self) -> bool:
         """True when this run wrote nothing: no week was run, or every step was unchanged."""
-        return all(o.status == "unchanged" for o in self.outcomes)
+        return self.stopped is None and all(o.status == "unchanged" for o in self.outcomes)
 
     @property
     def published_weeks(self) -> list[str]:
@@ -239,14 +241,19 @@ def build_report(
     outcomes: Sequence[WeekOutcome],
     releases: Sequence[Mapping[str, Any]],
     source: str,
+    *,
+    since: dt.datetime,
+    stopped: WeekOutcome | None = None,
 ) -> DemoReport:
-    """Read the database (and this run's ledger) into a :class:`DemoReport`."""
+    """Read the database into a :class:`DemoReport`: the ledger's executions created
+    ``since`` (this invocation) and the runs of ``outcomes``."""
     weeks = _week_rows(conn)
     published = [w.week for w in weeks if w.stage == "published"]
     anomalies = list_anomalies(conn, domain=DOMAIN, include_resolved=True, limit=None)
     top_symbols, top_venues = _top(conn, published[-1] if published else None)
-    executions = _count(runtime.dispatcher.ledger.list_executions)
-    runs = _count(runtime.runner.store.list_runs)
+    ledger = runtime.dispatcher.ledger
+    executions = _count(functools.partial(ledger.list_executions, since=since))
+    runs = Counter(runtime.runner.store.get_run(o.run_id).status.value for o in outcomes)
     return DemoReport(
         source=source,
         backend=conn.dialect.name,
@@ -270,4 +277,16 @@ def build_report(
         top_symbols=top_symbols,
         top_venues=top_venues,
         ledger={"executions": dict(sorted(executions.items())), "runs": dict(sorted(runs.items()))},
+        stopped=None if stopped is None else _stopped(stopped),
     )
+
+
+def _stopped(outcome: WeekOutcome) -> dict[str, Any]:
+    step = next((s for s, status in outcome.steps.items() if status == "failed"), None)
+    return {
+        "week": outcome.week,
+        "run_id": outcome.run_id,
+        "step": step,
+        "error": outcome.error,
+        "resume": f"spine runs resume {outcome.run_id}",
+    }

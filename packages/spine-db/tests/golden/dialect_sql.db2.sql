@@ -22,6 +22,9 @@ INSERT INTO trades (sym, h) SELECT s.sym, s.h FROM SESSION.spine_l2_stage_x s WH
 -- insert missing ignoring conflicts
 MERGE INTO trades AS t USING (SELECT sym, h FROM SESSION.spine_l2_stage_x) AS s ON t.h = s.h WHEN NOT MATCHED THEN INSERT (sym, h) VALUES (s.sym, s.h)
 
+-- insert ignoring conflicts on a natural key
+MERGE INTO trades AS t USING (SELECT wk, sym, v FROM SESSION.spine_l2_stage_x) AS s ON (t.wk = s.wk AND t.sym = s.sym) WHEN NOT MATCHED THEN INSERT (wk, sym, v) VALUES (s.wk, s.sym, s.v)
+
 -- insert if absent (upsert without update)
 MERGE INTO trades AS tgt USING (VALUES (?, ?)) AS src (sym, h) ON tgt.h = src.h WHEN NOT MATCHED THEN INSERT (sym, h) VALUES (src.sym, src.h)
 

@@ -19,6 +19,9 @@ INSERT INTO trades (sym, h) SELECT s.sym, s.h FROM spine_l2_stage_x s LEFT JOIN 
 -- insert missing ignoring conflicts
 INSERT INTO trades (sym, h) SELECT s.sym, s.h FROM spine_l2_stage_x s LEFT JOIN trades t ON t.h = s.h WHERE t.h IS NULL ORDER BY s.h ON DUPLICATE KEY UPDATE trades.h = trades.h
 
+-- insert ignoring conflicts on a natural key
+INSERT INTO trades (wk, sym, v) SELECT s.wk, s.sym, s.v FROM spine_l2_stage_x s ON DUPLICATE KEY UPDATE trades.wk = trades.wk
+
 -- insert if absent (upsert without update)
 INSERT INTO trades (sym, h) VALUES (%s, %s) ON DUPLICATE KEY UPDATE h = h
 

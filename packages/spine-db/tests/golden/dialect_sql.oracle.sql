@@ -26,6 +26,9 @@ INSERT INTO trades (sym, h) SELECT s.sym, s.h FROM ORA$PTT_SPINE_L2_STAGE_X s WH
 -- insert missing ignoring conflicts
 INSERT /*+ IGNORE_ROW_ON_DUPKEY_INDEX(trades (h)) */ INTO trades (sym, h) SELECT s.sym, s.h FROM ORA$PTT_SPINE_L2_STAGE_X s WHERE NOT EXISTS (SELECT 1 FROM trades t WHERE t.h = s.h)
 
+-- insert ignoring conflicts on a natural key
+MERGE INTO trades t USING (SELECT wk, sym, v FROM ORA$PTT_SPINE_L2_STAGE_X) s ON (t.wk = s.wk AND t.sym = s.sym) WHEN NOT MATCHED THEN INSERT (wk, sym, v) VALUES (s.wk, s.sym, s.v)
+
 -- insert if absent (upsert without update)
 MERGE INTO trades tgt USING (SELECT :1 AS sym, :2 AS h FROM dual) src ON (tgt.h = src.h) WHEN NOT MATCHED THEN INSERT (sym, h) VALUES (src.sym, src.h)
 

@@ -19,6 +19,9 @@ INSERT INTO trades (sym, h) SELECT s.sym, s.h FROM spine_l2_stage_x s WHERE NOT 
 -- insert missing ignoring conflicts
 INSERT INTO trades (sym, h) SELECT s.sym, s.h FROM spine_l2_stage_x s WHERE NOT EXISTS (SELECT 1 FROM trades t WHERE t.h = s.h) ON CONFLICT (h) DO NOTHING
 
+-- insert ignoring conflicts on a natural key
+INSERT INTO trades (wk, sym, v) SELECT s.wk, s.sym, s.v FROM spine_l2_stage_x s WHERE 1 = 1 ON CONFLICT (wk, sym) DO NOTHING
+
 -- insert if absent (upsert without update)
 INSERT INTO trades (sym, h) VALUES (?, ?) ON CONFLICT (h) DO NOTHING
 

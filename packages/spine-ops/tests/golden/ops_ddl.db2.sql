@@ -221,6 +221,17 @@ BEGIN
     EXECUTE IMMEDIATE 'CREATE INDEX ix_asset_obs_key_part ON core_asset_observations (asset_key, asset_partition, created_at)';
 END
 
+BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
+    EXECUTE IMMEDIATE 'CREATE TABLE core_restatement_locks (
+    table_name VARCHAR(200) NOT NULL,
+    key_hash VARCHAR(64) NOT NULL,
+    partition_key VARCHAR(2000) NOT NULL,
+    locked_at TIMESTAMP(6) NOT NULL,
+    PRIMARY KEY (table_name, key_hash)
+)';
+END
+
 -- migration 1 (lowercase_stored_values)
 
         UPDATE core_backfill_plans SET status = LOWER(status);

@@ -138,6 +138,14 @@ CREATE TABLE IF NOT EXISTS core_asset_observations (
     INDEX ix_asset_obs_key_part (asset_key(383), asset_partition(383), created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+CREATE TABLE IF NOT EXISTS core_restatement_locks (
+    table_name VARCHAR(200) NOT NULL,
+    key_hash VARCHAR(64) NOT NULL,
+    partition_key VARCHAR(2000) NOT NULL,
+    locked_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (table_name, key_hash)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- migration 1 (lowercase_stored_values)
 
         UPDATE core_backfill_plans SET status = LOWER(status);

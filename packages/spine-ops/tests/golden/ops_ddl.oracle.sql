@@ -313,6 +313,21 @@ EXCEPTION
         END IF;
 END;
 
+BEGIN
+    EXECUTE IMMEDIATE 'CREATE TABLE core_restatement_locks (
+    table_name VARCHAR2(200 CHAR) NOT NULL,
+    key_hash VARCHAR2(64 CHAR) NOT NULL,
+    partition_key VARCHAR2(2000 CHAR) NOT NULL,
+    locked_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (table_name, key_hash)
+)';
+EXCEPTION
+    WHEN OTHERS THEN
+        IF SQLCODE NOT IN (-955) THEN
+            RAISE;
+        END IF;
+END;
+
 -- migration 1 (lowercase_stored_values)
 
         UPDATE core_backfill_plans SET status = LOWER(status);

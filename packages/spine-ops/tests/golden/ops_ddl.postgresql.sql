@@ -152,6 +152,14 @@ CREATE TABLE IF NOT EXISTS core_asset_observations (
 
 CREATE INDEX IF NOT EXISTS ix_asset_obs_key_part ON core_asset_observations (asset_key, asset_partition, created_at);
 
+CREATE TABLE IF NOT EXISTS core_restatement_locks (
+    table_name VARCHAR(200) NOT NULL,
+    key_hash VARCHAR(64) NOT NULL,
+    partition_key VARCHAR(2000) NOT NULL,
+    locked_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (table_name, key_hash)
+);
+
 -- migration 1 (lowercase_stored_values)
 
         UPDATE core_backfill_plans SET status = LOWER(status);

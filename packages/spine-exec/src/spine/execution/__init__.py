@@ -38,6 +38,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from spine.execution._sql_dlq import DLQManager, SqlDeadLetterQueue
     from spine.execution._sql_ledger import ExecutionLedger, SqlLedger
+    from spine.execution._sql_limits import SqlBreakerStore, SqlTokenBucketStore
     from spine.execution._sql_locks import ConcurrencyGuard, SqlLockGuard
     from spine.execution._sql_stores import sql_stores
     from spine.execution.circuit_breaker import (
@@ -174,6 +175,8 @@ _LAZY: dict[str, str] = {
     "ConcurrencyGuard": "spine.execution._sql_locks",
     "SqlLockGuard": "spine.execution._sql_locks",
     "sql_stores": "spine.execution._sql_stores",
+    "SqlBreakerStore": "spine.execution._sql_limits",
+    "SqlTokenBucketStore": "spine.execution._sql_limits",
     "TRANSITIONS": "spine.execution.models",
     "EventType": "spine.execution.models",
     "Execution": "spine.execution.models",
@@ -300,9 +303,11 @@ __all__ = [
     "SlidingWindowLimiter",
     "SlidingWindowStore",
     "SpecValidator",
+    "SqlBreakerStore",
     "SqlDeadLetterQueue",
     "SqlLedger",
     "SqlLockGuard",
+    "SqlTokenBucketStore",
     "StatusChange",
     "Stores",
     "StubRuntimeAdapter",

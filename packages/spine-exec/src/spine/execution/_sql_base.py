@@ -15,13 +15,15 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from spine.db import SpineConnection, reading, transaction, write
+from spine.db import SpineConnection, reading, transaction, write, write_retrying
 from spine.db.connection import as_spine_connection
 from spine.types.timestamps import utc_now
 
 __all__ = ["ConnState", "SqlStore", "conn_state"]
+
+T = TypeVar("T")
 
 
 class ConnState:
@@ -143,6 +145,16 @@ class SqlStore:
                 return
             with write(self.conn) as sc:
                 yield sc
+
+    def retrying(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` as one write; when it owns its transaction and hits a deadlock or a
+        serialization failure, run it again (:func:`spine.db.write_retrying`). Inside an
+        open unit of work it joins it and the error propagates."""
+        state = self._state
+        with state.lock:
+            if state.depth:
+                return fn()
+            return write_retrying(self.conn, fn, attempts=6)
 
     @contextmanager
     def reading(self) -> Iterator[SpineConnection]:

@@ -14,9 +14,9 @@ bad params, a missing setting) say nothing about the dependency and count as suc
 pass ``is_failure=`` to decide otherwise.
 
 The breaker's state lives in a :class:`BreakerStateStore`. The default keeps it in this
-process (thread-safe); a shared store (the database, in a later release) lets every worker
-see one breaker per dependency. The store applies each change atomically, so the logic
-here is a set of pure functions over :class:`BreakerState`.
+process (thread-safe); a shared store (:class:`spine.execution.SqlBreakerStore` over the
+database) lets every worker see one breaker per dependency. The store applies each change
+atomically, so the logic here is a set of pure functions over :class:`BreakerState`.
 
 Example:
     >>> from spine.types import NetworkError

@@ -147,7 +147,7 @@ CORE_CONCURRENCY_LOCKS = Table(
 CORE_CIRCUIT_BREAKERS = Table(
     "core_circuit_breakers",
     columns=(
-        _c("breaker_name", STR(200)),
+        _c("breaker_name", STR(255)),
         _c("state", STR(20)),
         _c("failure_count", INT, default=0),
         _c("success_count", INT, default=0),

@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from spine.db import BaseRepository, claim_rows, reading, write
+from spine.db import BaseRepository, Dialect, claim_rows, reading, write
 from spine.ops._checks import check_name
 from spine.ops.errors import LeaseLostError
 from spine.types import ValidationError, utc_now
@@ -55,6 +55,7 @@ __all__ = ["DEFAULT_LEASE", "MAX_CLAIM", "PartitionClaim"]
 
 _PARTS = "core_backfill_partitions"
 _PENDING = "pending"
+_CLAIM_COLUMNS = ("partition_key", "attempts")
 
 DEFAULT_LEASE = _dt.timedelta(minutes=5)
 """Lease of a claim when none is given."""
@@ -119,32 +120,56 @@ def check_claim(plan: BackfillPlan, claim: object) -> PartitionClaim:
     return claim
 
 
-def claim_pending(
-    plan: BackfillPlan, worker_id: str, limit: int, lease: _dt.timedelta
-) -> list[PartitionClaim]:
-    """Claim up to ``limit`` pending, unheld partitions of ``plan`` (in plan order) for
-    ``worker_id`` in one transaction; the plan must be RUNNING."""
-    d = BaseRepository(plan.conn)
-    dialect = d.dialect
+def _claimable(dialect: Dialect) -> str:
+    """``WHERE`` of a claim: the plan's pending partitions whose lease is absent or over."""
     ph = dialect.placeholder
-    now = utc_now()
-    until = now + lease
-    where = (
+    return (
         f"plan_id = {ph(0)} AND status = {ph(1)} "
         f"AND (lease_expires_at IS NULL OR lease_expires_at < {ph(2)})"
+    )
+
+
+def claim_sql(dialect: Dialect, limit: int) -> tuple[str, str]:
+    """The two statements of a claim, as ``dialect`` renders them: the query selecting and
+    locking up to ``limit`` claimable partitions (``plan_id``, ``status``, now) and the update
+    taking one of them (worker, lease end, new attempt, now, plan_id, key, old attempt).
+
+    Example:
+        >>> from spine.db import get_dialect
+        >>> print(claim_sql(get_dialect("postgresql"), 2)[0])  # doctest: +NORMALIZE_WHITESPACE
+        SELECT partition_key, attempts FROM core_backfill_partitions WHERE plan_id = %s AND
+        status = %s AND (lease_expires_at IS NULL OR lease_expires_at < %s) ORDER BY position
+        LIMIT 2 FOR UPDATE SKIP LOCKED
+    """
+    ph = dialect.placeholder
+    select = dialect.select_for_claim(
+        _PARTS, _CLAIM_COLUMNS, _claimable(dialect), "position", limit
     )
     update = (
         f"UPDATE {_PARTS} SET claimed_by = {ph(0)}, lease_expires_at = {ph(1)}, "  # noqa: S608 - validated identifiers, bound values
         f"attempts = {ph(2)}, updated_at = {ph(3)} "
         f"WHERE plan_id = {ph(4)} AND partition_key = {ph(5)} AND attempts = {ph(6)}"
     )
+    return select, update
+
+
+def claim_pending(
+    plan: BackfillPlan, worker_id: str, limit: int, lease: _dt.timedelta
+) -> list[PartitionClaim]:
+    """Claim up to ``limit`` pending, unheld partitions of ``plan`` (in plan order) for
+    ``worker_id`` in one transaction (:func:`claim_sql`); the plan must be RUNNING."""
+    d = BaseRepository(plan.conn)
+    dialect = d.dialect
+    now = utc_now()
+    until = now + lease
+    _, update = claim_sql(dialect, limit)
     claims: list[PartitionClaim] = []
     with write(d.conn) as sc:
-        rows = claim_rows(
+        rows = claim_rows(  # renders claim_sql's query: SKIP LOCKED where the backend has it
             sc,
             _PARTS,
-            ["partition_key", "attempts"],
-            where,
+            _CLAIM_COLUMNS,
+            _claimable(dialect),
             "position",
             limit,
             (plan.plan_id, _PENDING, dialect.encode_timestamp(now)),

@@ -3,24 +3,21 @@
 Three levels (the spec's progression raw -> bronze -> silver):
 
 - **L1_APPEND** - append everything (audit logs); re-runs append again.
-- **L2_INPUT** - every record carries a hash of its natural key; a record whose hash is
-  already stored is skipped (:meth:`IdempotencyHelper.insert_new` / :func:`ingest_l2`).
-  Deduplication runs inside the database, never one query per row: PostgreSQL ``COPY`` s the
-  batch into a temporary table and inserts the new rows with one ``INSERT ... SELECT``
-  anti-join; MySQL/MariaDB stage with a multi-row insert and anti-join the same way (in hash
-  order); SQLite inserts with ``ON CONFLICT DO NOTHING`` when the hash is uniquely indexed,
-  else stages too; other backends (and batches of <= 200 records) look existing hashes up in
-  chunked ``IN`` lists. Duplicates inside the batch are dropped first (first occurrence
-  wins). If a concurrent ingest stores one of the hashes in between (a unique-index
-  violation), the batch is re-run with ``ON CONFLICT DO NOTHING`` / ``ON DUPLICATE KEY
-  UPDATE h = h``; deadlocks are retried when no caller transaction block is active.
+- **L2_INPUT** - every record carries a hash of its natural key (or, in natural-key mode,
+  the table has a unique index over the natural key); a record already stored is skipped
+  (:meth:`IdempotencyHelper.insert_new` / :func:`ingest_l2`). The input is consumed in
+  chunks (memory stays flat) inside one transaction; the database is the arbiter across
+  chunks and against concurrent writers (see :mod:`spine.ops._l2` for the write paths).
+  Rows are shaped by :mod:`spine.ops._rows`: the union of their keys is the column list,
+  aware datetimes are stored as UTC, naive datetimes and non-finite floats are refused.
 - **L3_STATE** - a logical key's rows are replaced (delete + insert) in **one** transaction
   (:meth:`IdempotencyHelper.replace_key` / :func:`replace_l3`): a failure part-way leaves the
   old rows, never half of the new ones. :mod:`spine.ops.restatement` keeps history instead
   of deleting.
 
 Index the hash column (``helper.ensure_hash_index(table, "record_hash")`` creates a unique
-index): without one, the anti-join scans the table.
+index; ``helper.ensure_unique_key(table, natural_key)`` for natural-key mode): without one,
+the anti-join scans the table and concurrent overlapping ingests can store a record twice.
 
 Example:
     >>> from spine.db.testing import memory_connection
@@ -41,26 +38,20 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, islice
 from typing import Any, Protocol, cast
 
 from spine.db import BaseRepository, Dialect, reading, write, write_retrying
 from spine.db.encoding import canonical_partition_key, canonical_partition_value
 from spine.db.schema import Index, ensure_index, table_indexes
 from spine.ops._checks import ident
+from spine.ops._l2 import DEFAULT_CHUNK_SIZE, L2Plan, batched_list, getter, missing
 from spine.ops._observe import observed
-from spine.types import (
-    Connection,
-    IntegrityError,
-    ValidationError,
-    compute_hash,
-    generate_ulid,
-)
+from spine.ops._rows import RowShaper
+from spine.types import Connection, ValidationError
 
 __all__ = [
     "IdempotencyHelper",
@@ -74,26 +65,6 @@ __all__ = [
 
 _IN_CHUNK = 500
 """Hashes per ``IN (...)`` look-up (well below every backend's parameter limit)."""
-
-_SMALL_BATCH = 200
-"""Batches up to this size use a look-up + insert instead of a staging table."""
-
-
-def _getter(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """``row -> tuple of row[c]`` for ``columns`` (always a tuple, even for one column)."""
-    if not columns:
-        return lambda row: ()
-    if len(columns) == 1:
-        only = columns[0]
-        return lambda row: (row[only],)
-    return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], itemgetter(*columns))
-
-
-def _missing(row: object, columns: Sequence[str], index: int) -> ValidationError:
-    if not isinstance(row, Mapping):
-        return ValidationError(f"row {index} is a {type(row).__name__}, expected a dict")
-    lacking = [c for c in columns if c not in row]
-    return ValidationError(f"row {index} lacks column(s) {lacking}")
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -232,8 +203,9 @@ class IngestResult:
         total: Records offered.
         inserted: Records written.
         skipped: ``total - inserted`` (already stored, or repeated within the batch).
-        duplicates_in_batch: Records dropped because an earlier record of the same batch
-            had the same hash.
+        duplicates_in_batch: Records dropped because an earlier record of the same chunk
+            (``chunk_size`` records) had the same key; a repeat in a later chunk is left
+            to the database and counts as skipped only.
     """
 
     total: int
@@ -268,7 +240,7 @@ class IdempotencyHelper:
     def __init__(self, conn: Connection) -> None:
         self._repo = BaseRepository(conn)
         self.conn = self._repo.conn
-        self._unique_cache: dict[tuple[str, str], bool] = {}
+        self._unique_cache: dict[tuple[str, ...], bool] = {}
 
     # -- look-ups --------------------------------------------------------------------------
     def hash_exists(self, table: str, hash_column: str, hash_value: str) -> bool:
@@ -382,10 +354,18 @@ class IdempotencyHelper:
                 return ix.name
         return None
 
-    def _hash_is_unique(self, table: str, column: str) -> bool:
-        k = (table, column)
+    def _key_is_unique(self, table: str, columns: Sequence[str]) -> bool:
+        """Whether ``table`` has a total unique index over exactly ``columns`` (any order)."""
+        k = (table, *columns)
         if k not in self._unique_cache:
-            self._unique_cache[k] = self._equivalent_index(table, column, unique=True) is not None
+            want = {c.lower() for c in columns}
+            self._unique_cache[k] = any(
+                ix.unique
+                and not ix.partial
+                and len(ix.columns) == len(want)
+                and set(ix.columns) == want
+                for ix in table_indexes(self.conn, table)
+            )
         return self._unique_cache[k]
 
     @observed("ingest_l2", fields=("table", "hash_column"))
@@ -394,133 +374,92 @@ class IdempotencyHelper:
         table: str,
         rows: Iterable[Mapping[str, Any]],
         *,
-        hash_column: str = "record_hash",
+        hash_column: str | None = "record_hash",
         natural_key: Sequence[str] | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> IngestResult:
-        """L2 ingest: insert the records whose natural-key hash is not stored yet.
+        """L2 ingest: insert the records whose natural key is not stored yet.
 
         Args:
-            table: Target table (must have ``hash_column`` and the rows' columns).
-            rows: Dict records; all share the first record's columns (missing -> NULL).
-            hash_column: Column holding ``compute_hash(*natural key values)``.
+            table: Target table.
+            rows: Dict records, any iterable (a generator is consumed once, in chunks of
+                ``chunk_size``: memory stays flat whatever the input size). The column list
+                of a chunk is the union of its rows' keys (absent -> NULL); a key that is
+                not a column of the table is refused.
+            hash_column: Column holding ``compute_hash(*natural key values)``; ``None``
+                selects **natural-key mode**: no hash is computed, the table's unique index
+                over ``natural_key`` decides what is new.
             natural_key: Columns forming the natural key; ``None`` means the rows already
                 carry ``hash_column``.
+            chunk_size: Records read, deduplicated and written per step.
 
-        The batch is written in one transaction (all or nothing).
+        The whole call is one transaction (all or nothing: a generator that raises midway
+        leaves nothing written). Duplicates are found by the database across chunks (the
+        anti-join sees the earlier chunks of the same transaction; a unique index is the
+        arbiter against concurrent writers), so ``duplicates_in_batch`` counts the repeats
+        found inside one chunk; a repeat in a later chunk counts as skipped.
 
         Returns:
             :class:`IngestResult` with inserted/skipped counts.
 
         Raises:
-            ValidationError: bad identifiers, a row without a natural-key column, or a value
-                ``compute_hash`` cannot hash.
+            ValidationError: bad identifiers, a row without a natural-key column, a key that
+                is not a column of the table, a value ``compute_hash`` cannot hash, a naive
+                datetime or a non-finite float (see :mod:`spine.ops._rows`), or natural-key
+                mode on a table without a unique index over ``natural_key``.
         """
-        t, hc = ident(table), ident(hash_column)
+        t = ident(table)
+        hc = ident(hash_column) if hash_column is not None else None
         if isinstance(natural_key, str):
             raise ValidationError("natural_key must be a list of column names, not a str")
         keys = [ident(c) for c in natural_key] if natural_key is not None else None
         if keys is not None and not keys:
             raise ValidationError("natural_key needs at least one column")
-        batch: dict[str, tuple[Any, ...]] = {}
-        total = 0
-        columns: list[str] = []
+        if hc is None and keys is None:
+            raise ValidationError("natural-key mode (hash_column=None) needs natural_key")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValidationError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
         it = iter(rows)
-        first = next(it, None)
-        if first is None:
+        first = list(islice(it, chunk_size))
+        if not first:
             return IngestResult(0, 0, 0, 0)
-        columns = [ident(c) for c in first if c != hc]
-        key_of = _getter(keys if keys is not None else [hc])
-        values_of = _getter(columns)
-        hash_fn = compute_hash
-        for row in chain((first,), it):
-            total += 1
-            try:
-                kv = key_of(row)
-            except (KeyError, TypeError):
-                raise _missing(row, keys or [hc], total - 1) from None
-            if keys is not None:
-                h = hash_fn(*kv)
-            else:
-                h = kv[0]
-                if not isinstance(h, str) or not h:
-                    raise ValidationError(
-                        f"row {total - 1} has no {hc!r} value; pass natural_key to compute it"
-                    )
-            if h not in batch:
-                try:
-                    batch[h] = (*values_of(row), h)
-                except KeyError:  # a sparse row: missing columns are NULL
-                    batch[h] = (*[row.get(c) for c in columns], h)
-        columns.append(hc)
-        in_batch_dupes = total - len(batch)
-        if len(batch) > _SMALL_BATCH:
-            self._hash_is_unique(t, hc)  # catalog look-up outside the write transaction
-        try:
-            inserted = write_retrying(
-                self.conn, lambda: self._insert_new_rows(t, hc, columns, batch, race_safe=False)
+        conflict = [hc] if hc is not None else cast(list[str], keys)
+        # catalog look-ups outside the write transaction
+        unique = self._key_is_unique(t, conflict)
+        if hc is None and not unique:
+            raise ValidationError(
+                f"natural-key mode needs a unique index over {conflict} on {t}: create one "
+                "(ensure_unique_key) or pass hash_column"
             )
-        except IntegrityError:
-            # a concurrent ingest stored one of our hashes between the anti-join and the
-            # insert: run again with the conflict-tolerant statement (unique index only)
-            if not self._hash_is_unique(t, hc):
-                raise
-            inserted = write_retrying(
-                self.conn, lambda: self._insert_new_rows(t, hc, columns, batch, race_safe=True)
+        plan = L2Plan(self, t, hc, keys, unique, RowShaper(self.conn, t, self._repo.dialect))
+        if isinstance(rows, Sequence):  # re-iterable: safe to retry on a deadlock
+            total, inserted, dupes = write_retrying(
+                self.conn, lambda: plan.run(batched_list(rows, chunk_size))
             )
-        return IngestResult(total, inserted, total - inserted, in_batch_dupes)
+        else:
+            with write(self.conn):
+                total, inserted, dupes = plan.run(chain((first,), batched_list(it, chunk_size)))
+        return IngestResult(total, inserted, total - inserted, dupes)
 
-    def _insert_new_rows(
-        self,
-        table: str,
-        hash_column: str,
-        columns: list[str],
-        batch: dict[str, tuple[Any, ...]],
-        *,
-        race_safe: bool,
-    ) -> int:
-        if len(batch) <= _SMALL_BATCH:
-            return self._insert_by_lookup(table, hash_column, columns, batch)
-        unique = self._hash_is_unique(table, hash_column)
-        d = self._repo.dialect
-        if d.in_process and unique:
-            # an embedded database (SQLite) runs statements as function calls: one
-            # insert-if-absent per row beats staging the batch
-            sql = d.upsert(table, columns, [hash_column], update_columns=[])
-            cur = self.conn.executemany(sql, batch.values())
-            return max(int(cur.rowcount or 0), 0)
-        return self._insert_by_staging(table, hash_column, columns, batch, unique and race_safe)
+    def ensure_unique_key(self, table: str, columns: Sequence[str]) -> str:
+        """Create (if missing) a unique index over ``columns`` for natural-key mode; returns
+        its name (an existing unique index over exactly these columns is reused).
 
-    def _insert_by_lookup(
-        self, table: str, hash_column: str, columns: list[str], batch: dict[str, tuple[Any, ...]]
-    ) -> int:
-        existing = self.existing_among(table, hash_column, batch.keys())
-        new_rows = [v for h, v in batch.items() if h not in existing]
-        return self.conn.insert_rows(table, columns, new_rows)
-
-    def _insert_by_staging(
-        self,
-        table: str,
-        hash_column: str,
-        columns: list[str],
-        batch: dict[str, tuple[Any, ...]],
-        ignore_conflicts: bool,
-    ) -> int:
-        """Stage the batch in a session-private temporary table (bulk insert: ``COPY`` on
-        PostgreSQL), then insert the rows whose hash is missing with one set-based statement
-        (the dialect's ``insert_missing_sql``)."""
-        d, conn = self._repo.dialect, self.conn
-        stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
-        conn.execute(d.create_temp_table_as_sql(stage, table, columns))
-        try:
-            conn.insert_rows(stage, columns, batch.values(), temporary=True)
-            sql = d.insert_missing_sql(
-                table, stage, columns, hash_column, ignore_conflicts=ignore_conflicts
-            )
-            return self._repo.execute_rowcount(sql)
-        finally:
-            if not d.staging_dropped_at_commit:
-                with contextlib.suppress(Exception):  # a failed transaction dropped it already
-                    conn.execute(d.drop_temp_table_sql(stage))
+        Raises:
+            OpenTransactionError: as :meth:`ensure_hash_index`.
+        """
+        t = ident(table)
+        cols = [ident(c) for c in columns]
+        if not cols:
+            raise ValidationError("a unique key needs at least one column")
+        want = {c.lower() for c in cols}
+        for ix in table_indexes(self.conn, t):
+            if ix.unique and not ix.partial and set(ix.columns) == want:
+                return ix.name
+        name = ident(f"ux_{t.split('.')[-1]}_{'_'.join(cols)}"[:60])
+        ensure_index(self.conn, t, Index(name, tuple(cols), unique=True))
+        self._unique_cache.pop((t, *cols), None)
+        return name
 
     # -- L3 --------------------------------------------------------------------------------
     @observed("replace_l3", fields=("table", "key"))
@@ -529,45 +468,68 @@ class IdempotencyHelper:
         table: str,
         key: LogicalKey | Mapping[str, Any],
         rows: Iterable[Mapping[str, Any]],
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> ReplaceResult:
         """L3: delete ``key``'s rows and insert ``rows`` in one transaction.
 
-        Rows missing a key column get the key's value; a row whose key column disagrees with
-        the key raises ``ValidationError`` before anything is written (it would escape the
-        next replace). On any failure the transaction rolls back: the old rows stay.
+        ``rows`` is consumed in chunks of ``chunk_size`` (memory stays flat). Columns are
+        the union of each chunk's row keys (absent -> NULL; a key that is not a column of
+        the table is refused). Rows missing a key column get the key's value; a row whose
+        key column disagrees with the key raises ``ValidationError`` (it would escape the
+        next replace). On any failure - also a generator raising midway - the transaction
+        rolls back: the old rows stay, none of the new ones are written.
+
+        Raises:
+            ValidationError: bad identifiers, a row outside the key, an unknown column, a
+                naive datetime or a non-finite float.
         """
         t = ident(table)
         lk = LogicalKey.coerce(key)
         key_dict = lk.as_dict()
-        it = iter(rows)
-        first = next(it, None)
-        prepared: list[tuple[Any, ...]] = []
-        columns: list[str] = []
-        if first is not None:
-            row_cols = [ident(c) for c in first]
-            checks = [(c, v) for c, v in key_dict.items() if c in first]
-            fill_cols = [c for c in key_dict if c not in first]
-            fill = tuple(key_dict[c] for c in fill_cols)
-            columns = row_cols + fill_cols
-            values_of = _getter(row_cols)
-            for i, row in enumerate(chain((first,), it)):
-                for col, value in checks:
-                    got = row.get(col, value)
-                    if got is not value and got != value and not _same_value(got, value):
-                        raise ValidationError(
-                            f"row {i} has {col}={got!r}, outside the key being replaced "
-                            f"({col}={value!r})"
-                        )
-                try:
-                    prepared.append((*values_of(row), *fill))
-                except KeyError:
-                    raise _missing(row, row_cols, i) from None
         d = self._repo
+        shaper = RowShaper(self.conn, t, d.dialect)
         sql = f"DELETE FROM {d.q(t)} WHERE {lk.where_clause(d.dialect)}"  # noqa: S608 - validated identifiers, bound values
+        inserted = 0
         with write(d.conn):
             deleted = d.execute_rowcount(sql, lk.values())
-            inserted = d.conn.insert_rows(t, columns, prepared) if prepared else 0
+            base = 0
+            for chunk in batched_list(rows, chunk_size):
+                inserted += self._insert_key_chunk(t, key_dict, chunk, base, shaper)
+                base += len(chunk)
         return ReplaceResult(deleted, inserted)
+
+    def _insert_key_chunk(
+        self,
+        table: str,
+        key_dict: dict[str, Any],
+        chunk: list[Mapping[str, Any]],
+        base: int,
+        shaper: RowShaper,
+    ) -> int:
+        for i, row in enumerate(chunk):
+            if not isinstance(row, Mapping):
+                raise missing(row, [], base + i)
+            for col, value in key_dict.items():
+                got = row.get(col, value)
+                if got is not value and got != value and not _same_value(got, value):
+                    raise ValidationError(
+                        f"row {base + i} has {col}={got!r}, outside the key being replaced "
+                        f"({col}={value!r})"
+                    )
+        row_cols = shaper.columns(chunk)
+        fill_cols = [c for c in key_dict if c not in row_cols]
+        fill = tuple(key_dict[c] for c in fill_cols)
+        columns = row_cols + fill_cols
+        values_of = getter(row_cols)
+        prepared: list[tuple[Any, ...]] = []
+        for i, row in enumerate(chunk):
+            try:
+                vals = (*values_of(row), *fill)
+            except KeyError:
+                vals = (*[row.get(c, key_dict.get(c)) for c in row_cols], *fill)
+            prepared.append(shaper.encode(vals, columns, base + i))
+        return self.conn.insert_rows(table, columns, prepared) if prepared else 0
 
 
 def ingest_l2(
@@ -575,12 +537,13 @@ def ingest_l2(
     table: str,
     rows: Iterable[Mapping[str, Any]],
     *,
-    hash_column: str = "record_hash",
+    hash_column: str | None = "record_hash",
     natural_key: Sequence[str] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> IngestResult:
     """Function form of :meth:`IdempotencyHelper.insert_new`."""
     return IdempotencyHelper(conn).insert_new(
-        table, rows, hash_column=hash_column, natural_key=natural_key
+        table, rows, hash_column=hash_column, natural_key=natural_key, chunk_size=chunk_size
     )
 
 
@@ -589,6 +552,8 @@ def replace_l3(
     table: str,
     key: LogicalKey | Mapping[str, Any],
     rows: Iterable[Mapping[str, Any]],
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> ReplaceResult:
     """Function form of :meth:`IdempotencyHelper.replace_key`."""
-    return IdempotencyHelper(conn).replace_key(table, key, rows)
+    return IdempotencyHelper(conn).replace_key(table, key, rows, chunk_size=chunk_size)

@@ -24,18 +24,27 @@ or add :func:`bitemporal_columns` to a ``spine.db.schema.Table``)::
 
 Index ``(<key columns>, system_to)`` for fast current-row look-ups.
 
-Concurrent restatements of the same key are safe once the key has a current version: the
-close only matches the version that was read (``system_from = <its start>``), so a writer
-that lost the race finds nothing to close, rolls back and retries on the winner's version
-(never two current versions, never an interval closed before it started). The very first
-publication of a key (or one after a retraction) has no row to lock: serialise first loads of
-one key (one writer per key, e.g. a concurrency lock or the work queue).
+Concurrent writers of one key never leave it with two current versions, also on its very first
+publication: inside its transaction :func:`restate` first claims the key's row of
+``core_restatement_locks`` with an upsert (install spine-ops' tables with
+``spine.db.create_core_tables``), which makes writers of one key wait for each other, then
+reads the current version, closes **every** current row of the key and checks it closed
+exactly the rows it read (else it rolls back and retries). A writer that waits too long or
+hits a deadlock retries with jittered exponential backoff until ``timeout`` seconds have
+passed, then raises ``ConstraintError`` (nothing written).
+
+Detecting and repairing a corrupted key (several current versions, written by releases before
+the lock, or by a writer that bypassed :func:`restate`): :func:`corrupted_keys` lists the keys
+whose current rows have more than one ``system_from``; :func:`repair_key` keeps the newest
+current version and closes the older ones at its start (history keeps them). Restating the key
+with its correct content also repairs it (every current row is closed).
 
 Example:
     >>> import datetime as dt
     >>> from spine.db.testing import memory_connection
-    >>> from spine.db import get_dialect
+    >>> from spine.db import create_core_tables, get_dialect
     >>> conn = memory_connection()
+    >>> create_core_tables(conn)
     >>> cols = ", ".join(bitemporal_column_defs(get_dialect(conn)))
     >>> _ = conn.execute(f"CREATE TABLE vol (week TEXT, symbol TEXT, shares INT, {cols})")
     >>> t1 = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
@@ -54,19 +63,26 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import random
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from spine.db import BaseRepository, Dialect, reading, write
+from spine.db.encoding import encode_partition_key
 from spine.db.schema import STR, TS, Column
 from spine.ops._checks import ident
 from spine.ops._observe import observed
+from spine.ops._rows import RowShaper
 from spine.ops.idempotency import LogicalKey
+from spine.ops.schema import CORE_RESTATEMENT_LOCKS
 from spine.types import (
     BiTemporalRecord,
     Connection,
     ConstraintError,
+    DatabaseConnectionError,
+    DatabaseError,
     ValidationError,
     compute_hash,
     utc_now,
@@ -77,8 +93,10 @@ __all__ = [
     "as_of",
     "bitemporal_column_defs",
     "bitemporal_columns",
+    "corrupted_keys",
     "current_rows",
     "history",
+    "repair_key",
     "restate",
 ]
 
@@ -86,7 +104,9 @@ SYSTEM_FROM = "system_from"
 SYSTEM_TO = "system_to"
 ROW_HASH = "row_hash"
 _SYSTEM_COLUMNS = frozenset({SYSTEM_FROM, SYSTEM_TO})
-_RETRIES = 8
+_BACKOFF_BASE = 0.01
+_BACKOFF_CAP = 1.0
+_LOCK_COLUMNS = ("table_name", "key_hash", "partition_key", "locked_at")
 _TICK = _dt.timedelta(microseconds=1)
 
 
@@ -143,9 +163,18 @@ def _prepare(
     key_dict = key.as_dict()
     out: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise ValidationError(f"row {i} is a {type(row).__name__}, expected a dict")
         r = {k: v for k, v in row.items() if k not in _SYSTEM_COLUMNS and k != hash_column}
-        for col in r:
+        for col, v in r.items():
             ident(col)
+            if isinstance(v, _dt.datetime):
+                if v.tzinfo is None or v.utcoffset() is None:
+                    raise ValidationError(
+                        f"row {i} column {col!r} is the naive datetime {v.isoformat()}: spine "
+                        "stores timezone-aware UTC (attach a tzinfo, e.g. datetime.now(UTC))"
+                    )
+                r[col] = v.astimezone(_dt.UTC)  # one instant, one hash, whatever its zone
         bad = key.conflicts(r)
         if bad is not None:
             raise ValidationError(
@@ -153,9 +182,37 @@ def _prepare(
             )
         for col, value in key_dict.items():
             r.setdefault(col, value)
-        r[hash_column] = _content_hash(r, hash_column)
         out.append(r)
+    # the union of the rows' keys: a key absent from a row is NULL there, in the hash too
+    union = dict.fromkeys(k for r in out for k in r)
+    for r in out:
+        if len(r) != len(union):
+            for k in union:
+                r.setdefault(k, None)
+        r[hash_column] = _content_hash(r, hash_column)
     return out
+
+
+def _backoff(attempt: int, deadline: float) -> bool:
+    """Sleep a jittered exponential pause (full jitter, capped); False when the deadline
+    would pass first."""
+    delay = random.random() * min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)
+    if time.monotonic() + delay > deadline:
+        return False
+    time.sleep(delay)
+    return True
+
+
+def _claim_key(d: BaseRepository, table: str, key: LogicalKey) -> None:
+    """Upsert the key's lock row: held until the transaction ends, it serialises writers."""
+    text, digest = encode_partition_key(key.as_dict())
+    sql = d.dialect.upsert(
+        CORE_RESTATEMENT_LOCKS.name,
+        _LOCK_COLUMNS,
+        _LOCK_COLUMNS[:2],
+        update_columns=_LOCK_COLUMNS[3:],
+    )
+    d.execute(sql, (table, digest, text, d.dialect.encode_timestamp(utc_now())))
 
 
 @observed("restate", fields=("table", "key"))
@@ -167,81 +224,177 @@ def restate(
     *,
     system_time: _dt.datetime | None = None,
     hash_column: str = ROW_HASH,
+    timeout: float = 30.0,
 ) -> RestatementResult:
     """Make ``rows`` the current version of ``key`` in ``table``, keeping the old version.
 
     Args:
-        conn: A spine connection.
+        conn: A spine connection (spine-ops' tables installed: the key's lock row lives in
+            ``core_restatement_locks``).
         table: A table with the :func:`bitemporal_columns`.
         key: The logical key (dict or :class:`~spine.ops.idempotency.LogicalKey`); rows
             missing a key column get its value.
-        rows: The complete new content of the key (an empty list retracts it).
+        rows: The complete new content of the key (an empty list retracts it). Columns are
+            the union of the rows' keys (absent -> NULL, also in the row hash); a key that is
+            not a column of the table is refused.
         system_time: Start of the new version (default now; nudged 1 µs past the current
             version's start if the clock did not move).
         hash_column: Name of the row hash column.
+        timeout: Seconds to keep retrying (jittered exponential backoff) while other
+            writers hold the key or a deadlock is reported.
 
     Raises:
-        ValidationError: bad identifiers, a row outside the key, or ``system_time`` before the
-            current version's start.
-        ConstraintError: the key kept changing under concurrent writers.
+        ValidationError: bad identifiers, a row outside the key, an unknown column, a naive
+            datetime, a non-finite float, or ``system_time`` before the current version's
+            start.
+        ConstraintError: the key stayed contended for ``timeout`` seconds (nothing written).
     """
     raw_hc = ident(hash_column)
+    raw_t = ident(table)
     lk = LogicalKey.coerce(key)
     new_rows = _prepare(rows, lk, raw_hc)
     new_hashes = sorted(r[raw_hc] for r in new_rows)
     d = BaseRepository(conn)
-    ph = d.dialect.placeholder
-    t, hc = d.q(table), d.q(raw_hc)
-    where = lk.where_clause(d.dialect)
-    for _ in range(_RETRIES):
-        with reading(d.conn):
-            current = d.query(
-                f"SELECT {hc} AS h, {SYSTEM_FROM} AS sf FROM {t} "  # noqa: S608 - validated identifiers, bound values
-                f"WHERE {where} AND {SYSTEM_TO} IS NULL",
-                lk.values(),
-            )
-        if sorted(str(r["h"]) for r in current) == new_hashes:
-            return RestatementResult(False, 0, 0, None)
-        latest = max(
-            (ts for r in current if (ts := d.dialect.decode_timestamp(r["sf"])) is not None),
-            default=None,
-        )
-        when = system_time or utc_now()
-        if latest is not None and when <= latest:
-            if system_time is not None:
-                raise ValidationError(
-                    f"system_time {when.isoformat()} is not after the current version's start "
-                    f"{latest.isoformat()}"
-                )
-            when = latest + _TICK
-        stamp = d.dialect.encode_timestamp(when)
-        n = len(lk.values())
+    shaper = RowShaper(d.conn, raw_t, d.dialect)
+    columns = shaper.columns(new_rows[:1])
+    for r in new_rows:
+        r[SYSTEM_FROM] = r[SYSTEM_TO] = None
+    columns += [SYSTEM_FROM, SYSTEM_TO]
+    values = [
+        shaper.encode(tuple(r[c] for c in columns), columns, i) for i, r in enumerate(new_rows)
+    ]
+    with reading(d.conn):
+        if sorted(str(r["h"]) for r in _read_current(d, raw_t, lk, raw_hc)) == new_hashes:
+            return RestatementResult(False, 0, 0, None)  # unchanged: no lock, no write
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    while True:
+        owned = not d.conn.has_pending_writes
         try:
             with write(d.conn):
-                closed = 0
-                if current:
-                    # close exactly the version we read: a writer that restated the key
-                    # meanwhile leaves fewer matching rows, and we retry on its version
-                    closed = d.execute_rowcount(
-                        f"UPDATE {t} SET {SYSTEM_TO} = {ph(0)} WHERE "  # noqa: S608 - validated identifiers, bound values
-                        f"{lk.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL "
-                        f"AND {SYSTEM_FROM} = {ph(n + 1)}",
-                        (
-                            stamp,
-                            *lk.values(),
-                            d.dialect.encode_timestamp(latest) if latest else None,
-                        ),
-                    )
-                if closed != len(current):
-                    raise _ConflictError
-                for r in new_rows:
-                    r[SYSTEM_FROM] = stamp
-                    r[SYSTEM_TO] = None
-                inserted = d.insert_many(table, new_rows) if new_rows else 0
+                _claim_key(d, raw_t, lk)
+                return _restate_locked(
+                    d, raw_t, lk, raw_hc, columns, values, new_hashes, system_time
+                )
         except _ConflictError:
-            continue
-        return RestatementResult(True, closed, inserted, when)
-    raise ConstraintError(f"restatement of {lk!r} in {t} kept conflicting with other writers")
+            pass
+        except DatabaseConnectionError:
+            raise
+        except DatabaseError as exc:
+            if not (exc.retryable and owned):
+                raise
+        attempt += 1
+        if not _backoff(attempt, deadline):
+            raise ConstraintError(
+                f"restatement of {lk!r} in {raw_t} kept conflicting with other writers for "
+                f"{timeout:g}s; nothing was written - retry later"
+            )
+
+
+def _read_current(
+    d: BaseRepository, table: str, key: LogicalKey, hash_column: str
+) -> list[dict[str, Any]]:
+    return d.query(
+        f"SELECT {d.q(hash_column)} AS h, {SYSTEM_FROM} AS sf FROM {d.q(table)} "  # noqa: S608 - validated identifiers, bound values
+        f"WHERE {key.where_clause(d.dialect)} AND {SYSTEM_TO} IS NULL",
+        key.values(),
+    )
+
+
+def _restate_locked(
+    d: BaseRepository,
+    table: str,
+    key: LogicalKey,
+    hash_column: str,
+    columns: list[str],
+    values: list[tuple[Any, ...]],
+    new_hashes: list[str],
+    system_time: _dt.datetime | None,
+) -> RestatementResult:
+    """The restatement proper, inside the write scope with the key's lock row held."""
+    current = _read_current(d, table, key, hash_column)
+    if sorted(str(r["h"]) for r in current) == new_hashes:
+        return RestatementResult(False, 0, 0, None)
+    latest = max(
+        (ts for r in current if (ts := d.dialect.decode_timestamp(r["sf"])) is not None),
+        default=None,
+    )
+    when = system_time or utc_now()
+    if latest is not None and when <= latest:
+        if system_time is not None:
+            raise ValidationError(
+                f"system_time {when.isoformat()} is not after the current version's start "
+                f"{latest.isoformat()}"
+            )
+        when = latest + _TICK
+    stamp = d.dialect.encode_timestamp(when)
+    ph = d.dialect.placeholder
+    n = len(key.values())
+    closed = 0
+    if current:
+        # close every current row of the key that started before us; a count other than
+        # what we read means our read was stale: roll back and retry
+        closed = d.execute_rowcount(
+            f"UPDATE {d.q(table)} SET {SYSTEM_TO} = {ph(0)} WHERE "  # noqa: S608 - validated identifiers, bound values
+            f"{key.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL "
+            f"AND {SYSTEM_FROM} <= {ph(n + 1)}",
+            (stamp, *key.values(), stamp),
+        )
+    if closed != len(current):
+        raise _ConflictError
+    i_from = columns.index(SYSTEM_FROM)
+    rows = [(*v[:i_from], stamp, *v[i_from + 1 :]) for v in values]
+    inserted = d.conn.insert_rows(table, columns, rows) if rows else 0
+    return RestatementResult(True, closed, inserted, when)
+
+
+def corrupted_keys(
+    conn: Connection, table: str, key_columns: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Keys of ``table`` (over ``key_columns``) with more than one current version - current
+    rows with different ``system_from`` - as dicts. Empty on a healthy table.
+
+    Repair each with :func:`repair_key` (keeps the newest) or by restating it with its
+    correct content.
+    """
+    d = BaseRepository(conn)
+    cols = d.dialect.quote_list([ident(c) for c in key_columns])
+    if not key_columns:
+        raise ValidationError("key_columns needs at least one column")
+    sql = (
+        f"SELECT {cols} FROM {d.q(ident(table))} WHERE {SYSTEM_TO} IS NULL "  # noqa: S608 - validated identifiers
+        f"GROUP BY {cols} HAVING COUNT(DISTINCT {SYSTEM_FROM}) > 1"
+    )
+    with reading(d.conn):
+        return d.query(sql)
+
+
+def repair_key(conn: Connection, table: str, key: LogicalKey | Mapping[str, Any]) -> int:
+    """Repair a key with several current versions: keep the newest (latest
+    ``system_from``) current and close the older ones at its start. Returns the number of
+    rows closed (0 on a healthy key). Takes the key's lock row like :func:`restate`.
+    """
+    raw_t = ident(table)
+    lk = LogicalKey.coerce(key)
+    d = BaseRepository(conn)
+    ph = d.dialect.placeholder
+    n = len(lk.values())
+    with write(d.conn):
+        _claim_key(d, raw_t, lk)
+        starts = [
+            ts
+            for r in _read_current(d, raw_t, lk, SYSTEM_FROM)
+            if (ts := d.dialect.decode_timestamp(r["sf"])) is not None
+        ]
+        if len(set(starts)) < 2:
+            return 0
+        newest = d.dialect.encode_timestamp(max(starts))
+        return d.execute_rowcount(
+            f"UPDATE {d.q(raw_t)} SET {SYSTEM_TO} = {ph(0)} WHERE "  # noqa: S608 - validated identifiers, bound values
+            f"{lk.where_clause(d.dialect, start=1)} AND {SYSTEM_TO} IS NULL "
+            f"AND {SYSTEM_FROM} < {ph(n + 1)}",
+            (newest, *lk.values(), newest),
+        )
 
 
 def _select(

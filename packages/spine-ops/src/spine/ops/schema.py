@@ -58,6 +58,7 @@ __all__ = [
     "CORE_MANIFEST",
     "CORE_QUALITY",
     "CORE_REJECTS",
+    "CORE_RESTATEMENT_LOCKS",
     "CORE_WATERMARKS",
     "MIGRATIONS",
     "SCHEMA",
@@ -254,6 +255,19 @@ CORE_ASSET_OBSERVATIONS = _asset_table(
     "core_asset_observations", "ix_asset_obs_key_part", "An asset was checked."
 )
 
+CORE_RESTATEMENT_LOCKS = Table(
+    "core_restatement_locks",
+    columns=(
+        _c("table_name", STR(200)),
+        _c("key_hash", STR(64)),
+        _c("partition_key", STR(MAX_PARTITION_KEY_LENGTH)),
+        _c("locked_at", TS),
+    ),
+    primary_key=("table_name", "key_hash"),
+    description="One row per restated logical key; restate() claims it with an upsert so "
+    "writers of one key (also its first publication) run one at a time.",
+)
+
 TABLES: tuple[Table, ...] = (
     CORE_MANIFEST,
     CORE_REJECTS,
@@ -264,6 +278,7 @@ TABLES: tuple[Table, ...] = (
     CORE_BACKFILL_PARTITIONS,
     CORE_ASSET_MATERIALIZATIONS,
     CORE_ASSET_OBSERVATIONS,
+    CORE_RESTATEMENT_LOCKS,
 )
 """spine-ops' tables, in creation order."""
 
@@ -299,6 +314,6 @@ SCHEMA = SchemaComponent(
     tables=TABLES,
     migrations=MIGRATIONS,
     description="Operation primitives: manifest, rejects, quality, anomalies, watermarks, "
-    "backfill plans, asset events.",
+    "backfill plans, asset events, restatement locks.",
 )
 """spine-ops' schema component (entry point ``spine-ops`` of group ``spine.schema``)."""

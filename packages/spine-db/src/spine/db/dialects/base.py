@@ -108,6 +108,11 @@ class Dialect:
     in_process: ClassVar[bool] = False
     """Whether the database runs inside this process (SQLite): a statement costs a function
     call, not a round trip, so row-at-a-time ``executemany`` beats staging tables."""
+    direct_insert_if_absent: ClassVar[bool] = False
+    """Whether ``executemany`` of an insert-if-absent (:meth:`upsert` without update columns)
+    straight into the target beats staging rows and one set-based insert: True where the
+    database runs in process (SQLite) or the driver rewrites ``executemany`` into multi-row
+    statements (mysql-connector: ``INSERT ... VALUES (...), (...) ON DUPLICATE KEY ...``)."""
     supports_index_if_not_exists: ClassVar[bool] = True
     """Whether :meth:`create_index_sql` can render an idempotent ``CREATE INDEX`` (MySQL 8
     cannot: :func:`spine.db.schema.ensure_index` checks the catalog first there)."""
@@ -719,12 +724,67 @@ class Dialect:
             sql += f" ON CONFLICT ({k}) DO NOTHING"
         return sql
 
-    def _insert_select_parts(self, columns: Sequence[str], key: str) -> tuple[str, str, str]:
+    def insert_ignoring_sql(
+        self, target: str, source: str, columns: Sequence[str], conflict_columns: Sequence[str]
+    ) -> str:
+        """Insert every row of table ``source`` into ``target``, skipping a row whose
+        ``conflict_columns`` value is already stored (by an earlier row of ``source``, an
+        earlier statement or a concurrent writer). ``target`` needs a unique index or
+        constraint over exactly ``conflict_columns``: the database is the arbiter, no
+        anti-join is needed. ``source`` is a staging table as for :meth:`insert_missing_sql`.
+
+        ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` here (PostgreSQL, SQLite: the
+        ``WHERE 1 = 1`` keeps SQLite's parser from reading ``ON`` as a join);
+        ``ON DUPLICATE KEY UPDATE k = k`` on MySQL; ``MERGE ... WHEN NOT MATCHED`` on Oracle
+        and Db2.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> print(get_dialect("postgresql").insert_ignoring_sql("t", "s", ["k", "v"], ["k"]))
+            INSERT INTO t (k, v) SELECT s.k, s.v FROM s s WHERE 1 = 1 ON CONFLICT (k) DO NOTHING
+        """
+        col_list, select, _ = self._insert_select_parts(columns, conflict_columns)
+        src, tgt = self.temp_table_name(source), self.quote(target)
+        target_cols = self.quote_list(conflict_columns)
+        return (
+            f"INSERT INTO {tgt} ({col_list}) SELECT {select} FROM {src} s "  # noqa: S608
+            f"WHERE 1 = 1 ON CONFLICT ({target_cols}) DO NOTHING"
+        )
+
+    def _merge_missing_sql(
+        self,
+        target: str,
+        source: str,
+        columns: Sequence[str],
+        conflict_columns: Sequence[str],
+        alias: str,
+    ) -> str:
+        """``MERGE INTO target USING (SELECT ... FROM source) ON (keys equal) WHEN NOT
+        MATCHED THEN INSERT`` (Oracle, Db2); ``alias`` is ``" "`` or ``" AS "``."""
+        col_list, _, _ = self._insert_select_parts(columns, conflict_columns)
+        q = self.quote
+        src, tgt = self.temp_table_name(source), q(target)
+        on = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in conflict_columns)
+        values = ", ".join(f"s.{q(c)}" for c in columns)
+        return (
+            f"MERGE INTO {tgt}{alias}t USING (SELECT {col_list} FROM {src}){alias}s "  # noqa: S608
+            f"ON ({on}) WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({values})"
+        )
+
+    def _insert_select_parts(
+        self, columns: Sequence[str], key: str | Sequence[str]
+    ) -> tuple[str, str, str]:
         if not columns:
             raise ValidationError("insert_missing_sql needs at least one column")
+        if not isinstance(key, str):
+            if not key:
+                raise ValidationError("a conflict key needs at least one column")
+            key = ",".join(self.quote(c) for c in key)
+        else:
+            key = self.quote(key)
         col_list = self.quote_list(columns)
         select = ", ".join(f"s.{self.quote(c)}" for c in columns)
-        return col_list, select, self.quote(key)
+        return col_list, select, key
 
     # ------------------------------------------------------------------ locks
     def migration_lock_sql(self) -> str | None:

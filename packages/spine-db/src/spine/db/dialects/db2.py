@@ -296,6 +296,14 @@ class DB2Dialect(Dialect):
             f"ON t.{k} = s.{k} WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({values})"
         )
 
+    def insert_ignoring_sql(
+        self, target: str, source: str, columns: Sequence[str], conflict_columns: Sequence[str]
+    ) -> str:
+        """``MERGE ... WHEN NOT MATCHED THEN INSERT`` keyed on ``conflict_columns`` (rows of
+        ``source`` must be distinct on them; a writer that commits the same key between the
+        merge's probe and its insert still raises a unique-constraint error)."""
+        return self._merge_missing_sql(target, source, columns, conflict_columns, " AS ")
+
     def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
         schema, name = self._split_name(table)
         where = "i.TABSCHEMA = ?" if schema else "i.TABSCHEMA = CURRENT SCHEMA"

@@ -93,6 +93,7 @@ class MySQLDialect(Dialect):
     reserved_words: ClassVar[frozenset[str]] = MYSQL_RESERVED_WORDS
     table_suffix: ClassVar[str] = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
     supports_index_if_not_exists: ClassVar[bool] = False
+    direct_insert_if_absent: ClassVar[bool] = True
     type_map: ClassVar[dict[TypeKind, str]] = {
         TypeKind.ID: "VARCHAR(64)",
         TypeKind.STR: "VARCHAR({n})",
@@ -262,6 +263,19 @@ class MySQLDialect(Dialect):
         if ignore_conflicts:
             sql += f" ON DUPLICATE KEY UPDATE {tgt}.{k} = {tgt}.{k}"
         return sql
+
+    def insert_ignoring_sql(
+        self, target: str, source: str, columns: Sequence[str], conflict_columns: Sequence[str]
+    ) -> str:
+        """``INSERT ... SELECT ... ON DUPLICATE KEY UPDATE k = k`` (a no-op update, not
+        ``INSERT IGNORE``, which would also swallow unrelated errors such as truncation)."""
+        col_list, select, _ = self._insert_select_parts(columns, conflict_columns)
+        src, tgt = self.temp_table_name(source), self.quote(target)
+        k = self.quote(conflict_columns[0])
+        return (
+            f"INSERT INTO {tgt} ({col_list}) SELECT {select} FROM {src} s "  # noqa: S608
+            f"ON DUPLICATE KEY UPDATE {tgt}.{k} = {tgt}.{k}"
+        )
 
     def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
         schema, name = self._split_name(table)

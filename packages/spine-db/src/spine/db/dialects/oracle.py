@@ -230,6 +230,14 @@ class OracleDialect(Dialect):
         hint = f"/*+ IGNORE_ROW_ON_DUPKEY_INDEX({table} ({self.quote(key)})) */"
         return sql.replace("INSERT INTO", f"INSERT {hint} INTO", 1)
 
+    def insert_ignoring_sql(
+        self, target: str, source: str, columns: Sequence[str], conflict_columns: Sequence[str]
+    ) -> str:
+        """``MERGE ... WHEN NOT MATCHED THEN INSERT`` keyed on ``conflict_columns`` (rows of
+        ``source`` must be distinct on them; a writer that commits the same key between the
+        merge's probe and its insert still raises a unique-constraint error)."""
+        return self._merge_missing_sql(target, source, columns, conflict_columns, " ")
+
     def indexes_sql(self, table: str) -> tuple[str, tuple[Any, ...]]:
         schema, name = self._split_name(table)
         owner = ":2" if schema else "SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')"

@@ -55,6 +55,7 @@ class SQLiteDialect(Dialect):
     supports_returning: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = True
     in_process: ClassVar[bool] = True
+    direct_insert_if_absent: ClassVar[bool] = True
     isolation: ClassVar[str] = "file"
     temp_table_keyword: ClassVar[str] = "TEMP"
     type_map: ClassVar[dict[TypeKind, str]] = {

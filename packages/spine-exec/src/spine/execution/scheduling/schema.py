@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+from spine.db.dialects import Dialect
 from spine.db.schema import (
     BOOL,
     ID,
@@ -47,12 +48,18 @@ from spine.db.schema import (
 )
 
 __all__ = [
+    "ARRIVAL_RECORD_COLUMNS",
     "CORE_ARRIVALS",
     "CORE_EXPECTED_ARRIVALS",
     "CORE_SCHEDULER_LEASES",
     "CORE_SCHEDULES",
     "CORE_SCHEDULE_FIRES",
+    "FIRE_COLUMNS",
     "SCHEMA",
+    "arrival_records_sql",
+    "fire_history_sql",
+    "insert_if_absent_sql",
+    "rendered_sql",
 ]
 
 _NAME = STR(200)
@@ -158,3 +165,52 @@ SCHEMA = SchemaComponent(
     "expected arrivals.",
 )
 """spine-exec's scheduling schema component (entry point ``spine-exec.scheduling``)."""
+
+
+# -- the statements whose SQL differs per backend (pinned by golden files) ------------------
+
+FIRE_COLUMNS = (
+    "schedule_name, scheduled_for, status, claimed_by, recorded_at, execution_id, params_json, "
+    "missed, first_missed, reason, error_type"
+)
+ARRIVAL_RECORD_COLUMNS = (
+    "arrival_name, deadline, status, arrived_at, recorded_at, anomaly_id, details_json"
+)
+
+
+def insert_if_absent_sql(dialect: Dialect, table: Table, columns: list[str]) -> str:
+    """Insert a row of ``table`` unless its primary key exists (the dialect's conflict-tolerant
+    insert; typed parameter markers where the dialect needs them)."""
+    types = {c.name: c.type for c in table.columns}
+    return dialect.upsert(table.name, columns, list(table.primary_key), [], column_types=types)
+
+
+def fire_history_sql(dialect: Dialect, limit: int) -> str:
+    """The latest settled fires of one schedule (``schedule_name``, excluded status)."""
+    ph = dialect.placeholder
+    return (
+        f"SELECT {FIRE_COLUMNS} FROM {CORE_SCHEDULE_FIRES.name} "  # noqa: S608 - constant identifiers, bound values
+        f"WHERE schedule_name = {ph(0)} AND status <> {ph(1)} ORDER BY scheduled_for DESC "
+        f"{dialect.limit_offset(limit)}"
+    )
+
+
+def arrival_records_sql(dialect: Dialect, limit: int, *, with_status: bool) -> str:
+    """The latest arrival records of one expectation (``arrival_name``[, ``status``])."""
+    ph = dialect.placeholder
+    sql = f"SELECT {ARRIVAL_RECORD_COLUMNS} FROM {CORE_ARRIVALS.name} WHERE arrival_name = {ph(0)}"  # noqa: S608 - constant identifiers, bound values
+    if with_status:
+        sql += f" AND status = {ph(1)}"
+    return f"{sql} ORDER BY deadline DESC {dialect.limit_offset(limit)}"
+
+
+def rendered_sql(dialect: Dialect) -> str:
+    """The component's DDL and backend-specific statements as ``dialect`` renders them (the
+    golden files of the Oracle and Db2 SQL, which cannot run here)."""
+    parts = [stmt for table in SCHEMA.tables for stmt in dialect.create_table_statements(table)]
+    fire_cols = [c.name for c in CORE_SCHEDULE_FIRES.columns if c.name != "lease_until"]
+    parts.append(insert_if_absent_sql(dialect, CORE_SCHEDULE_FIRES, fire_cols))
+    parts.append(insert_if_absent_sql(dialect, CORE_ARRIVALS, list(CORE_ARRIVALS.column_names)))
+    parts.append(fire_history_sql(dialect, 50))
+    parts.append(arrival_records_sql(dialect, 50, with_status=True))
+    return ";\n".join(parts) + ";\n"

@@ -40,16 +40,20 @@ from spine.execution.scheduling.arrivals import (
     StoredExpectation,
 )
 from spine.execution.scheduling.errors import DuplicateScheduleError, ScheduleNotFoundError
-from spine.execution.scheduling.schema import CORE_ARRIVALS, CORE_EXPECTED_ARRIVALS, SCHEMA
+from spine.execution.scheduling.schema import (
+    ARRIVAL_RECORD_COLUMNS,
+    CORE_ARRIVALS,
+    CORE_EXPECTED_ARRIVALS,
+    SCHEMA,
+    arrival_records_sql,
+    insert_if_absent_sql,
+)
 from spine.types import IntegrityError, utc_now
 
 __all__ = ["SqlArrivalStore"]
 
 _E = CORE_EXPECTED_ARRIVALS.name
 _A = CORE_ARRIVALS.name
-_RECORD_COLUMNS = (
-    "arrival_name, deadline, status, arrived_at, recorded_at, anomaly_id, details_json"
-)
 
 
 class SqlArrivalStore:
@@ -245,12 +249,12 @@ class SqlArrivalStore:
                     "details_json": details_json,
                 }
                 self.repo.execute(
-                    self.dialect.upsert(_A, list(row), ["arrival_name", "deadline"], []),
+                    insert_if_absent_sql(self.dialect, CORE_ARRIVALS, list(row)),
                     list(row.values()),
                 )
             with reading(self.conn):
                 stored = self.repo.query_one(
-                    f"SELECT {_RECORD_COLUMNS} FROM {_A} WHERE arrival_name = {ph(0)} "  # noqa: S608 - constant identifiers, bound values
+                    f"SELECT {ARRIVAL_RECORD_COLUMNS} FROM {_A} WHERE arrival_name = {ph(0)} "  # noqa: S608 - constant identifiers, bound values
                     f"AND deadline = {ph(1)}",
                     key,
                 )
@@ -275,13 +279,10 @@ class SqlArrivalStore:
         limit = max(0, int(limit))
         if limit == 0:
             return []
-        ph = self.dialect.placeholder
-        sql = f"SELECT {_RECORD_COLUMNS} FROM {_A} WHERE arrival_name = {ph(0)}"  # noqa: S608 - constant identifiers, bound values
+        sql = arrival_records_sql(self.dialect, limit, with_status=status is not None)
         params: builtins.list[Any] = [name]
         if status is not None:
-            sql += f" AND status = {ph(1)}"
             params.append(ArrivalStatus(status).value)
-        sql += f" ORDER BY deadline DESC {self.dialect.limit_offset(limit)}"
         with self.lock, reading(self.conn):
             rows = self.repo.query(sql, params)
             row = self._select(name)

@@ -45,7 +45,13 @@ from spine.execution.scheduling.errors import (
     ScheduleNotFoundError,
 )
 from spine.execution.scheduling.schedule import Schedule
-from spine.execution.scheduling.schema import CORE_SCHEDULE_FIRES, CORE_SCHEDULES, SCHEMA
+from spine.execution.scheduling.schema import (
+    CORE_SCHEDULE_FIRES,
+    CORE_SCHEDULES,
+    SCHEMA,
+    fire_history_sql,
+    insert_if_absent_sql,
+)
 from spine.execution.scheduling.store import FireRecord, FireStatus, StoredSchedule
 from spine.types import IntegrityError, utc_now
 
@@ -57,10 +63,6 @@ CLAIMED = "claimed"
 _S = CORE_SCHEDULES.name
 _F = CORE_SCHEDULE_FIRES.name
 _SCHEDULE_COLUMNS = "schedule_name, definition_json, enabled, settled_until, revision"
-_FIRE_COLUMNS = (
-    "schedule_name, scheduled_for, status, claimed_by, recorded_at, execution_id, params_json, "
-    "missed, first_missed, reason, error_type"
-)
 
 
 def _utc(value: datetime) -> datetime:
@@ -337,9 +339,8 @@ class SqlScheduleStore:
             )
             if not updated:
                 row = {"schedule_name": key[0], "scheduled_for": key[1], **values}
-                cols = list(row)
                 self.repo.execute(
-                    self.dialect.upsert(_F, cols, ["schedule_name", "scheduled_for"], []),
+                    insert_if_absent_sql(self.dialect, CORE_SCHEDULE_FIRES, list(row)),
                     list(row.values()),
                 )
             self.repo.execute(
@@ -350,17 +351,11 @@ class SqlScheduleStore:
 
     def history(self, name: str, limit: int = 50) -> builtins.list[FireRecord]:
         """The latest settled fires of ``name``, newest first (live claims are not listed)."""
-        ph = self._ph
         limit = max(0, int(limit))
         if limit == 0:
             return []
         with self.lock, reading(self.conn):
-            rows = self.repo.query(
-                f"SELECT {_FIRE_COLUMNS} FROM {_F} WHERE schedule_name = {ph(0)} "  # noqa: S608 - constant identifiers, bound values
-                f"AND status <> {ph(1)} ORDER BY scheduled_for DESC "
-                f"{self.dialect.limit_offset(limit)}",
-                (name, CLAIMED),
-            )
+            rows = self.repo.query(fire_history_sql(self.dialect, limit), (name, CLAIMED))
         return [self._record(row) for row in rows]
 
     def _record(self, row: Mapping[str, Any]) -> FireRecord:

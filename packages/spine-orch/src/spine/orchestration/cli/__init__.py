@@ -31,7 +31,7 @@ from spine.orchestration.cli._database import (
 from spine.orchestration.cli._errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from spine.orchestration.cli._output import print_json, progress_bar, styled
 from spine.orchestration.cli._plugins import ENTRY_POINT_GROUP, LoadedPlugin
-from spine.orchestration.cli._state import current_database
+from spine.orchestration.cli._state import current_database, is_debug
 
 __all__ = [
     "BUILTIN_COMMANDS",
@@ -45,6 +45,7 @@ __all__ = [
     "LoadedPlugin",
     "build_app",
     "current_database",
+    "is_debug",
     "loaded_plugins",
     "main",
     "print_json",

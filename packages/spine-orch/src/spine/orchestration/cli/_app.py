@@ -10,7 +10,15 @@ import typer
 from spine.orchestration.cli._output import err_console
 from spine.orchestration.cli._plugins import LoadedPlugin, load_plugins
 from spine.orchestration.cli._state import CliState
-from spine.orchestration.cli.commands import backfill, db, ops, workflow
+from spine.orchestration.cli.commands import (
+    backfill,
+    db,
+    executions,
+    ops,
+    runs,
+    schedule,
+    workflow,
+)
 from spine.orchestration.cli.commands.mcp import mcp
 from spine.orchestration.cli.commands.run import run
 
@@ -34,14 +42,17 @@ BUILTIN_COMMANDS = (
     "manifest",
     "watermarks",
     "backfill",
+    "runs",
+    "executions",
+    "dlq",
+    "schedule",
     "mcp",
 )
 """Names of the built-in commands (plugins cannot take them).
 
-Reserved for the next commands, wired when their layers exist: ``runs``, ``executions``,
-``dlq``, ``worker``, ``submit``, ``schedule``."""
+Reserved for the next commands, wired when their layers exist: ``worker``, ``submit``."""
 
-RESERVED_COMMANDS = ("runs", "executions", "dlq", "worker", "submit", "schedule")
+RESERVED_COMMANDS = ("worker", "submit")
 
 
 def versions() -> dict[str, str]:
@@ -116,6 +127,10 @@ def build_app(*, plugins: bool = True) -> typer.Typer:
     app.add_typer(ops.manifest, name="manifest")
     app.add_typer(ops.watermarks, name="watermarks")
     app.add_typer(backfill.app, name="backfill")
+    app.add_typer(runs.app, name="runs")
+    app.add_typer(executions.executions, name="executions")
+    app.add_typer(executions.dlq, name="dlq")
+    app.add_typer(schedule.app, name="schedule")
     app.command("mcp")(mcp)
     if plugins:
         app.info.context_settings = dict(app.info.context_settings or {})

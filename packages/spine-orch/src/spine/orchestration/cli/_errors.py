@@ -84,6 +84,9 @@ def classify(exc: BaseException) -> CliError:
         return CliError(exc.message, hint="check the configuration and options", code=EXIT_USAGE)
     if isinstance(exc, ValidationError):
         return CliError(exc.message, hint=_hint_for(exc), code=EXIT_USAGE)
+    if isinstance(exc, SpineError) and isinstance(exc, ValueError | LookupError):
+        # bad input by another name: an invalid schedule, an unknown name or id
+        return CliError(exc.message, hint="check the names and values given", code=EXIT_USAGE)
     if isinstance(exc, SpineError):
         return CliError(exc.message, hint="run again with --debug for details", code=EXIT_FAILED)
     if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):

@@ -14,7 +14,7 @@ from spine.db import SpineConnection
 from spine.orchestration.cli._database import DatabaseTarget, open_database, resolve_database_url
 from spine.orchestration.cli._errors import guard
 
-__all__ = ["CliState", "current_database", "get_state"]
+__all__ = ["CliState", "current_database", "get_state", "is_debug"]
 
 
 @dataclass(slots=True)
@@ -67,3 +67,9 @@ def current_database(ctx: typer.Context | click.Context | None = None) -> Databa
         True
     """
     return get_state(ctx).database
+
+
+def is_debug(ctx: typer.Context | click.Context | None = None) -> bool:
+    """Whether the running ``spine`` invocation was given ``--debug`` (a plugin command then
+    lets errors propagate with their traceback)."""
+    return get_state(ctx).debug

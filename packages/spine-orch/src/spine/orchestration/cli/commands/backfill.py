@@ -26,16 +26,19 @@ from spine.ops import (
     week_range_keys,
 )
 from spine.orchestration.cli._errors import EXIT_FAILED, fail
-from spine.orchestration.cli._output import console, emit, print_json, progress_bar, styled
-from spine.orchestration.cli._params import parse_assignments
-from spine.orchestration.cli._state import get_state
-from spine.orchestration.cli._workflows import (
-    default_operations,
-    import_operation_modules,
-    load_workflow_file,
+from spine.orchestration.cli._output import (
+    console,
+    emit,
+    print_json,
+    progress_bar,
+    styled,
 )
+from spine.orchestration.cli._params import parse_assignments
+from spine.orchestration.cli._runtime import Operations, open_runtime
+from spine.orchestration.cli._state import get_state
+from spine.orchestration.cli._workflows import import_operation_modules, load_workflow_file
 from spine.orchestration.cli.commands.run import ImportOption, ParamOption
-from spine.orchestration.runner import WorkflowRunner
+from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.types import RunStatus
 
 __all__ = ["app"]
@@ -229,7 +232,8 @@ def run(
                     f"plan {plan_id} is {backfill.status.value.lower()}",
                     hint="only a planned or running plan runs (--retry-failed for a failed one)",
                 )
-            results = _run_partitions(backfill, wf, param_name, params)
+            with open_runtime(Operations(state.database.url), conn) as rt:
+                results = _run_partitions(backfill, wf, param_name, params, rt.runner)
             row = _plan_row(backfill.refresh())
     if as_json:
         print_json({**row, "runs": results})
@@ -244,9 +248,12 @@ def run(
 
 
 def _run_partitions(
-    backfill: BackfillPlan, workflow: Any, param_name: str, params: dict[str, Any]
+    backfill: BackfillPlan,
+    workflow: Any,
+    param_name: str,
+    params: dict[str, Any],
+    runner: TrackedWorkflowRunner,
 ) -> list[dict[str, Any]]:
-    runner = WorkflowRunner(default_operations())
     results: list[dict[str, Any]] = []
     remaining = backfill.remaining_keys()
     with progress_bar() as progress:

@@ -1,12 +1,14 @@
 """``spine run WORKFLOW_FILE``: run a workflow file now, with progress and a step table.
 
-Phase note: the run goes through :class:`~spine.orchestration.WorkflowRunner` (operation
-steps through spine-exec's dispatcher); :func:`make_runner` is the one place that chooses the
-runner, so the tracked runner on the database slots in without touching the command.
+The run is a tracked run in the database's run store (``spine runs list|show|resume``), each
+operation step an execution in its ledger (``spine executions``), run inline or by
+``--workers N`` in-process worker threads. A completed run of the same workflow and
+partition is not run again (its result is shown) unless ``--force``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,21 +25,23 @@ from spine.orchestration.cli._output import (
     styled,
 )
 from spine.orchestration.cli._params import parse_assignments
+from spine.orchestration.cli._runtime import Operations, open_runtime
 from spine.orchestration.cli._state import CliState, get_state
 from spine.orchestration.cli._workflows import (
-    default_operations,
     import_operation_modules,
     load_workflow_file,
     outcome_row,
     result_dict,
 )
-from spine.orchestration.context import WorkflowContext
-from spine.orchestration.result import StepOutcome
+from spine.orchestration.dispatcher_runnable import DispatcherRunnable
+from spine.orchestration.result import WorkflowResult
+from spine.orchestration.runnable import OperationResult
 from spine.orchestration.runner import WorkflowRunner
+from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.orchestration.workflow import Workflow
 from spine.types import RunStatus
 
-__all__ = ["ProgressObserver", "make_runner", "run"]
+__all__ = ["ImportOption", "ParamOption", "PartitionOption", "ProgressRunnable", "run"]
 
 ParamOption = Annotated[
     list[str] | None,
@@ -58,36 +62,65 @@ ImportOption = Annotated[
 ]
 
 
-class ProgressObserver:
-    """A rich progress bar over a run's steps (on stderr)."""
+class ProgressRunnable:
+    """A runnable that advances a rich progress bar as operation steps finish (on stderr)."""
 
-    def __init__(self, progress: Progress, total: int) -> None:
+    def __init__(self, inner: DispatcherRunnable, progress: Progress, total: int) -> None:
+        self.inner = inner
         self.progress = progress
         self.task = progress.add_task("starting", total=total)
 
-    def step_started(self, name: str, ctx: WorkflowContext) -> None:
-        self.progress.update(self.task, description=f"step {name}")
+    def has_operation(self, operation_name: str) -> bool:
+        return self.inner.has_operation(operation_name)
 
-    def step_finished(self, outcome: StepOutcome, ctx: WorkflowContext) -> None:
+    def submit_operation_sync(
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        *,
+        parent_run_id: str | None = None,
+        step_name: str | None = None,
+        timeout: float | None = None,
+    ) -> OperationResult:
+        self.progress.update(self.task, description=f"step {step_name or operation_name}")
+        result = self.inner.submit_operation_sync(
+            operation_name,
+            params,
+            parent_run_id=parent_run_id,
+            step_name=step_name,
+            timeout=timeout,
+        )
         self.progress.advance(self.task)
         self.progress.console.print(
-            f"  {styled(outcome.status.value)} {outcome.name} ({outcome.duration_ms:.0f} ms)"
+            f"  {styled(result.status.value)} {step_name or operation_name}"
         )
-
-
-def make_runner(state: CliState, observer: ProgressObserver | None) -> WorkflowRunner:
-    """The runner ``spine run`` uses (in memory, operations through the dispatcher)."""
-    return WorkflowRunner(default_operations(), observer=observer)
+        return result
 
 
 def _execute(
-    state: CliState, workflow: Workflow, params: dict[str, Any], partition: dict[str, Any]
-) -> Any:
+    state: CliState,
+    operations: Operations,
+    workflow: Workflow,
+    params: dict[str, Any],
+    partition: dict[str, Any],
+    *,
+    workers: int,
+    force: bool,
+) -> WorkflowResult:
     quiet = not err_console.is_terminal
-    with progress_bar(quiet=quiet) as progress:
-        observer = None if quiet else ProgressObserver(progress, len(workflow.steps))
-        runner = make_runner(state, observer)
-        return runner.execute(workflow, params, partition=partition or None)
+    with (
+        state.connect() as conn,
+        open_runtime(operations, conn, workers=workers) as rt,
+        progress_bar(quiet=quiet) as progress,
+    ):
+        runner = rt.runner
+        if not quiet:
+            runner = TrackedWorkflowRunner(
+                rt.runner.store,
+                runnable=ProgressRunnable(rt.runnable, progress, len(workflow.steps)),
+                lease_seconds=rt.runner.lease_seconds,
+            )
+        return runner.execute(workflow, params, partition=partition or None, force=force)
 
 
 def run(
@@ -96,16 +129,25 @@ def run(
     param: ParamOption = None,
     partition: PartitionOption = None,
     imports: ImportOption = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="In-process workers running the steps.")
+    ] = 1,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Run even if this workflow and partition completed before."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Run a workflow file; exit 1 when the run does not complete."""
+    """Run a workflow file as a tracked run; exit 1 when the run does not complete."""
     state = get_state(ctx)
     with state.guard():
         params = parse_assignments(param, option="--param")
         part = parse_assignments(partition, option="--partition")
         workflow = load_workflow_file(workflow_file)
         import_operation_modules(imports)
-        result = _execute(state, workflow, params, part)
+        operations = Operations(state.database.url)
+        WorkflowRunner(operations.checker()).check(workflow, params)  # before anything is written
+        result = _execute(state, operations, workflow, params, part, workers=workers, force=force)
     if as_json:
         print_json(result_dict(result))
     else:
@@ -116,6 +158,11 @@ def run(
             title=f"{result.workflow_name} run {result.run_id}",
         )
         line = f"run {styled(result.status.value)} in {result.duration_ms:.0f} ms"
+        if result.skipped_run:
+            line = (
+                f"already completed: run {result.run_id} of this partition "
+                f"({styled(result.status.value)}); --force runs it again"
+            )
         if result.error:
             line += f": {result.error}"
         console.print(line)

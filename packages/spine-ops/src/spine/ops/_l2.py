@@ -1,0 +1,188 @@
+"""The L2 ingest loop: read a chunk, drop its repeats, write the new rows; repeat.
+
+Memory is bounded by the chunk size: nothing of an earlier chunk is kept. The database decides
+what is new across chunks: with a unique index over the conflict key (the hash column, or the
+natural key in natural-key mode) every write is conflict-tolerant (``ON CONFLICT DO NOTHING``
+/ ``ON DUPLICATE KEY UPDATE k = k`` / ``MERGE``), so concurrent ingests of overlapping data
+never fail for a duplicate; without one, each chunk is anti-joined against the table (which
+sees the earlier chunks of the same transaction).
+
+Write path per chunk: with a unique index, chunks of <= 200 rows and backends whose dialect
+says ``direct_insert_if_absent`` (SQLite, MySQL/MariaDB) use ``executemany`` of an
+insert-if-absent straight into the table; bigger chunks are staged in a
+session-private temporary table (``COPY`` on PostgreSQL) and inserted with one set-based
+statement (``dialect.insert_ignoring_sql`` with a unique index, ``insert_missing_sql``
+without); small chunks without a unique index look the hashes up first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from spine.ops._checks import ident
+from spine.ops._rows import RowShaper
+from spine.types import ValidationError, compute_hash, generate_ulid
+
+if TYPE_CHECKING:
+    from spine.ops.idempotency import IdempotencyHelper
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "L2Plan", "batched_list", "getter", "missing"]
+
+DEFAULT_CHUNK_SIZE = 20_000
+"""Records per ingest step (bounds memory; big enough that per-statement costs vanish)."""
+
+SMALL_BATCH = 200
+"""Chunks up to this size skip the staging table."""
+
+EXECUTEMANY_ROWS = 5_000
+"""Rows per ``executemany`` call (a driver that rewrites it into one multi-row statement
+stays well under the server's packet limit)."""
+
+T = TypeVar("T")
+
+
+def batched_list(iterable: Iterable[T], n: int) -> Iterator[list[T]]:
+    """Successive lists of up to ``n`` items of ``iterable``."""
+    it = iter(iterable)
+    while chunk := list(islice(it, n)):
+        yield chunk
+
+
+def getter(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """``row -> tuple of row[c]`` for ``columns`` (always a tuple, even for one column)."""
+    if not columns:
+        return lambda row: ()
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda row: (row[only],)
+    return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], itemgetter(*columns))
+
+
+def missing(row: object, columns: Sequence[str], index: int) -> ValidationError:
+    """The error for a row lacking one of ``columns`` (or not a dict at all)."""
+    if not isinstance(row, Mapping):
+        return ValidationError(f"row {index} is a {type(row).__name__}, expected a dict")
+    lacking = [c for c in columns if c not in row]
+    return ValidationError(f"row {index} lacks column(s) {lacking}")
+
+
+class L2Plan:
+    """One ``insert_new`` call's settings; :meth:`run` ingests chunks inside the caller's
+    write scope and returns ``(total, inserted, duplicates_in_batch)``."""
+
+    def __init__(
+        self,
+        helper: IdempotencyHelper,
+        table: str,
+        hash_column: str | None,
+        natural_key: Sequence[str] | None,
+        unique: bool,
+        shaper: RowShaper,
+    ) -> None:
+        self.helper = helper
+        self.table = table
+        self.hc = hash_column
+        self.keys = natural_key
+        self.unique = unique
+        self.shaper = shaper
+        self.conflict: list[str] = [hash_column] if hash_column else list(natural_key or ())
+        self._key_of = getter(list(natural_key) if natural_key is not None else [hash_column or ""])
+
+    def run(self, chunks: Iterable[list[Mapping[str, Any]]]) -> tuple[int, int, int]:
+        total = inserted = dupes = 0
+        for chunk in chunks:
+            batch = self._dedupe(chunk, total)
+            dupes += len(chunk) - len(batch)
+            inserted += self._write_chunk(batch, total)
+            total += len(chunk)
+        return total, inserted, dupes
+
+    def _dedupe(self, chunk: list[Mapping[str, Any]], base: int) -> dict[Any, Mapping[str, Any]]:
+        """First occurrence of each conflict key in ``chunk`` (hash, or natural-key tuple)."""
+        key_of, hc, keys = self._key_of, self.hc, self.keys
+        batch: dict[Any, Mapping[str, Any]] = {}
+        for i, row in enumerate(chunk):
+            try:
+                kv = key_of(row)
+            except (KeyError, TypeError):
+                raise missing(row, keys or [hc or ""], base + i) from None
+            if hc is None:
+                k: Any = kv
+            elif keys is not None:
+                k = compute_hash(*kv)
+            else:
+                k = kv[0]
+                if not isinstance(k, str) or not k:
+                    raise ValidationError(
+                        f"row {base + i} has no {hc!r} value; pass natural_key to compute it"
+                    )
+            try:
+                if k not in batch:
+                    batch[k] = row
+            except TypeError:
+                raise ValidationError(
+                    f"row {base + i} has an unhashable natural-key value {kv!r}"
+                ) from None
+        return batch
+
+    def _write_chunk(self, batch: dict[Any, Mapping[str, Any]], base: int) -> int:
+        hc = self.hc
+        columns = self.shaper.columns(batch.values(), exclude=(hc,) if hc else ())
+        if hc is None and not columns:
+            return 0
+        values_of = getter(columns)
+        encode = self.shaper.encode
+        tuples: list[tuple[Any, ...]] = []
+        for i, (k, row) in enumerate(batch.items()):
+            try:
+                vals = values_of(row)
+            except KeyError:  # a sparse row: its missing columns are NULL
+                vals = tuple(row.get(c) for c in columns)
+            vals = encode(vals, columns, base + i)
+            tuples.append((*vals, k) if hc is not None else vals)
+        all_cols = [*columns, hc] if hc is not None else columns
+        return self._insert(all_cols, tuples, list(batch) if hc is not None else [])
+
+    def _insert(self, columns: list[str], tuples: list[tuple[Any, ...]], hashes: list[str]) -> int:
+        repo = self.helper._repo
+        d, conn, t = repo.dialect, repo.conn, self.table
+        if self.unique:
+            if d.direct_insert_if_absent or len(tuples) <= SMALL_BATCH:
+                # SQLite (in process) and MySQL (multi-row rewrite of executemany): an
+                # insert-if-absent straight into the table beats staging
+                sql = d.upsert(t, columns, self.conflict, update_columns=[])
+                done = 0
+                for i in range(0, len(tuples), EXECUTEMANY_ROWS):
+                    cur = conn.executemany(sql, tuples[i : i + EXECUTEMANY_ROWS])
+                    done += max(int(cur.rowcount or 0), 0)
+                return done
+            return self._staged(
+                columns, tuples, lambda s: d.insert_ignoring_sql(t, s, columns, self.conflict)
+            )
+        hc = cast(str, self.hc)
+        if len(tuples) <= SMALL_BATCH:
+            existing = self.helper.existing_among(t, hc, hashes)
+            new = [v for h, v in zip(hashes, tuples, strict=True) if h not in existing]
+            return conn.insert_rows(t, columns, new) if new else 0
+        return self._staged(columns, tuples, lambda s: d.insert_missing_sql(t, s, columns, hc))
+
+    def _staged(
+        self, columns: list[str], tuples: list[tuple[Any, ...]], sql_for: Callable[[str], str]
+    ) -> int:
+        """Stage ``tuples`` in a session-private temporary table (``COPY`` on PostgreSQL),
+        then run the set-based insert ``sql_for(stage)``."""
+        repo = self.helper._repo
+        d, conn = repo.dialect, repo.conn
+        stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
+        conn.execute(d.create_temp_table_as_sql(stage, self.table, columns))
+        try:
+            conn.insert_rows(stage, columns, tuples, temporary=True)
+            return repo.execute_rowcount(sql_for(stage))
+        finally:
+            if not d.staging_dropped_at_commit:
+                with contextlib.suppress(Exception):  # a failed transaction dropped it already
+                    conn.execute(d.drop_temp_table_sql(stage))
