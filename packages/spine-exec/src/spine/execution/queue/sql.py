@@ -475,6 +475,8 @@ class SqlWorkQueue:
         if not ids:
             return []
         now = self.conn.dialect.encode_timestamp(self._clock())
+        if not self._savepoints and self.conn.in_transaction_block:
+            return self._complete_held(owner, ids, now)  # no savepoint to undo a fast path
         try:
             with self._write() as c:  # the usual case: every item is still held
                 cur = c.execute(
@@ -486,6 +488,11 @@ class SqlWorkQueue:
                 return ids
         except _NotAllHeld:
             pass
+        return self._complete_held(owner, ids, now)
+
+    def _complete_held(self, owner: str, ids: list[str], now: Any) -> list[str]:
+        """Complete exactly the items ``owner`` holds among ``ids`` (read them, then
+        update them)."""
         with self._write() as c:
             held = self._held(owner, ids, _S.RUNNING)
             if not held:

@@ -424,12 +424,9 @@ class WorkerLoop:
             )
             if not items:
                 return []
-            if start is not None:
-                # the rows are locked for us: start the handlers while the ledger records
-                # the starts (should this transaction fail, the items return to pending and
-                # our outcomes are refused as "lost": at-least-once, as after a crash)
-                start(items)
             self._record_started(session, items)
+        if start is not None:  # after the commit: a job runs only once its claim is durable
+            start(items)
         now = self._clock()
         lags = [max(0.0, (now - item.run_after).total_seconds()) for item in items]
         with self._lock:
