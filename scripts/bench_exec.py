@@ -14,8 +14,12 @@ measured code and of its baseline interleaved), in microseconds per call:
   completed), the handler call and its result check - against calling the same no-op
   function directly. Goal (issue 11): overhead under 20 µs.
 * **tracked_execution (in memory)**: the 7-step lifecycle around a no-op block on the
-  in-memory stores (no database). The database figures (SQLite/PostgreSQL against an
-  INSERT+COMMIT pair) come with the SQL stores.
+  in-memory stores (no database).
+* **tracked_execution (SQLite file / PostgreSQL)**: the lifecycle around a no-op block on a
+  real connection (SQL ledger, lock and dead-letter stores; one commit for create + lock +
+  RUNNING, one for COMPLETED + release), against a bare ``INSERT`` + ``COMMIT`` with the
+  driver itself (``sqlite3`` / ``psycopg``) on the same database. Goal (issue 11): at most
+  2 commits' worth per tracked call, i.e. a ratio <= 2.0.
 * **with_retry / CircuitBreaker.call / TokenBucketLimiter.try_acquire**: the cost a
   successful call pays for the protection, against the plain call.
 * **Redis token bucket** (when Redis answers on ``--redis``): one ``acquire`` (one Lua
@@ -106,6 +110,94 @@ def bench_tracked(calls: int, repeat: int) -> dict[str, Any]:
     }
 
 
+GOAL_COMMITS = 2.0
+
+
+def _raw_pair(backend: str, space: Any) -> tuple[Callable[[], object], Callable[[], None]]:
+    """A bare INSERT + COMMIT with the driver itself, and how to close it."""
+    if backend == "sqlite":
+        import sqlite3
+
+        raw = sqlite3.connect(str(space.path))
+        raw.execute("CREATE TABLE IF NOT EXISTS bench_raw (id INTEGER PRIMARY KEY, v TEXT)")
+        raw.commit()
+
+        def insert_commit() -> None:
+            raw.execute("INSERT INTO bench_raw (v) VALUES (?)", ("x",))
+            raw.commit()
+
+        return insert_commit, raw.close
+    import psycopg
+
+    pg = psycopg.connect(str(space.url))
+    pg.execute(f"SET search_path TO {space.schema}")
+    pg.execute("CREATE TABLE IF NOT EXISTS bench_raw (id SERIAL PRIMARY KEY, v TEXT)")
+    pg.commit()
+
+    def pg_insert_commit() -> None:
+        pg.execute("INSERT INTO bench_raw (v) VALUES (%s)", ("x",))
+        pg.commit()
+
+    return pg_insert_commit, pg.close
+
+
+def bench_sql(backend: str, url: str | None, calls: int, repeat: int) -> list[dict[str, Any]]:
+    """tracked_execution on a real connection vs a bare INSERT+COMMIT with the driver."""
+    from spine.db import install_schema
+    from spine.db.testing import IsolatedDatabase
+    from spine.execution import sql_stores, tracked_execution
+
+    try:
+        space = IsolatedDatabase.create(backend, url)
+    except Exception as exc:  # no server: the figure is skipped, the rest still runs
+        print(f"({backend} figures skipped: {exc})", file=sys.stderr)
+        return []
+    try:
+        conn = space.connect()
+        install_schema(conn, ["spine-exec"])
+        conn.commit()
+        stores = sql_stores(conn)
+        raw, close = _raw_pair(backend, space)
+        counter = iter(range(10**9))
+
+        def tracked() -> None:
+            with tracked_execution(stores, workflow="noop", params=PARAMS, lock_key="noop") as ctx:
+                ctx.set_result({"rows": 0})
+
+        def tracked_keyed() -> None:
+            key = f"noop:{next(counter)}"
+            with tracked_execution(stores, workflow="noop", params=PARAMS, idempotency_key=key):
+                pass
+
+        def tracked_conn() -> None:
+            with tracked_execution(conn, workflow="noop", params=PARAMS) as ctx:
+                ctx.set_result({"rows": 0})
+
+        rows = []
+        for name, fn in (
+            (f"tracked_execution ({backend}, lock)", tracked),
+            (f"tracked_execution ({backend}, idem. key)", tracked_keyed),
+            (f"tracked_execution(conn) ({backend})", tracked_conn),
+        ):
+            measured, pair = best_pair(fn, raw, calls, repeat)
+            ratio = measured / pair
+            rows.append(
+                {
+                    "name": name,
+                    "us_per_call": measured,
+                    "baseline": f"bare INSERT+COMMIT with the driver ({backend})",
+                    "baseline_us": pair,
+                    "overhead_us": measured - pair,
+                    "goal": f"{ratio:.2f} commits' worth (goal <= {GOAL_COMMITS:g})",
+                    "met": ratio <= GOAL_COMMITS,
+                }
+            )
+        close()
+        return rows
+    finally:
+        space.cleanup()
+
+
 def bench_wrappers(calls: int, repeat: int) -> list[dict[str, Any]]:
     retried = with_retry(RetryStrategy.exponential(3))(noop)
     breaker = CircuitBreaker("bench")
@@ -167,11 +259,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--sql-calls", type=int, default=300)
     args = parser.parse_args(argv)
     calls, repeat = (2_000, 3) if args.quick else (args.calls, args.repeat)
 
     rows = [bench_dispatch(calls, repeat), bench_tracked(calls, repeat)]
     rows += bench_wrappers(calls, repeat)
+    sql_calls = 100 if args.quick else args.sql_calls
+    rows += bench_sql("sqlite", None, sql_calls, repeat)
+    rows += bench_sql("postgres", args.postgres, sql_calls, repeat)
     redis_row = bench_redis(args.redis, calls, repeat)
     if redis_row is not None:
         rows.append(redis_row)

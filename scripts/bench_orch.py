@@ -5,6 +5,8 @@ Usage::
     uv run python scripts/bench_orch.py            # full run
     uv run python scripts/bench_orch.py --quick    # fewer repetitions
     uv run python scripts/bench_orch.py --json     # machine-readable
+    uv run python scripts/bench_orch.py --no-tracked                # in-memory runner only
+    uv run python scripts/bench_orch.py --dbos-venv /tmp/dbos-venv  # reuse a DBOS install
 
 In-memory runner against a plain Python loop (goal: under 20 µs of overhead per step).
 The same no-op functions run three ways:
@@ -22,8 +24,21 @@ check, context, result) is reported apart. Each figure is the best of ``--repeat
 repetitions of ``--runs`` workflow runs, variants interleaved (the best is the least disturbed
 by other processes on a shared machine; the spread shows how noisy the run was); the overhead
 is the per-step cost minus the loop's per-call cost. ``cpu µs/step`` is the same measure in
-process CPU time, which other processes' load does not inflate. The tracked runner
-(SQLite/PostgreSQL, against DBOS Transact) joins this script with the SQL run store.
+process CPU time, which other processes' load does not inflate.
+
+Tracked runner against DBOS Transact durable workflows, on the same databases (goal: spine's
+tracked step costs at most a quarter of DBOS's). Measured as in PEERS.md: workflows of 0, 1
+and 10 no-op steps called sequentially in one thread, ``--tracked-runs`` workflows per
+repetition after 20 warm-up calls, ``--tracked-repeat`` repetitions; per-step overhead =
+(time of the 10-step workflow - time of the 0-step one) / 10, the median of the repetitions
+(min-max shown). spine runs ``TrackedWorkflowRunner(conn)`` (every step a committed
+checkpoint with its event) in a fresh schema of the PostgreSQL test database
+(``SPINE_TEST_POSTGRES_URL``) and a fresh SQLite file; DBOS runs in its own virtual
+environment (``uv venv`` + ``uv pip install dbos==3.4.0``, created in a temporary directory
+unless ``--dbos-venv`` names one), with its system database in a fresh SQLite file and in
+the PostgreSQL database ``spine_bench_dbos`` (created by DBOS, reset before each run). Both
+sides commit with the servers' default durability (fsync on), so on a busy disk both slow
+down together; the ratio is what to compare.
 """
 
 from __future__ import annotations
@@ -31,16 +46,25 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from spine.orchestration import Step, Workflow, WorkflowContext, WorkflowRunner
 
 GOAL_US = 20.0
+TRACKED_GOAL_RATIO = 4.0
+DBOS_VERSION = "3.4.0"
+PSYCOPG_VERSION = "3.3.9"
+DBOS_PG_DATABASE = "spine_bench_dbos"
 
 
 def _noop() -> None:
@@ -131,6 +155,236 @@ def measure(steps: int, runs: int, repeat: int) -> dict[str, Any]:
     return {"steps": steps, "loop_us_per_call": round(loop_us, 4), "rows": rows}
 
 
+# -- tracked runner vs DBOS Transact --------------------------------------------------------
+
+DBOS_SCRIPT = """
+import json, sys, time
+from dbos import DBOS
+
+url, reps, runs, warm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+DBOS(config={"name": "spine-bench-dbos", "system_database_url": url})
+
+
+@DBOS.step()
+def noop():
+    return None
+
+
+@DBOS.workflow()
+def wf0():
+    return None
+
+
+@DBOS.workflow()
+def wf1():
+    noop()
+
+
+@DBOS.workflow()
+def wf10():
+    for _ in range(10):
+        noop()
+
+
+DBOS.launch()
+try:
+    for fn in (wf0, wf1, wf10):
+        for _ in range(warm):
+            fn()
+    out = {"0": [], "1": [], "10": []}
+    for _ in range(reps):
+        for name, fn in (("0", wf0), ("1", wf1), ("10", wf10)):
+            start = time.perf_counter()
+            for _ in range(runs):
+                fn()
+            out[name].append((time.perf_counter() - start) / runs)
+    print("RESULT " + json.dumps(out))
+finally:
+    DBOS.destroy()
+"""
+
+RESET_SCRIPT = """
+import sys
+import psycopg
+url, name = sys.argv[1], sys.argv[2]
+with psycopg.connect(url, autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+"""
+
+
+def _summary(samples: Mapping[str, list[float]]) -> dict[str, float]:
+    """Per-step µs (median and min-max over repetitions) and the 0-step run's µs."""
+    per_step = [
+        (ten - zero) / 10 * 1e6 for zero, ten in zip(samples["0"], samples["10"], strict=True)
+    ]
+    return {
+        "per_step_us": round(statistics.median(per_step), 1),
+        "per_step_min_us": round(min(per_step), 1),
+        "per_step_max_us": round(max(per_step), 1),
+        "one_step_run_us": round(statistics.median(samples["1"]) * 1e6, 1),
+        "zero_step_run_us": round(statistics.median(samples["0"]) * 1e6, 1),
+    }
+
+
+def _spine_tracked(backend: str, runs: int, repeat: int, warm: int, tmp: Path) -> dict[str, float]:
+    from spine.db.schema import install_schema
+    from spine.db.testing import IsolatedDatabase, backend_url
+    from spine.orchestration import TrackedWorkflowRunner
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    space = IsolatedDatabase.create(backend, backend_url(backend), tmp_path=tmp)
+    try:
+        conn = space.connect()
+        install_schema(conn)
+        runner = TrackedWorkflowRunner(conn)
+        flows = {
+            str(n): Workflow(f"bench{n}", [Step.lambda_(f"s{i}", _noop_lambda) for i in range(n)])
+            for n in (0, 1, 10)
+        }
+        counter = iter(range(10**9))
+
+        def run(wf: Workflow) -> None:
+            runner.execute(wf, {"i": next(counter)})  # a new partition each time
+
+        for wf in flows.values():
+            for _ in range(warm):
+                run(wf)
+        samples: dict[str, list[float]] = {name: [] for name in flows}
+        for _ in range(repeat):
+            for name, wf in flows.items():
+                gc.collect()
+                start = time.perf_counter()
+                for _ in range(runs):
+                    run(wf)
+                samples[name].append((time.perf_counter() - start) / runs)
+        return _summary(samples)
+    finally:
+        space.cleanup()
+
+
+def _dbos_python(venv: Path | None, tmp: Path) -> Path:
+    if venv is not None and (venv / "bin" / "python").exists():
+        return venv / "bin" / "python"
+    uv = shutil.which("uv")
+    if uv is None:
+        raise SystemExit("uv is needed to install DBOS (https://docs.astral.sh/uv/)")
+    venv = venv or tmp / "dbos-venv"
+    subprocess.run([uv, "venv", "-q", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [
+            uv,
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(python),
+            f"dbos=={DBOS_VERSION}",
+            f"psycopg[binary]=={PSYCOPG_VERSION}",
+        ],
+        check=True,
+    )
+    return python
+
+
+def _dbos(
+    python: Path, backend: str, runs: int, repeat: int, warm: int, tmp: Path
+) -> dict[str, float]:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / 'dbos-system.sqlite'}"
+    else:  # DBOS's other system database is PostgreSQL
+        from spine.db.testing import backend_url
+
+        base = backend_url(backend)
+        if base is None:
+            raise SystemExit(f"no URL for {backend}")
+        subprocess.run(
+            [str(python), "-c", RESET_SCRIPT, base, DBOS_PG_DATABASE], check=True, cwd=tmp
+        )
+        url = base.rsplit("/", 1)[0] + f"/{DBOS_PG_DATABASE}"
+    script = tmp / "dbos_bench.py"
+    script.write_text(DBOS_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [str(python), str(script), url, str(repeat), str(runs), str(warm)],
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        env={**os.environ, "DBOS__LOGLEVEL": "WARNING"},
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"DBOS benchmark failed on {backend}:\n{done.stderr[-3000:]}")
+    return _summary(json.loads(lines[-1].removeprefix("RESULT ")))
+
+
+def measure_tracked(
+    backends: list[str],
+    runs: int,
+    repeat: int,
+    warm: int,
+    dbos: bool,
+    dbos_venv: Path | None,
+) -> list[dict[str, Any]]:
+    """spine's tracked runner and DBOS per backend (see the module docs)."""
+    from spine.db.testing import probe_backend
+
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="spine-bench-orch-") as name:
+        tmp = Path(name)
+        python = _dbos_python(dbos_venv, tmp) if dbos else None
+        for backend in backends:
+            status = probe_backend(backend)
+            if not status.available:
+                print(f"{backend}: skipped ({status.reason})", file=sys.stderr)
+                continue
+            spine = _spine_tracked(backend, runs, repeat, warm, tmp / f"spine-{backend}")
+            row: dict[str, Any] = {"backend": backend, "spine": spine}
+            if python is not None and backend in ("sqlite", "postgres"):
+                peer = _dbos(python, backend, runs, repeat, warm, tmp)
+                ratio = peer["per_step_us"] / spine["per_step_us"]
+                row.update(
+                    dbos=peer,
+                    ratio=round(ratio, 2),
+                    goal_met=ratio >= TRACKED_GOAL_RATIO,
+                )
+            rows.append(row)
+    return rows
+
+
+def print_tracked(rows: list[dict[str, Any]], runs: int, repeat: int) -> None:
+    print(
+        f"\nTrackedWorkflowRunner vs DBOS Transact {DBOS_VERSION} durable workflows "
+        f"({runs} workflows x {repeat} repetitions, median per-step µs with min-max; "
+        f"goal: DBOS/spine >= {TRACKED_GOAL_RATIO:g})"
+    )
+    header = (
+        f"{'backend':<10}{'spine µs/step':>15}{'min-max':>17}{'µs/0-step run':>15}"
+        f"{'DBOS µs/step':>14}{'min-max':>17}{'µs/0-step run':>15}{'DBOS/spine':>12}  goal"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        s = row["spine"]
+        d = row.get("dbos")
+        spread = f"{s['per_step_min_us']:.0f}-{s['per_step_max_us']:.0f}"
+        line = (
+            f"{row['backend']:<10}{s['per_step_us']:>15.0f}{spread:>17}"
+            f"{s['zero_step_run_us']:>15.0f}"
+        )
+        if d is not None:
+            dspread = f"{d['per_step_min_us']:.0f}-{d['per_step_max_us']:.0f}"
+            goal = "met" if row["goal_met"] else "NOT met"
+            line += (
+                f"{d['per_step_us']:>14.0f}{dspread:>17}{d['zero_step_run_us']:>15.0f}"
+                f"{row['ratio']:>12.2f}  {goal}"
+            )
+        print(line)
+    print(
+        "spine: every step one transaction (lease renewal, checkpoint upsert, event) and one "
+        "commit; both sides fsync on commit, so their figures rise together on a busy disk."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -138,14 +392,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--runs", type=int, default=None, help="workflow runs per repetition")
     parser.add_argument("--repeat", type=int, default=None, help="repetitions (median kept)")
+    parser.add_argument("--no-tracked", action="store_true", help="skip the tracked runner")
+    parser.add_argument("--no-dbos", action="store_true", help="spine's tracked runner only")
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--tracked-runs", type=int, default=None, help="workflows/repetition")
+    parser.add_argument("--tracked-repeat", type=int, default=None, help="repetitions")
+    parser.add_argument("--dbos-venv", type=Path, default=None, help="DBOS venv to (re)use")
     args = parser.parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 7)
     results = []
     for steps in args.steps:
         runs = args.runs or max(20, (2000 if not args.quick else 500) // steps)
         results.append(measure(steps, runs, repeat))
+    tracked: list[dict[str, Any]] = []
+    t_runs = args.tracked_runs or (30 if args.quick else 200)
+    t_repeat = args.tracked_repeat or (3 if args.quick else 5)
+    if not args.no_tracked:
+        tracked = measure_tracked(
+            args.backends, t_runs, t_repeat, 20, not args.no_dbos, args.dbos_venv
+        )
     if args.json:
-        print(json.dumps({"python": platform.python_version(), "results": results}, indent=2))
+        print(
+            json.dumps(
+                {"python": platform.python_version(), "results": results, "tracked": tracked},
+                indent=2,
+            )
+        )
         return 0
     print(
         f"spine-orch in-memory runner vs a plain loop (Python {platform.python_version()}, "
@@ -172,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         "\noverhead = µs/step - loop µs per call; µs/run = the fixed cost of a run "
         "(the 0-step workflow). Shared 2-core machine: expect noise."
     )
+    if tracked:
+        print_tracked(tracked, t_runs, t_repeat)
     return 0
 
 

@@ -7,6 +7,8 @@ and on SQLite the loser of the read-to-write lock upgrade failed with "database 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import subprocess
 import sys
@@ -29,6 +31,7 @@ from spine.db.locks import LOCKS_TABLE
 from spine.db.migrations import MIGRATION_LOCK
 from spine.db.schema import INT, STR, Column, Table, create_table, table_exists
 from spine.db.testing import IsolatedDatabase
+from spine.types import QueryError
 
 _LOG = Table("mig_race_log", columns=(Column("who", STR(40)), Column("version", INT)))
 
@@ -177,3 +180,47 @@ def test_a_runner_blocked_by_another_process_times_out_with_advice(
         runner.apply()
     assert not table_exists(db, "mig_never")
     assert [m.version for m in runner.apply()] == [1]  # free again: applies
+
+
+def test_a_server_lock_that_cannot_be_used_falls_back_to_a_lock_row(
+    db: SpineConnection, db_factory: Callable[[], SpineConnection]
+) -> None:
+    """An Oracle user without ``EXECUTE ON DBMS_LOCK`` still serialises migrations: the
+    session lock statement fails, and a lock row is used instead (here: a dialect whose lock
+    statement calls a function the server does not have)."""
+    if db.dialect.named_lock_kind != "session":
+        pytest.skip("the backend takes no server session lock")
+    base = type(db.dialect)
+
+    class NoServerLock(base):  # type: ignore[misc, valid-type]
+        def named_lock_sql(self, name: str, wait_seconds: int) -> tuple[str, tuple[object, ...]]:
+            return "SELECT spine_no_such_lock_function(1)", ()
+
+    conn = SpineConnection(
+        db.raw, db._driver, dataclasses.replace(db.info, dialect=NoServerLock()), owns_raw=False
+    )
+    other = db_factory()
+    with (
+        named_lock(conn, "spine_fallback_lock"),
+        pytest.raises(LockTimeoutError),
+        named_lock(other, "spine_fallback_lock", timeout=0.3, kind="row"),
+    ):
+        pass  # pragma: no cover - never entered
+    with named_lock(other, "spine_fallback_lock", timeout=5, kind="row"):
+        pass
+
+
+def test_the_lock_is_released_even_when_the_block_left_a_failed_transaction(
+    db: SpineConnection, db_factory: Callable[[], SpineConnection]
+) -> None:
+    if db.dialect.named_lock_kind == "transaction":
+        pytest.skip("SQLite serialises with BEGIN IMMEDIATE transactions, not a held lock")
+    other = db_factory()
+    with (
+        named_lock(db, "spine_abort_lock"),
+        contextlib.suppress(QueryError),  # PostgreSQL: the transaction is now aborted
+    ):
+        db.execute("SELECT spine_no_such_column FROM spine_no_such_table")
+    with named_lock(other, "spine_abort_lock", timeout=3):
+        pass
+    db.rollback()

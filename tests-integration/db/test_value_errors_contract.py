@@ -163,3 +163,39 @@ def test_transaction_block_is_rolled_back_whole_on_a_value_error(
     with pytest.raises(ValidationError):
         block()
     assert _count(db_factory()) == 0
+
+
+@pytest.mark.parametrize("path", ["executemany", "insert_rows"])
+def test_a_failed_batch_on_an_idle_connection_leaves_nothing_to_commit(
+    table: SpineConnection, db_factory: Callable[[], SpineConnection], path: str
+) -> None:
+    conn, d = table, table.dialect
+    rows = [("a",), ("b",), ("c\ud800",), ("d",)]
+
+    def batch() -> None:
+        if path == "executemany":
+            conn.executemany(d.insert_sql(_T.name, ["name"]), rows)
+        else:
+            conn.insert_rows(_T.name, ["name"], rows, chunk_size=1)
+
+    with pytest.raises(ValidationError, match="lone surrogate"):
+        batch()
+    conn.commit()  # a careless caller commits after the error: nothing of the batch is kept
+    assert _count(db_factory()) == 0
+
+
+def test_a_failed_batch_inside_the_callers_work_leaves_the_callers_work_alone(
+    table: SpineConnection, db_factory: Callable[[], SpineConnection]
+) -> None:
+    conn, d = table, table.dialect
+    conn.execute(d.insert_sql(_T.name, ["name"]), ("callers",))
+
+    def batch() -> None:
+        with write(conn):
+            conn.insert_rows(_T.name, ["name"], [("a",), ("b\ud800",)], chunk_size=1)
+
+    with pytest.raises(ValidationError):
+        batch()
+    assert conn.has_pending_writes
+    conn.commit()
+    assert _count(db_factory()) == 1

@@ -6,6 +6,7 @@ the idempotent second run, the restatement, an injected failure finished by
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,8 @@ def test_an_injected_failure_is_resumed_without_redoing_finished_steps(url: str)
     assert stopped["resume"] == f"spine runs resume {stopped['run_id']}"
     run = spine_json(url, "runs", "show", stopped["run_id"])
     assert run["status"] == "failed"
+    kept = Path(run["params"]["input_dir"])  # the synthetic files, kept for the resume
+    assert kept.is_dir()
     assert [(s["step"], s["status"]) for s in run["steps"]] == [
         ("ingest", "completed"),
         ("normalize", "completed"),
@@ -109,6 +112,7 @@ def test_an_injected_failure_is_resumed_without_redoing_finished_steps(url: str)
     assert len([w for w in data["weeks"] if w["stage"] == "published"]) == 12
     again = spine(url, "demo", "--json")
     assert json.loads(again.stdout)["changed_nothing"] is True
+    shutil.rmtree(kept)
 
 
 @pytest.mark.parametrize(

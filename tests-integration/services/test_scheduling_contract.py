@@ -6,6 +6,7 @@ lease."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +26,7 @@ from spine.execution import (
     Dispatcher,
     DuplicateScheduleError,
     Event,
+    EventBus,
     ExpectedArrival,
     FireStatus,
     InMemoryArrivalStore,
@@ -464,3 +466,44 @@ def test_sql_stores_open_on_a_fresh_connection_by_url(tmp_path: Any) -> None:
     finally:
         first.close()
         second.close()
+
+
+# -- events on every bus -----------------------------------------------------------------------
+
+
+def test_fires_and_missed_arrivals_reach_subscribers_of_every_bus_and_broken_ones_break_nothing(
+    bus_factory: Callable[[], EventBus],
+) -> None:
+    publisher_bus = bus_factory()
+    # another process of the deployment (in-memory buses are per process: the same one)
+    listener_bus = publisher_bus if isinstance(publisher_bus, InMemoryEventBus) else bus_factory()
+    store = InMemoryScheduleStore()
+    received: list[Event] = []
+    done = threading.Event()
+
+    def collect(event: Event) -> None:
+        received.append(event)
+        if len(received) >= 2:
+            done.set()
+
+    def broken(event: Event) -> None:
+        raise RuntimeError("subscriber bug")
+
+    publisher_bus.subscribe(broken)
+    listener_bus.subscribe(broken)
+    listener_bus.subscribe(collect, ["schedule.*", "arrival.*"])
+    clock = ManualClock(FRIDAY)
+    monitor = ArrivalMonitor(InMemoryArrivalStore(), clock=clock, event_bus=publisher_bus)
+    monitor.expect(finra_week_file())
+    core = SchedulerCore(
+        make_dispatcher(), store=store, clock=clock, event_bus=publisher_bus, arrivals=monitor
+    )
+    core.add(Schedule.weekly("weekly", "job", weekday="mon", at="17:00", timezone="UTC"))
+    clock.set(DEADLINE + timedelta(seconds=30))  # Monday 17:00 UTC fire, 18:00 NY deadline
+    records = core.tick()
+    assert [r.status for r in records] == [FireStatus.SUBMITTED]
+    assert done.wait(10), f"received {received}"
+    fired = [e for e in received if isinstance(e, ScheduleFired)]
+    missed = [e for e in received if isinstance(e, ArrivalMissed)]
+    assert [(e.schedule, e.execution_id) for e in fired] == [("weekly", records[0].execution_id)]
+    assert [e.expected_by for e in missed] == [DEADLINE]

@@ -84,6 +84,8 @@ def _oracle_error(code: str, cls: str = "DatabaseError") -> BaseException:
         ("DPY-4011", ErrorKind.CONNECTION),
         ("ORA-01017", ErrorKind.AUTH),
         ("ORA-99999", ErrorKind.OTHER),
+        ("ORA-01438", ErrorKind.VALUE),
+        ("ORA-01426", ErrorKind.VALUE),
     ],
 )
 def test_oracle_code_classification(code: str, kind: ErrorKind) -> None:
@@ -118,6 +120,7 @@ def _db2_error(sqlstate: str, cls: str = "DatabaseError") -> BaseException:
         ("08001", ErrorKind.CONNECTION),
         ("28000", ErrorKind.AUTH),
         ("08004", ErrorKind.AUTH),
+        ("22003", ErrorKind.VALUE),
     ],
 )
 def test_db2_sqlstate_classification(state: str, kind: ErrorKind) -> None:

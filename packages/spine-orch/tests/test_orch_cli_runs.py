@@ -218,6 +218,9 @@ def test_unknown_ids_and_bad_filters_exit_2_with_one_line(
         ["dlq", "list"],
         ["runs", "resume", "01X"],
         ["run", "flow.yaml"],
+        ["submit", "runstest.extract"],
+        ["worker", "--idle-exit", "0"],
+        ["schedule", "list"],
     ],
 )
 def test_an_unreachable_database_exits_2_and_writes_nothing(workdir: Path, args: list[str]) -> None:
@@ -286,3 +289,46 @@ def test_a_schedule_name_is_taken_once_unless_replaced(workdir: Path) -> None:
     assert taken.exit_code == EXIT_USAGE
     assert "--replace" in one_error_line(taken)
     assert invoke(*args, "--replace", "--every", "60").exit_code == 0
+
+
+# -- the work queue: submit and worker -------------------------------------------------------
+
+
+def test_submitted_work_is_run_by_a_worker_and_recorded_in_the_ledger(workdir: Path) -> None:
+    ids = [as_json("submit", "runstest.extract", "-p", f"n={n}")["id"] for n in range(3)]
+    (workdir / "broken").touch()
+    doomed = as_json("submit", "runstest.load", "--max-attempts", "1", "--lane", "slow")
+    assert (doomed["status"], doomed["lane"]) == ("pending", "slow")
+    again = as_json("submit", "runstest.extract", "--key", "once")
+    assert as_json("submit", "runstest.extract", "--key", "once")["id"] == again["id"]
+
+    only_slow = as_json("worker", "--lanes", "slow", "--idle-exit", "0")
+    assert (only_slow["claimed"], only_slow["failed"]) == (1, 1)
+    metrics = as_json("worker", "--concurrency", "2", "--idle-exit", "0")
+    assert (metrics["claimed"], metrics["completed"], metrics["failed"]) == (4, 4, 0)
+    assert (workdir / "extract.calls").read_text() == "xxxx"
+    executions = {e["id"]: e for e in as_json("executions", "list")}
+    assert all(executions[i]["status"] == "completed" for i in ids)
+    assert executions[doomed["id"]]["status"] == "failed"
+    [letter] = as_json("dlq", "list")
+    assert letter["workflow"] == "runstest.load"
+    human = invoke("worker", "--idle-exit", "0")
+    assert human.exit_code == 0
+    assert "worker stopped: 0 claimed" in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["submit", "no.such.op"], "no operation 'no.such.op'"),
+        (["submit", "runstest.extract", "-p", "oops"], "is not KEY=VALUE"),
+        (["submit", "runstest.extract", "-i", "no_such_module_xyz"], "cannot import"),
+    ],
+)
+def test_bad_submissions_exit_2_and_queue_nothing(
+    workdir: Path, args: list[str], expected: str
+) -> None:
+    result = invoke(*args)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert expected in one_error_line(result)
+    assert not (workdir / "spine.db").exists()

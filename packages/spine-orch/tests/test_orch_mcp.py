@@ -3,6 +3,7 @@ stdio subprocess, and over streamable HTTP from a running ``spine mcp --transpor
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -303,3 +304,84 @@ def test_spine_mcp_with_an_unreachable_database_exits_2_with_one_line(
     assert len(lines) == 1
     assert lines[0].startswith("error: cannot reach the database")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- runs, executions, dead letters, and the actions on them -------------------------------------
+
+
+@pytest.fixture
+def failed_run(url: str, workflow_file: Path, tmp_path: Path) -> Iterator[str]:
+    """A run of ``mcptest.flow`` whose ``load`` step failed (while ``broken`` exists)."""
+    from spine.orchestration import default_dispatcher
+
+    registry = default_dispatcher().registry
+    broken = tmp_path / "broken"
+    broken.touch()
+    calls: list[str] = []
+
+    def fetch(params: dict[str, Any]) -> dict[str, Any]:
+        calls.append("fetch")
+        return {"rows": 3}
+
+    def load(params: dict[str, Any]) -> dict[str, Any]:
+        if broken.exists():
+            raise ValueError("the warehouse is down")
+        return {"loaded": 3}
+
+    registry.register("mcptest.fetch", fetch, replace=True)
+    registry.register("mcptest.load", load, replace=True)
+    result = CliRunner().invoke(
+        build_app(plugins=False), ["--db", url, "run", str(workflow_file), "--json"]
+    )
+    assert result.exit_code == 1, result.output
+    try:
+        yield str(json.loads(result.stdout)["run_id"])
+    finally:
+        registry.unregister("mcptest.fetch")
+        registry.unregister("mcptest.load")
+    assert calls  # fetch ran (once: resumes and reruns restore it)
+
+
+def test_runs_executions_and_dead_letters_are_read(url: str, failed_run: str) -> None:
+    server = build_mcp_server(url)
+    [run] = data(call(server, "list_runs", {"status": "failed"}))["runs"]
+    assert (run["run_id"], run["workflow"]) == (failed_run, "mcptest.flow")
+    shown = data(call(server, "show_run", {"run_id": failed_run}))
+    assert [(s["step"], s["status"]) for s in shown["steps"]] == [
+        ("fetch", "completed"),
+        ("load", "failed"),
+    ]
+    assert shown["events"][-1]["event"] == "run_failed"
+    executions = data(call(server, "list_executions"))["executions"]
+    failed = next(e for e in executions if e["status"] == "failed")
+    events = data(call(server, "show_execution", {"execution_id": failed["id"]}))["events"]
+    assert [e["event"] for e in events][:3] == ["created", "started", "failed"]
+    [letter] = data(call(server, "list_dead_letters"))["dead_letters"]
+    assert letter["workflow"] == "mcptest.load"
+    assert "not a run status" in error_text(call(server, "list_runs", {"status": "weird"}))
+    assert "no execution" in error_text(call(server, "show_execution", {"execution_id": "x"}))
+    assert "x" in error_text(call(server, "show_run", {"run_id": "x"}))
+
+
+def test_actions_resume_rerun_replay_and_submit(url: str, failed_run: str, tmp_path: Path) -> None:
+    reader = build_mcp_server(url)
+    assert call(reader, "resume_run", {"run_id": failed_run}).is_error  # not offered
+    actor = build_mcp_server(url, allow_actions=True)
+    [letter] = data(call(actor, "list_dead_letters"))["dead_letters"]
+    still = data(call(actor, "replay_dead_letter", {"entry_id": letter["id"]}))
+    assert still["execution"]["status"] == "failed"
+    (tmp_path / "broken").unlink()
+    resumed = data(call(actor, "resume_run", {"run_id": failed_run}))
+    assert (resumed["run_id"], resumed["status"]) == (failed_run, "completed")
+    rerun = data(call(actor, "rerun_from", {"run_id": failed_run, "step": "load"}))
+    assert (rerun["status"], rerun["run_id"] != failed_run) == ("completed", True)
+    replayed = data(call(actor, "replay_dead_letter", {"entry_id": letter["id"], "force": True}))
+    assert replayed["execution"]["status"] == "completed"
+    queued = data(call(actor, "submit", {"operation": "mcptest.fetch", "params": {"n": 1}}))
+    assert (queued["workflow"], queued["status"], queued["params"]) == (
+        "mcptest.fetch",
+        "pending",
+        {"n": 1},
+    )
+    unknown = error_text(call(actor, "submit", {"operation": "no.such.op"}))
+    assert "no operation 'no.such.op'" in unknown

@@ -236,11 +236,18 @@ class SpineConnection:
         return cur
 
     def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> SpineCursor:
-        """Execute one statement once per parameter set (drivers batch where they can)."""
+        """Execute one statement once per parameter set (drivers batch where they can).
+
+        On a connection without uncommitted work a failure rolls back the parameter sets
+        already executed (nothing of the batch is left to commit by mistake); inside the
+        caller's open work the caller rolls back (or a :func:`spine.db.write` savepoint does).
+        """
+        idle = not self.has_pending_writes
         try:
             raw = self._driver.new_cursor(self.raw)
             raw.executemany(sql, seq_of_params)
         except self._error_types as exc:
+            self._undo_partial(idle)
             self._fail(exc, sql, "executemany")
         cur = self._cursor(raw, sql)
         self._executed(cur, sql, True)
@@ -278,19 +285,29 @@ class SpineConnection:
 
         ``table`` and ``columns`` are validated identifiers; ``temporary`` names a table
         made by ``dialect.create_temp_table_as_sql`` (rendered through
-        ``dialect.temp_table_name``). Does not commit.
+        ``dialect.temp_table_name``). Does not commit. A failure on a connection without
+        uncommitted work rolls back the chunks already sent (nothing of the batch is left to
+        commit by mistake), as :meth:`executemany` does.
         """
         d = self.dialect
         table_sql = d.temp_table_name(table) if temporary else d.quote(table)
         columns_sql = d.quote_list(columns)
         insert_sql = d.insert_sql(table, columns, temporary=temporary)
+        idle = not self.has_pending_writes
         self._writes = True
         try:
             return self._driver.bulk_insert(
                 self.raw, insert_sql, table_sql, columns_sql, rows, chunk_size, len(columns)
             )
         except self._error_types as exc:
+            self._undo_partial(idle)
             self._fail(exc, insert_sql, "bulk insert")
+
+    def _undo_partial(self, idle: bool) -> None:
+        """After a failed batch: roll back what it sent when no other work was pending."""
+        if idle and self._tx_depth == 0:
+            with contextlib.suppress(Exception):  # the batch's error is the one that matters
+                self.rollback()
 
     # -- notifications (backends whose dialect ``supports_notify``) ---------------------
     def listen(self, channel: str) -> None:

@@ -17,7 +17,9 @@ SQLite          none needed here: each step runs in a ``BEGIN IMMEDIATE`` transa
 The lock is held across commits (a server without transactional DDL commits around each
 DDL statement), re-entrant per connection, and released when the block exits - or when the
 session ends (server locks) or the lease expires (lock rows, ``lease`` seconds, default one
-hour) if the process dies. Waiting longer than ``timeout`` raises :class:`LockTimeoutError`
+hour) if the process dies. Where the server lock cannot be used (an Oracle user without
+``EXECUTE ON DBMS_LOCK``) a lock row is used instead, with a warning logged
+(``named_lock_fallback``). Waiting longer than ``timeout`` raises :class:`LockTimeoutError`
 (retryable) naming the lock and what to do.
 
 Example:
@@ -45,7 +47,14 @@ from typing import Any
 from spine.db.connection import SpineConnection, as_spine_connection
 from spine.db.dialects import Dialect
 from spine.db.tabledef import STR, TS, Column, Table
-from spine.types import DatabaseError, IntegrityError, QueryError, ValidationError
+from spine.types import (
+    DatabaseConnectionError,
+    DatabaseError,
+    IntegrityError,
+    QueryError,
+    ValidationError,
+)
+from spine.types.logging import get_logger
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -77,6 +86,8 @@ LOCKS_TABLE = Table(
 
 _NOT_OBTAINED = "not obtained"
 """Text of the error a ``named_lock_reports == "raises"`` statement raises on a timeout."""
+
+_log = get_logger(__name__)
 
 _KINDS = ("session", "row", "transaction")
 _HELD: dict[tuple[int, str], int] = {}
@@ -144,8 +155,22 @@ def named_lock(
     commit = not sc.has_pending_writes
     owner = _owner()
     if chosen == "session":
-        _acquire_session(sc, name, timeout, commit)
-    else:
+        try:
+            _acquire_session(sc, name, timeout, commit)
+        except (LockTimeoutError, DatabaseConnectionError):
+            raise
+        except DatabaseError as exc:  # e.g. no EXECUTE ON DBMS_LOCK: a lock row instead
+            if not commit:
+                raise
+            _log.warning(
+                "named_lock_fallback",
+                lock=name,
+                backend=sc.dialect.name,
+                reason=str(exc),
+                fallback=f"row of {LOCKS_TABLE.name}",
+            )
+            chosen = "row"
+    if chosen == "row":
         _acquire_row(sc, name, owner, timeout, lease, commit)
     _HELD[key] = 1
     try:
@@ -153,14 +178,28 @@ def named_lock(
     finally:
         _release_depth(key)
         if key not in _HELD and not sc.closed:
-            with contextlib.suppress(Exception):  # the session ends the lock anyway
-                if chosen == "session":
-                    sql, params = sc.dialect.named_unlock_sql(name)
-                    sc.execute(sql, params).fetchall()
-                else:
-                    _release_row(sc, name, owner)
-                if commit and not sc.in_transaction_block:
-                    sc.commit()
+            _release(sc, name, owner, chosen, commit)
+
+
+def _release(sc: SpineConnection, name: str, owner: str, kind: str, commit: bool) -> None:
+    """Release the lock; a statement refused because the block left the transaction failed
+    (PostgreSQL) is retried after rolling that transaction back. Errors are swallowed: the
+    session's end releases a server lock anyway, and a lock row's lease expires."""
+    for attempt in (1, 2):
+        try:
+            if kind == "session":
+                sql, params = sc.dialect.named_unlock_sql(name)
+                sc.execute(sql, params).fetchall()
+            else:
+                _release_row(sc, name, owner)
+            if commit and not sc.in_transaction_block:
+                sc.commit()
+            return
+        except Exception:
+            if attempt == 2 or sc.in_transaction_block or sc.closed:
+                return
+            with contextlib.suppress(Exception):
+                sc.rollback()
 
 
 def _release_depth(key: tuple[int, str]) -> None:

@@ -89,13 +89,31 @@ def json_params(params: Any, what: str = "params") -> dict[str, Any]:
     return result
 
 
+class _ResultOf:
+    """The label of a handler's result in error messages, formatted only when one is raised
+    (results are checked on every call; the message almost never)."""
+
+    __slots__ = ("handler",)
+
+    def __init__(self, handler: str) -> None:
+        self.handler = handler
+
+    def __str__(self) -> str:
+        return f"the result of handler {self.handler!r}"
+
+    __format__ = object.__format__
+
+
 def json_result(value: Any, handler: str) -> Any:
     """Validate a handler's return value and return its JSON-form copy.
 
     Raises:
         InvalidResultError: the value cannot be stored as JSON.
     """
-    return _walk(value, "result", 0, InvalidResultError, f"the result of handler {handler!r}")
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    return _walk(value, "result", 0, InvalidResultError, _ResultOf(handler))  # type: ignore[arg-type]
 
 
 def copy_json(value: Any) -> Any:

@@ -8,7 +8,11 @@ from typing import Any
 
 from spine.execution._json import json_params, json_result
 from spine.execution._sql_base import SqlStore
-from spine.execution.errors import DuplicateExecutionError, ExecutionNotFoundError
+from spine.execution.errors import (
+    DuplicateExecutionError,
+    ExecutionNotFoundError,
+    InvalidTransitionError,
+)
 from spine.execution.ledger import StatusChange, StatusFilter, check_page, status_set
 from spine.execution.models import Execution, ExecutionEvent, _new
 from spine.types import IntegrityError, ValidationError
@@ -53,9 +57,10 @@ _INSERT_EVENT = (
 )
 _UPDATE_STATUS = (
     "UPDATE core_executions SET status = ?, started_at = ?, completed_at = ?, updated_at = ?, "
-    "result_json = ?, error = ?, error_type = ?, retry_count = ? WHERE id = ? AND status = ?"
+    "result_json = ?, error = ?, error_type = ? WHERE id = ? AND status = ?"
 )
 _MAX_RACES = 10
+_MAX_KNOWN = 1024
 
 
 def idempotency_slot(key: str | None, attempt: int) -> str | None:
@@ -95,6 +100,16 @@ class SqlLedger(SqlStore):
 
     def __init__(self, conn: Any, *, clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(conn, clock=clock)
+        # The last snapshot this ledger wrote per execution: update_status starts from it
+        # instead of reading the row. Never trusted: the UPDATE matches only while the
+        # stored status is the one it assumed, otherwise the row is read and it tries again.
+        self._known: dict[str, Execution] = {}
+
+    def _remember(self, execution: Execution) -> None:
+        known = self._known
+        if len(known) >= _MAX_KNOWN:
+            known.clear()
+        known[execution.id] = execution
 
     # -- encoding ------------------------------------------------------------------------
     def _json(self, value: Any) -> Any:
@@ -208,6 +223,7 @@ class SqlLedger(SqlStore):
                 self.run(_INSERT_EVENT, self._event_row(self._created_event(stored))).close()
         except IntegrityError as exc:
             raise _duplicate(stored) from exc
+        self._remember(stored)
         return stored
 
     def create_executions(self, executions: Sequence[Execution]) -> list[Execution]:
@@ -228,6 +244,8 @@ class SqlLedger(SqlStore):
                 "idempotency key and attempt); none was created",
                 cause=exc,
             ) from exc
+        for e in prepared:
+            self._remember(e)
         return prepared
 
     def _change(
@@ -242,11 +260,18 @@ class SqlLedger(SqlStore):
     ) -> tuple[Execution, ExecutionEvent]:
         """Move one execution (inside a write scope); return it and its event (not yet
         inserted)."""
+        assumed = self._known.pop(execution_id, None)
         for _ in range(_MAX_RACES):
-            current = self._load(execution_id)
-            new = current.transition(
-                status, at=when, result=result, error=error, error_type=error_type
-            )
+            current = assumed if assumed is not None else self._load(execution_id)
+            try:
+                new = current.transition(
+                    status, at=when, result=result, error=error, error_type=error_type
+                )
+            except InvalidTransitionError:
+                if assumed is None:
+                    raise
+                assumed = None  # the remembered status may be stale: read the row
+                continue
             ts = self.dialect.encode_timestamp
             changed = self.rowcount(
                 _UPDATE_STATUS,
@@ -258,13 +283,14 @@ class SqlLedger(SqlStore):
                     self._json(new.result),
                     new.error,
                     new.error_type,
-                    new.retry_count,
                     execution_id,
                     current.status.value,
                 ),
             )
             if changed:
+                self._remember(new)
                 return new, ExecutionEvent.make(execution_id, _EVENTS[new.status], payload, when)
+            assumed = None
         raise ValidationError(  # pragma: no cover - needs _MAX_RACES lost races in a row
             f"execution {execution_id} kept changing under update_status; try again"
         )
@@ -323,6 +349,7 @@ class SqlLedger(SqlStore):
         """See :meth:`spine.execution.ledger.Ledger.increment_retry`."""
         payload = json_params(data, "event data") if data else {}
         when = self._clock()
+        self._known.pop(execution_id, None)
         with self.writing():
             changed = self.rowcount(
                 "UPDATE core_executions SET retry_count = retry_count + 1, updated_at = ? "
@@ -340,6 +367,7 @@ class SqlLedger(SqlStore):
     def update_metadata(self, execution_id: str, values: Mapping[str, Any]) -> Execution:
         """See :meth:`spine.execution.ledger.Ledger.update_metadata`."""
         extra = json_params(values, "metadata")
+        self._known.pop(execution_id, None)
         with self.writing():
             # Lock the row first (a no-op change) so concurrent merges do not lose keys.
             self.run(

@@ -6,16 +6,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from spine.db import transaction
 from spine.execution._sql_base import SqlStore
 from spine.execution.locks import DEFAULT_TTL, LockInfo, check_lock_args
-from spine.types import IntegrityError
+from spine.execution.schema import CORE_CONCURRENCY_LOCKS
 from spine.types.timestamps import utc_now
 
 __all__ = ["ConcurrencyGuard", "SqlLockGuard"]
 
 _COLUMNS = "lock_key, owner, execution_id, acquired_at, expires_at, depth"
-_INSERT = f"INSERT INTO core_concurrency_locks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 1)"  # noqa: S608
 
 
 class SqlLockGuard(SqlStore):
@@ -23,11 +21,12 @@ class SqlLockGuard(SqlStore):
     on the database (``ConcurrencyGuard(conn)``).
 
     Implements :class:`spine.execution.locks.LockGuard` (same contract suite as the
-    in-memory twin). Acquiring is one guarded ``UPDATE`` (the lock is yours, or expired) and,
-    when no row exists, an ``INSERT`` that the primary key makes exclusive: two processes
-    racing for a free lock get exactly one winner, and a lock whose holder died is taken
-    over once ``expires_at`` passes. Times come from ``clock`` (the machines' clocks must
-    agree within a fraction of the TTL).
+    in-memory twin). Acquiring a free lock is one insert-if-absent that the primary key makes
+    exclusive (two processes racing for it get exactly one winner); a held one is one guarded
+    ``UPDATE`` (the lock is yours: re-entrant; or it expired: a holder that died is taken
+    over once ``expires_at`` passes). Releasing is one ``DELETE`` (or a depth decrement).
+    Times come from ``clock`` (the machines' clocks must agree within a fraction of the
+    TTL).
 
     Args:
         conn: A :class:`~spine.db.SpineConnection` (its calls join the unit of work of the
@@ -49,6 +48,13 @@ class SqlLockGuard(SqlStore):
 
     def __init__(self, conn: Any, *, clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(conn, clock=clock)
+        self._insert_missing = self.dialect.upsert(
+            "core_concurrency_locks",
+            ("lock_key", "owner", "execution_id", "acquired_at", "expires_at", "depth"),
+            ("lock_key",),
+            update_columns=(),
+            column_types={c.name: c.type for c in CORE_CONCURRENCY_LOCKS.columns},
+        )
 
     def _info(self, row: tuple[Any, ...]) -> LockInfo:
         ts = self.dialect.decode_timestamp
@@ -70,60 +76,58 @@ class SqlLockGuard(SqlStore):
         now = self._clock()
         now_v, expires_v = self.ts(now), self.ts(now + timedelta(seconds=seconds))
         with self.writing():
+            # A free lock: one insert-if-absent (no error, no savepoint when it is taken).
+            if self.rowcount(
+                self._insert_missing, (lock_key, owner, execution_id, now_v, expires_v, 1)
+            ):
+                return True
             # Re-entrant hold (depth + 1, expiry extended) or take-over of an expired lock.
             # Every branch changes ``depth`` or ``expires_at``, so the row count is exact
             # on every backend (MySQL counts changed rows, not matched ones).
-            changed = self.rowcount(
-                "UPDATE core_concurrency_locks SET "
-                "depth = CASE WHEN owner = ? AND expires_at > ? THEN depth + 1 ELSE 1 END, "
-                "acquired_at = CASE WHEN owner = ? AND expires_at > ? THEN acquired_at ELSE ? END, "
-                "execution_id = CASE WHEN owner = ? AND expires_at > ? THEN execution_id "
-                "ELSE ? END, "
-                "expires_at = CASE WHEN expires_at > ? THEN expires_at ELSE ? END, "
-                "owner = ? "
-                "WHERE lock_key = ? AND (owner = ? OR expires_at <= ?)",
-                (
-                    owner,
-                    now_v,
-                    owner,
-                    now_v,
-                    now_v,
-                    owner,
-                    now_v,
-                    execution_id,
-                    expires_v,
-                    expires_v,
-                    owner,
-                    lock_key,
-                    owner,
-                    now_v,
-                ),
+            return bool(
+                self.rowcount(
+                    "UPDATE core_concurrency_locks SET "
+                    "depth = CASE WHEN owner = ? AND expires_at > ? THEN depth + 1 ELSE 1 END, "
+                    "acquired_at = CASE WHEN owner = ? AND expires_at > ? THEN acquired_at "
+                    "ELSE ? END, "
+                    "execution_id = CASE WHEN owner = ? AND expires_at > ? THEN execution_id "
+                    "ELSE ? END, "
+                    "expires_at = CASE WHEN expires_at > ? THEN expires_at ELSE ? END, "
+                    "owner = ? "
+                    "WHERE lock_key = ? AND (owner = ? OR expires_at <= ?)",
+                    (
+                        owner,
+                        now_v,
+                        owner,
+                        now_v,
+                        now_v,
+                        owner,
+                        now_v,
+                        execution_id,
+                        expires_v,
+                        expires_v,
+                        owner,
+                        lock_key,
+                        owner,
+                        now_v,
+                    ),
+                )
             )
-            if changed:
-                return True
-            try:
-                with transaction(self.conn):  # a savepoint: a lost race keeps the caller's work
-                    self.run(
-                        _INSERT,
-                        (lock_key, owner, execution_id, now_v, expires_v),
-                    ).close()
-            except IntegrityError:
-                return False
-        return True
 
     def release(self, lock_key: str, owner: str) -> bool:
         """See :meth:`spine.execution.locks.LockGuard.release`."""
         check_lock_args(lock_key, owner)
         with self.writing():
             if self.rowcount(
-                "UPDATE core_concurrency_locks SET depth = depth - 1 "
-                "WHERE lock_key = ? AND owner = ? AND depth > 1",
+                "DELETE FROM core_concurrency_locks "
+                "WHERE lock_key = ? AND owner = ? AND depth <= 1",
                 (lock_key, owner),
             ):
                 return True
             return bool(
                 self.rowcount(
-                    "DELETE FROM core_concurrency_locks WHERE lock_key = ? AND owner = ?",
+                    "UPDATE core_concurrency_locks SET depth = depth - 1 "
+                    "WHERE lock_key = ? AND owner = ? AND depth > 1",
                     (lock_key, owner),
                 )
             )

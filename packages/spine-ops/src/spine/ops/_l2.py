@@ -121,8 +121,7 @@ class L2Plan:
                         f"row {base + i} has no {hc!r} value; pass natural_key to compute it"
                     )
             try:
-                if k not in batch:
-                    batch[k] = row
+                batch.setdefault(k, row)
             except TypeError:
                 raise ValidationError(
                     f"row {base + i} has an unhashable natural-key value {kv!r}"
@@ -135,15 +134,19 @@ class L2Plan:
         if hc is None and not columns:
             return 0
         values_of = getter(columns)
-        encode = self.shaper.encode
+        encode, plain = self.shaper.encode, self.shaper.plain
         tuples: list[tuple[Any, ...]] = []
-        for i, (k, row) in enumerate(batch.items()):
+        append = tuples.append
+        i = base
+        for k, row in batch.items():
             try:
                 vals = values_of(row)
             except KeyError:  # a sparse row: its missing columns are NULL
                 vals = tuple(row.get(c) for c in columns)
-            vals = encode(vals, columns, base + i)
-            tuples.append((*vals, k) if hc is not None else vals)
+            if not plain(map(type, vals)):
+                vals = encode(vals, columns, i)
+            append((*vals, k) if hc is not None else vals)
+            i += 1
         all_cols = [*columns, hc] if hc is not None else columns
         return self._insert(all_cols, tuples, list(batch) if hc is not None else [])
 

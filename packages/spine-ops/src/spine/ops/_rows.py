@@ -44,6 +44,9 @@ class RowShaper:
 
     __slots__ = ("_allowed", "_encode_ts", "table")
 
+    plain = staticmethod(_PLAIN.issuperset)
+    """``plain(map(type, values))``: True when :meth:`encode` would return ``values`` as is."""
+
     def __init__(self, conn: Connection, table: str, dialect: Dialect) -> None:
         self.table = table
         self._allowed = frozenset(table_columns(conn, table))
@@ -58,16 +61,9 @@ class RowShaper:
             ValidationError: a key that is not a plain identifier, or not a column of the
                 table (all such keys are named).
         """
-        seen: dict[str, None] = {}
-        last: object = None
-        for row in rows:
-            keys = row.keys()
-            if keys == last:
-                continue
-            last = keys
-            for k in keys:
-                if k not in seen:
-                    seen[k] = None
+        seen: dict[Any, None] = {}
+        for shape in dict.fromkeys(map(tuple, rows)):  # distinct key tuples, in order
+            seen.update(dict.fromkeys(shape))
         for k in exclude:
             seen.pop(k, None)
         cols = [ident(c) if isinstance(c, str) else _bad_name(c) for c in seen]

@@ -226,9 +226,10 @@ class WorkflowRunStore(Protocol):
         *,
         lease_seconds: float,
         statuses: Collection[RunStatus] = RESUMABLE_STATUSES,
+        execution_id: str | None = None,
     ) -> WorkflowRunRecord:
         """Take the run to drive it again: status ``RUNNING``, ``attempt`` + 1, event
-        ``run_resumed``.
+        ``run_resumed``; ``execution_id`` (when given) becomes the run's ledger execution.
 
         Allowed when the run's status is in ``statuses``, or it is ``RUNNING`` and its owner's
         lease has expired (a crashed runner).

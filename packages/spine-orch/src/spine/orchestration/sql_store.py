@@ -482,6 +482,7 @@ class SqlRunStore:
         *,
         lease_seconds: float,
         statuses: Collection[RunStatus] = RESUMABLE_STATUSES,
+        execution_id: str | None = None,
     ) -> WorkflowRunRecord:
         """See :meth:`WorkflowRunStore.claim_run
         <spine.orchestration.run_store.WorkflowRunStore.claim_run>`."""
@@ -491,20 +492,21 @@ class SqlRunStore:
             with self._writing():
                 now = self._clock()
                 before = self._get(run_id)
-                marks = ", ".join(ph(7 + i) for i in range(len(allowed)))
+                marks = ", ".join(ph(8 + i) for i in range(len(allowed)))
                 may = f" OR status IN ({marks})" if allowed else ""
                 n = self._rowcount(
                     f"UPDATE {RUNS} SET status = '{_RUNNING}', owner = {ph(0)}, "  # noqa: S608 - constant identifiers, bound values
                     f"lease_expires_at = {ph(1)}, attempt = attempt + 1, "
                     f"cancel_requested = {ph(2)}, finished_at = NULL, updated_at = {ph(3)}, "
-                    f"active_key = {ph(4)} WHERE id = {ph(5)} AND "
-                    f"((status = '{_RUNNING}' AND lease_expires_at <= {ph(6)}){may})",
+                    f"active_key = {ph(4)}, execution_id = {ph(5)} WHERE id = {ph(6)} AND "
+                    f"((status = '{_RUNNING}' AND lease_expires_at <= {ph(7)}){may})",
                     (
                         owner,
                         self._ts(now + timedelta(seconds=lease_seconds)),
                         self._false,
                         self._ts(now),
                         active_key(before.workflow_name, before.partition_hash),
+                        execution_id or before.execution_id,
                         run_id,
                         self._ts(now),
                         *allowed,

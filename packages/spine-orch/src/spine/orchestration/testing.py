@@ -237,6 +237,7 @@ class InMemoryRunStore:
         *,
         lease_seconds: float,
         statuses: Collection[RunStatus] = RESUMABLE_STATUSES,
+        execution_id: str | None = None,
     ) -> WorkflowRunRecord:
         with self._lock:
             now = self._clock()
@@ -264,6 +265,7 @@ class InMemoryRunStore:
                 cancel_requested=False,
                 finished_at=None,
                 updated_at=now,
+                execution_id=execution_id or run.execution_id,
             )
             self._runs[run_id] = record
             self._event(

@@ -57,7 +57,7 @@ import socket
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spine.db import SpineConnection
 from spine.db.encoding import canonical_json, encode_partition_key
@@ -79,6 +79,11 @@ from spine.orchestration.runnable import Runnable
 from spine.orchestration.runner import WorkflowRunner
 from spine.orchestration.workflow import Workflow
 from spine.types import RunStatus, StepStatus, ValidationError, generate_ulid, utc_now
+
+if TYPE_CHECKING:
+    from spine.execution.ledger import Ledger
+    from spine.execution.models import Execution
+    from spine.ops import AnomalyRecorder
 
 __all__ = ["TrackedWorkflowRunner"]
 
@@ -202,6 +207,15 @@ class TrackedWorkflowRunner:
             crashed runner's run can be resumed by another once it lapses.
         workflows: Workflows :meth:`resume` / :meth:`rerun_from` may look up by name (also
             :meth:`register`); otherwise they rebuild the workflow from the stored definition.
+        ledger: A spine-exec :class:`~spine.execution.Ledger` (such as
+            ``SqlLedger(conn)``): each attempt of a run is recorded there as one execution
+            (workflow name, params, ``batch_id`` = the run id, ``metadata.workflow_run_id``)
+            that ends with the run, and the run row links to it (``execution_id``); a resume
+            or a ``rerun_from`` records a new execution whose ``parent_execution_id`` is the
+            previous one. Operation steps link their own executions on their checkpoints.
+        anomalies: A spine-ops :class:`~spine.ops.AnomalyRecorder`: a run that ends failed
+            or partial records a ``workflow_failure`` anomaly (workflow, partition, run
+            execution, ``batch_id`` = the run id, the failed steps).
     """
 
     def __init__(
@@ -212,6 +226,8 @@ class TrackedWorkflowRunner:
         owner: str | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         workflows: Sequence[Workflow] = (),
+        ledger: Ledger | None = None,
+        anomalies: AnomalyRecorder | None = None,
     ) -> None:
         if not isinstance(store, WorkflowRunStore):
             from spine.orchestration.sql_store import open_run_store
@@ -232,6 +248,8 @@ class TrackedWorkflowRunner:
         self._workflows: dict[str, Workflow] = {}
         self._active: dict[str, threading.Event] = {}
         self._active_lock = threading.Lock()
+        self.ledger = ledger
+        self.anomalies = anomalies
         for wf in workflows:
             self.register(wf)
 
@@ -304,9 +322,15 @@ class TrackedWorkflowRunner:
         checked = self._runner.check(workflow, record.params)
         checkpoints = self.store.get_steps(run_id)
         self._check_steps_exist(workflow, record, checkpoints)
+        execution = self._new_execution(workflow, record, record.execution_id)
         record = self.store.claim_run(
-            run_id, self.owner, lease_seconds=self.lease_seconds, statuses=RESUMABLE_STATUSES
+            run_id,
+            self.owner,
+            lease_seconds=self.lease_seconds,
+            statuses=RESUMABLE_STATUSES,
+            execution_id=execution.id if execution is not None else None,
         )
+        self._start_execution(execution)
         checkpoints = self.store.get_steps(run_id)
         restored = [self._restored(c) for c in checkpoints if c.status is StepStatus.COMPLETED]
         prior = {
@@ -370,6 +394,7 @@ class TrackedWorkflowRunner:
             parent_run_id=source.run_id,
             rerun_from_step=step,
             copied=copied,
+            parent_execution_id=source.execution_id,
         )
         return replace(result, parent_run_id=source.run_id)
 
@@ -432,12 +457,28 @@ class TrackedWorkflowRunner:
         parent_run_id: str | None = None,
         rerun_from_step: str | None = None,
         copied: Sequence[StepCheckpoint] = (),
+        parent_execution_id: str | None = None,
     ) -> WorkflowResult:
         """Create a run (with ``copied`` checkpoints restored) and drive it."""
         definition, definition_hash = self._definition(workflow)
         now = utc_now()
+        run_id = run_id or generate_ulid()
+        execution = self._new_execution(
+            workflow,
+            WorkflowRunRecord(
+                run_id,
+                workflow.name,
+                partition,
+                partition_hash,
+                params_json,
+                RunStatus.RUNNING,
+                now,
+                now,
+            ),
+            parent_execution_id,
+        )
         record = WorkflowRunRecord(
-            run_id=run_id or generate_ulid(),
+            run_id=run_id,
             workflow_name=workflow.name,
             partition=partition,
             partition_hash=partition_hash,
@@ -450,8 +491,10 @@ class TrackedWorkflowRunner:
             rerun_from_step=rerun_from_step,
             definition=definition,
             definition_hash=definition_hash,
+            execution_id=execution.id if execution is not None else None,
         )
         record = self.store.create_run(record, lease_seconds=self.lease_seconds, steps=copied)
+        self._start_execution(execution)
         state = RunState.start(
             workflow,
             params,
@@ -480,7 +523,7 @@ class TrackedWorkflowRunner:
             except BaseException as exc:
                 tracker.stop_heartbeat()
                 if not isinstance(exc, RunClaimedError):
-                    self._finish_quietly(record.run_id, exc)
+                    self._finish_quietly(record, exc)
                 raise
             tracker.stop_heartbeat()
             if tracker.lost is not None:
@@ -491,19 +534,89 @@ class TrackedWorkflowRunner:
                 info = first.error_info if first is not None else None
                 error = _to_json(dict(info)) if info else {"message": result.error}
             self.store.finish_run(record.run_id, self.owner, result.status, error=error)
+            self._end_execution(record, result.status, error, result)
             return result
         finally:
             tracker.stop_heartbeat()
             with self._active_lock:
                 self._active.pop(record.run_id, None)
 
-    def _finish_quietly(self, run_id: str, exc: BaseException) -> None:
+    def _new_execution(
+        self, workflow: Workflow, record: WorkflowRunRecord, parent: str | None
+    ) -> Execution | None:
+        """The ledger execution of the next attempt of ``record`` (not stored yet)."""
+        if self.ledger is None:
+            return None
+        from spine.execution.models import Execution
+
+        return Execution.create(
+            workflow.name,
+            record.params,
+            trigger_source="workflow",
+            parent_execution_id=parent,
+            batch_id=record.run_id,
+            metadata={"workflow_run_id": record.run_id, "partition": dict(record.partition)},
+        )
+
+    def _start_execution(self, execution: Execution | None) -> None:
+        if self.ledger is None or execution is None:
+            return
+        from spine.types.enums import ExecutionStatus
+
+        with self.ledger.atomic():
+            self.ledger.create_execution(execution)
+            self.ledger.update_status(execution.id, ExecutionStatus.RUNNING)
+
+    def _end_execution(
+        self,
+        record: WorkflowRunRecord,
+        status: RunStatus,
+        error: Mapping[str, Any] | None,
+        result: WorkflowResult | None = None,
+    ) -> None:
+        """End the attempt's ledger execution and record a failure anomaly (when configured)."""
+        failed = [n for n, o in result.steps.items() if o.failed] if result is not None else []
+        message = str(error.get("message")) if error else None
+        if self.ledger is not None and record.execution_id is not None:
+            from spine.types.enums import ExecutionStatus
+
+            final = {
+                RunStatus.COMPLETED: ExecutionStatus.COMPLETED,
+                RunStatus.CANCELLED: ExecutionStatus.CANCELLED,
+            }.get(status, ExecutionStatus.FAILED)
+            self.ledger.update_status(
+                record.execution_id,
+                final,
+                result={"run_id": record.run_id, "status": status.value, "failed_steps": failed},
+                error=message if final is ExecutionStatus.FAILED else None,
+                error_type=str(error.get("error_type") or "WorkflowFailed") if error else None,
+            )
+        if self.anomalies is not None and status in (RunStatus.FAILED, RunStatus.PARTIAL):
+            try:
+                encode_partition_key(record.partition)
+                partition: Mapping[str, Any] | None = record.partition
+            except ValidationError:
+                partition = None
+            self.anomalies.record(
+                severity="error",
+                category="workflow_failure",
+                message=f"workflow {record.workflow_name!r} run {record.run_id} ended "
+                f"{status.value}: {message or 'see its steps'}",
+                partition_key=partition,
+                metadata={"run_id": record.run_id, "failed_steps": failed},
+                workflow=record.workflow_name,
+                execution_id=record.execution_id,
+                batch_id=record.run_id,
+            )
+
+    def _finish_quietly(self, record: WorkflowRunRecord, exc: BaseException) -> None:
         """Record the run FAILED after an unexpected error (best effort: if the store is
         unreachable the lease lapses and the run can be resumed)."""
+        error = _to_json(error_info(exc))
         with contextlib.suppress(Exception):  # the original error matters more
-            self.store.finish_run(
-                run_id, self.owner, RunStatus.FAILED, error=_to_json(error_info(exc))
-            )
+            self.store.finish_run(record.run_id, self.owner, RunStatus.FAILED, error=error)
+        with contextlib.suppress(Exception):
+            self._end_execution(record, RunStatus.FAILED, error)
 
     def _params_json(self, workflow: Workflow, params: Mapping[str, Any]) -> dict[str, Any]:
         try:

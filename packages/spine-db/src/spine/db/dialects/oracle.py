@@ -268,7 +268,8 @@ class OracleDialect(Dialect):
         """``DBMS_LOCK.REQUEST`` in exclusive mode, held across commits
         (``release_on_commit => FALSE``), on the name qualified by the current schema;
         raises ORA-20001 when not obtained within ``wait_seconds``. Needs ``EXECUTE ON
-        DBMS_LOCK`` (``ALLOCATE_UNIQUE`` commits: call it outside a transaction)."""
+        DBMS_LOCK`` (Oracle 12.2+: ``ALLOCATE_UNIQUE_AUTONOMOUS`` does not commit the
+        caller's transaction)."""
         return (
             "DECLARE\n"
             "  n VARCHAR2(128) := SUBSTR(:1 || '.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), "
@@ -276,7 +277,7 @@ class OracleDialect(Dialect):
             "  h VARCHAR2(128);\n"
             "  r INTEGER;\n"
             "BEGIN\n"
-            "  DBMS_LOCK.ALLOCATE_UNIQUE(n, h);\n"
+            "  DBMS_LOCK.ALLOCATE_UNIQUE_AUTONOMOUS(n, h);\n"
             "  r := DBMS_LOCK.REQUEST(h, DBMS_LOCK.X_MODE, :2, FALSE);\n"
             "  IF r NOT IN (0, 4) THEN\n"
             "    RAISE_APPLICATION_ERROR(-20001, 'spine: lock ' || n || "
@@ -294,7 +295,7 @@ class OracleDialect(Dialect):
             "  h VARCHAR2(128);\n"
             "  r INTEGER;\n"
             "BEGIN\n"
-            "  DBMS_LOCK.ALLOCATE_UNIQUE(n, h);\n"
+            "  DBMS_LOCK.ALLOCATE_UNIQUE_AUTONOMOUS(n, h);\n"
             "  r := DBMS_LOCK.RELEASE(h);\n"
             "END;",
             (name,),

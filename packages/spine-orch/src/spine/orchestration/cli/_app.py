@@ -17,6 +17,7 @@ from spine.orchestration.cli.commands import (
     ops,
     runs,
     schedule,
+    worker,
     workflow,
 )
 from spine.orchestration.cli.commands.mcp import mcp
@@ -46,13 +47,15 @@ BUILTIN_COMMANDS = (
     "executions",
     "dlq",
     "schedule",
+    "submit",
+    "worker",
     "mcp",
 )
 """Names of the built-in commands (plugins cannot take them).
 
-Reserved for the next commands, wired when their layers exist: ``worker``, ``submit``."""
+Reserved for commands to come (none at the moment)."""
 
-RESERVED_COMMANDS = ("worker", "submit")
+RESERVED_COMMANDS: tuple[str, ...] = ()
 
 
 def versions() -> dict[str, str]:
@@ -131,6 +134,8 @@ def build_app(*, plugins: bool = True) -> typer.Typer:
     app.add_typer(executions.executions, name="executions")
     app.add_typer(executions.dlq, name="dlq")
     app.add_typer(schedule.app, name="schedule")
+    app.command("submit")(worker.submit)
+    app.command("worker")(worker.worker)
     app.command("mcp")(mcp)
     if plugins:
         app.info.context_settings = dict(app.info.context_settings or {})

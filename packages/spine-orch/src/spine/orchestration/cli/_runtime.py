@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
-from spine.db import SpineConnection
+from spine.db import SpineConnection, create_connection
 from spine.execution import (
     Dispatcher,
     ExecutionStores,
@@ -37,7 +37,6 @@ from spine.execution import (
     ThreadExecutor,
     sql_stores,
 )
-from spine.orchestration.cli._database import open_database
 from spine.orchestration.cli._output import err_console
 from spine.orchestration.dispatcher_runnable import DispatcherRunnable, default_dispatcher
 from spine.orchestration.run_store import WorkflowRunStore
@@ -79,25 +78,33 @@ def run_store(conn: SpineConnection) -> WorkflowRunStore:
 
 
 class LazyConnection:
-    """``connect()``: one connection to ``url``, opened on the first call (thread-safe)."""
+    """``connect()``: a connection to ``url`` for the calling thread, opened on its first
+    call there (handlers on a worker's threads never share one); :meth:`close` closes them
+    all."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._conn: SpineConnection | None = None
+        self._local = threading.local()
+        self._opened: list[SpineConnection] = []
         self._lock = threading.Lock()
-        self._stack = contextlib.ExitStack()
 
     def __call__(self) -> SpineConnection:
-        with self._lock:
-            if self._conn is None:
-                self._conn = self._stack.enter_context(open_database(self.url, schema=False))
-            return self._conn
+        conn: SpineConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn, _info = create_connection(self.url)
+            self._local.conn = conn
+            with self._lock:
+                self._opened.append(conn)
+        return conn
 
     def close(self) -> None:
-        """Close the connection if it was opened."""
+        """Close every connection opened."""
         with self._lock:
-            self._stack.close()
-            self._conn = None
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._local = threading.local()
 
 
 def register_installed_operations(

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 from pydantic import Field
 
 from spine.db import SpineConnection
+from spine.execution.queue import NewWork, SqlWorkQueue
 from spine.ops import (
     AnomalyRecorder,
     list_anomalies,
@@ -45,12 +46,24 @@ from spine.orchestration.cli._rows import (
     reject_row,
     watermark_row,
 )
-from spine.orchestration.cli._workflows import default_operations, load_workflow_file
+from spine.orchestration.cli._runtime import Operations, open_runtime, run_store, stores
+from spine.orchestration.cli._workflows import (
+    default_operations,
+    load_workflow_file,
+    result_dict,
+)
+from spine.orchestration.cli.commands.executions import (
+    dead_letter_row,
+    execution_row,
+)
+from spine.orchestration.cli.commands.executions import event_row as execution_event_row
+from spine.orchestration.cli.commands.runs import event_row, run_row, step_row
+from spine.orchestration.cli.commands.worker import item_row
 from spine.orchestration.files import loads_workflow
 from spine.orchestration.linter import lint_workflow
 from spine.orchestration.visualizer import visualize_ascii, visualize_mermaid, visualize_summary
 from spine.orchestration.workflow import Workflow
-from spine.types import ConfigError
+from spine.types import ConfigError, RunStatus
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -60,6 +73,11 @@ __all__ = ["ACTION_TOOLS", "READ_TOOLS", "SpineTools", "build_mcp_server", "tool
 T = TypeVar("T")
 
 READ_TOOLS = (
+    "list_runs",
+    "show_run",
+    "list_executions",
+    "show_execution",
+    "list_dead_letters",
     "list_anomalies",
     "list_quality_results",
     "show_manifest",
@@ -70,14 +88,16 @@ READ_TOOLS = (
 )
 """Tools every server has: they read."""
 
-ACTION_TOOLS = ("resolve_anomaly",)
+ACTION_TOOLS = ("submit", "resume_run", "rerun_from", "replay_dead_letter", "resolve_anomaly")
 """Tools only a server started with ``--allow-actions`` has: they change state."""
 
 INSTRUCTIONS = (
     "spine: recurring, restartable, auditable data pipelines. These tools read the state of "
-    "one spine database (anomalies, quality results, the stage manifest, rejects, "
-    "watermarks) and check or draw workflow files. Tools that change state are only "
-    "present when the server was started with --allow-actions."
+    "one spine database (workflow runs, executions and their events, dead letters, "
+    "anomalies, quality results, the stage manifest, rejects, watermarks) and check or draw "
+    "workflow files. Tools that change state (submit work, resume or rerun a run, replay a "
+    "dead letter, resolve an anomaly) are only present when the server was started with "
+    "--allow-actions."
 )
 
 Domain = Annotated[str | None, Field(description="Only this domain (default: all).")]
@@ -140,6 +160,89 @@ class SpineTools:
             yield conn
 
     # -- read ------------------------------------------------------------------------------
+
+    def list_runs(
+        self,
+        workflow: Annotated[str | None, Field(description="Only this workflow.")] = None,
+        status: Annotated[
+            str | None,
+            Field(description="Only this status: pending, running, completed, failed, ..."),
+        ] = None,
+        limit: Limit = 50,
+    ) -> dict[str, Any]:
+        """Tracked workflow runs, newest first."""
+        statuses = None
+        if status is not None:
+            known = {s.value for s in RunStatus}
+            if status.strip().lower() not in known:
+                fail(f"{status!r} is not a run status", hint=f"use one of {', '.join(known)}")
+            statuses = [RunStatus(status.strip().lower())]
+        with self.connect() as conn:
+            found = run_store(conn).list_runs(
+                workflow_name=workflow, statuses=statuses, limit=limit
+            )
+        return {"runs": to_jsonable([run_row(r) for r in found])}
+
+    def show_run(
+        self, run_id: Annotated[str, Field(description="The run's id.")]
+    ) -> dict[str, Any]:
+        """One run: its record, its steps' checkpoints and its event log."""
+        with self.connect() as conn:
+            store = run_store(conn)
+            record = store.get_run(run_id)
+            data = {
+                **run_row(record),
+                "steps": [step_row(s) for s in store.get_steps(run_id)],
+                "events": [event_row(e) for e in store.get_events(run_id)],
+            }
+        return dict(to_jsonable(data))
+
+    def list_executions(
+        self,
+        workflow: Annotated[
+            str | None, Field(description="Only this operation / workflow name.")
+        ] = None,
+        status: Annotated[
+            str | None,
+            Field(description="Only this status: pending, running, completed, failed, ..."),
+        ] = None,
+        limit: Limit = 50,
+    ) -> dict[str, Any]:
+        """Executions in the ledger, newest first."""
+        with self.connect() as conn:
+            found = stores(conn).ledger.list_executions(
+                workflow=workflow, status=status, limit=limit
+            )
+        return {"executions": to_jsonable([execution_row(e) for e in found])}
+
+    def show_execution(
+        self, execution_id: Annotated[str, Field(description="The execution's id.")]
+    ) -> dict[str, Any]:
+        """One execution and its append-only event log."""
+        with self.connect() as conn:
+            ledger = stores(conn).ledger
+            execution = ledger.get_execution(execution_id)
+            if execution is None:
+                fail(f"no execution {execution_id!r}", hint="list them with list_executions")
+            events = [execution_event_row(e) for e in ledger.get_events(execution_id)]
+        return dict(to_jsonable({**execution_row(execution), "events": events}))
+
+    def list_dead_letters(
+        self,
+        workflow: Annotated[
+            str | None, Field(description="Only this operation / workflow name.")
+        ] = None,
+        include_resolved: Annotated[bool, Field(description="Include resolved ones.")] = False,
+        limit: Limit = 50,
+    ) -> dict[str, Any]:
+        """Work that failed for good (the dead-letter queue), newest first."""
+        with self.connect() as conn:
+            queue = stores(conn).dlq
+            assert queue is not None
+            found = queue.list_all(
+                workflow=workflow, include_resolved=include_resolved, limit=limit
+            )
+        return {"dead_letters": to_jsonable([dead_letter_row(d) for d in found])}
 
     def list_anomalies(
         self,
@@ -252,6 +355,65 @@ class SpineTools:
         return {"workflow": workflow.name, "format": format, "drawing": drawn}
 
     # -- actions ---------------------------------------------------------------------------
+
+    def submit(
+        self,
+        operation: Annotated[str, Field(description="The operation (handler name) to run.")],
+        params: Annotated[
+            dict[str, Any] | None, Field(description="Its params (JSON object).")
+        ] = None,
+        lane: Annotated[str, Field(description="The lane workers take it from.")] = "default",
+        priority: Annotated[int, Field(description="Higher runs first.")] = 0,
+        max_attempts: Annotated[int, Field(ge=1, le=1000, description="Attempts allowed.")] = 3,
+    ) -> dict[str, Any]:
+        """Queue work for an operation; a `spine worker` runs it."""
+        operations = Operations(self.database_url)
+        operations.close()
+        if operation not in operations.registry:
+            fail(
+                f"no operation {operation!r} is registered",
+                hint="start spine mcp with --import MODULE, or install its spine.operations",
+            )
+        work = NewWork(
+            operation, params or {}, lane=lane, priority=priority, max_attempts=max_attempts
+        )
+        with self.connect() as conn:
+            item = SqlWorkQueue(conn).enqueue(work)
+        return dict(to_jsonable(item_row(item)))
+
+    def resume_run(
+        self, run_id: Annotated[str, Field(description="The failed run's id.")]
+    ) -> dict[str, Any]:
+        """Continue a failed or interrupted run where it stopped (finished steps are not run
+        again) and return its result."""
+        with self.connect() as conn, open_runtime(Operations(self.database_url), conn) as rt:
+            result = rt.runner.resume(run_id)
+        return dict(to_jsonable(result_dict(result)))
+
+    def rerun_from(
+        self,
+        run_id: Annotated[str, Field(description="The run to start again from a step.")],
+        step: Annotated[str, Field(description="The step to run again (and all after it).")],
+    ) -> dict[str, Any]:
+        """Start a new run of a run's workflow from a step (the steps before it keep their
+        outputs) and return its result."""
+        with self.connect() as conn, open_runtime(Operations(self.database_url), conn) as rt:
+            result = rt.runner.rerun_from(run_id, step)
+        return dict(to_jsonable(result_dict(result)))
+
+    def replay_dead_letter(
+        self,
+        entry_id: Annotated[str, Field(description="The dead letter's id.")],
+        force: Annotated[bool, Field(description="Replay even when replays are used up.")] = False,
+    ) -> dict[str, Any]:
+        """Submit a dead letter's work again and return the new execution."""
+        with self.connect() as conn, open_runtime(Operations(self.database_url), conn) as rt:
+            queue = rt.dispatcher.dlq
+            assert queue is not None
+            if queue.get(entry_id) is None:
+                fail(f"no dead letter {entry_id!r}", hint="list them with list_dead_letters")
+            execution = rt.dispatcher.wait(queue.replay(entry_id, rt.dispatcher, force=force))
+        return {"id": entry_id, "execution": to_jsonable(execution_row(execution))}
 
     def resolve_anomaly(
         self,

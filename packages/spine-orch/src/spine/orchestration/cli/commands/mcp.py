@@ -41,8 +41,8 @@ def mcp(
         bool,
         typer.Option(
             "--allow-actions",
-            help="Also offer the tools that change state (resolve, and once their stores "
-            "exist: submit, resume, rerun-from, replay).",
+            help="Also offer the tools that change state: submit, resume, rerun-from, "
+            "replay, resolve an anomaly.",
         ),
     ] = False,
     imports: ImportOption = None,
