@@ -77,7 +77,7 @@ def test_the_demo_runs_through_the_ledger_and_a_second_run_changes_nothing(url: 
 
 
 def test_an_injected_failure_is_resumed_without_redoing_finished_steps(url: str) -> None:
-    failed = spine(url, "demo", "--fail-at", f"aggregate:{WEEK}", "--json")
+    failed = spine(url, "demo", "--fail-at", f"aggregate:{WEEK}", "--workers", "2", "--json")
     assert failed.exit_code == EXIT_FAILED, failed.output
     stopped = json.loads(failed.stdout)["stopped"]
     assert (stopped["week"], stopped["step"]) == (WEEK, "aggregate")

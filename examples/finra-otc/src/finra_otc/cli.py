@@ -74,7 +74,14 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic sample.")] = 7,
     weeks: Annotated[int, typer.Option(min=6, max=104, help="Weeks of the synthetic sample.")] = 12,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=64, help="In-process workers running the steps.")
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="In-process workers; above 1 the steps go through the work queue to that many "
+            "worker loops.",
+        ),
     ] = 1,
     fail_at: Annotated[
         str | None,
@@ -122,7 +129,7 @@ def demo(
         stores_conn, _info = create_connection(target.url)
         if not as_json:
             out.print(f"spine demo: weekly FINRA OTC pipeline on {mask_url(target.url)}")
-        report = _run_with_progress(conn, stores_conn, settings, quiet=as_json)
+        report = _run_with_progress(conn, stores_conn, target.url, settings, quiet=as_json)
     except Exception as exc:
         if is_debug(ctx):
             raise
@@ -144,7 +151,7 @@ def demo(
 
 
 def _run_with_progress(
-    conn: Any, stores_conn: Any, settings: DemoSettings, *, quiet: bool
+    conn: Any, stores_conn: Any, url: str, settings: DemoSettings, *, quiet: bool
 ) -> DemoReport:
     with progress_bar(quiet=quiet) as progress:
         task = progress.add_task("planning", total=None)
@@ -179,6 +186,7 @@ def _run_with_progress(
             settings,
             DemoListener(release=release, planned=planned, step=step, week_done=week_done),
             stores_conn=stores_conn,
+            connect=lambda: create_connection(url)[0],
         )
 
 

@@ -195,6 +195,7 @@ def run_demo(
     listener: DemoListener | None = None,
     *,
     stores_conn: SpineConnection | None = None,
+    connect: Callable[[], SpineConnection] | None = None,
 ) -> DemoReport:
     """Run the demo on ``conn`` (tables created when missing) and report what the database
     holds afterwards.
@@ -205,6 +206,8 @@ def run_demo(
         listener: Progress hooks.
         stores_conn: A second connection to the same database for the execution ledger and
             the run store (default: ``conn``; see :mod:`finra_otc.runtime`).
+        connect: Opens connections to the same database: with ``settings.workers`` > 1 the
+            steps then go through the work queue to in-process worker loops.
     """
     listener = listener or DemoListener()
     started = utc_now()
@@ -216,6 +219,7 @@ def run_demo(
         stores_conn=stores_conn,
         workers=settings.workers,
         fail_at=settings.fail_at,
+        connect=connect,
     )
     files_dir: Path | None = None
     try:

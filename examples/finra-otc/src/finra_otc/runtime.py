@@ -9,8 +9,9 @@ the demo's work, and ``spine runs resume`` finishes a week that failed.
   ``fail_at`` wraps one step so it fails (every attempt, in this process only): the
   injected failure a ``spine runs resume`` in another process then completes;
 * executions: spine-exec's SQL stores (``sql_stores``) on the **stores connection**;
-  ``workers`` > 1 runs the handlers on a pool of that many in-process worker threads,
-  otherwise inline;
+  inline through the dispatcher, or with ``workers`` > 1 through the work queue
+  (:class:`QueueRunnable`: that many in-process ``WorkerLoop`` workers; without a way to
+  open connections, a pool of threads);
 * runs: spine-orch's ``TrackedWorkflowRunner`` on the stores connection.
 
 The stores get a connection of their own when the caller can open one (``stores_conn``),
@@ -20,6 +21,9 @@ connection everything runs on one thread, one call after another.
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
@@ -29,11 +33,15 @@ from finra_otc.pipeline import STEPS, register_operations
 from spine.db import SpineConnection
 from spine.execution import (
     Dispatcher,
+    ExecutionStatus,
     HandlerRegistry,
+    Ledger,
     MemoryExecutor,
+    RetryStrategy,
     ThreadExecutor,
     sql_stores,
 )
+from spine.execution.queue import NewWork, SqlWorkQueue, WorkerLoop
 from spine.orchestration import (
     DispatcherRunnable,
     OperationResult,
@@ -41,12 +49,13 @@ from spine.orchestration import (
     Workflow,
     loads_workflow,
 )
-from spine.types import ValidationError, WeekEnding
+from spine.types import SpineError, ValidationError, WeekEnding
 
 __all__ = [
     "FailAt",
     "InjectedFailureError",
     "ObservedRunnable",
+    "QueueRunnable",
     "Runtime",
     "StepListener",
     "build_runtime",
@@ -126,7 +135,9 @@ def _inject(registry: HandlerRegistry, fail_at: FailAt) -> None:
 class ObservedRunnable:
     """A runnable that reports every operation step to a listener, then returns its result."""
 
-    def __init__(self, inner: DispatcherRunnable, listener: StepListener | None) -> None:
+    def __init__(
+        self, inner: DispatcherRunnable | QueueRunnable, listener: StepListener | None
+    ) -> None:
         self.inner = inner
         self.listener = listener
 
@@ -162,6 +173,93 @@ class ObservedRunnable:
         return result
 
 
+_TERMINAL = frozenset(
+    {ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED,
+     ExecutionStatus.TIMED_OUT}
+)  # fmt: skip
+
+
+class QueueRunnable:
+    """Operation steps through spine-exec's crash-safe work queue: each step is enqueued
+    (``core_work_items``) and run by in-process :class:`~spine.execution.queue.WorkerLoop`
+    workers, which record it in the ledger under the item's id; the runnable waits for
+    that execution to finish.
+
+    Args:
+        queue: The work queue (on the stores' connection).
+        ledger: The ledger the workers record in (the same database).
+        registry: The handlers the workers run.
+        connect: Opens a connection for a worker.
+        workers: Worker loops (threads), each running one handler at a time.
+    """
+
+    def __init__(
+        self,
+        queue: SqlWorkQueue,
+        ledger: Ledger,
+        registry: HandlerRegistry,
+        connect: Callable[[], SpineConnection],
+        workers: int,
+    ) -> None:
+        self.queue = queue
+        self.ledger = ledger
+        self.registry = registry
+        self.loops = [
+            WorkerLoop(
+                connect,
+                registry,
+                concurrency=1,
+                retry=RetryStrategy.none(),
+                poll_interval=0.05,
+                listen=False,
+            )
+            for _ in range(workers)
+        ]
+        self.threads = [
+            threading.Thread(
+                target=loop.run,
+                kwargs={"handle_signals": False},
+                name=f"finra-worker-{i}",
+                daemon=True,
+            )
+            for i, loop in enumerate(self.loops)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def has_operation(self, operation_name: str) -> bool:
+        return operation_name in self.registry
+
+    def submit_operation_sync(
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        *,
+        parent_run_id: str | None = None,
+        step_name: str | None = None,
+        timeout: float | None = None,
+    ) -> OperationResult:
+        data = json.loads(json.dumps(dict(params), default=str))  # week endings as ISO text
+        item = self.queue.enqueue(NewWork(operation_name, data, max_attempts=1))
+        while True:
+            execution = self.ledger.get_execution(item.id)
+            if execution is not None and execution.status in _TERMINAL:
+                break
+            time.sleep(0.02)
+        if execution.status is ExecutionStatus.COMPLETED:
+            output: Any = {} if execution.result is None else execution.result
+            return OperationResult.completed(output, execution_id=item.id)
+        message = execution.error or f"execution {item.id} ended {execution.status.value}"
+        return OperationResult.failed(SpineError(message), execution_id=item.id)
+
+    def close(self) -> None:
+        """Stop the workers (in-flight work finishes first)."""
+        for loop in self.loops:
+            loop.stop()
+        for thread in self.threads:
+            thread.join()
+
+
 @dataclass
 class Runtime:
     """The parts that run the pipeline for one invocation."""
@@ -171,9 +269,17 @@ class Runtime:
     runner: TrackedWorkflowRunner
     workflow: Workflow
     workers: int
+    queue: QueueRunnable | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        """Where this runtime's executions are recorded."""
+        return self.dispatcher.ledger
 
     def close(self) -> None:
         """Stop the worker threads."""
+        if self.queue is not None:
+            self.queue.close()
         self.dispatcher.shutdown(wait=True)
 
 
@@ -184,6 +290,7 @@ def build_runtime(
     stores_conn: SpineConnection | None = None,
     workers: int = 1,
     fail_at: FailAt | None = None,
+    connect: Callable[[], SpineConnection] | None = None,
 ) -> Runtime:
     """The dispatcher, ledger, run store and runner the demo uses (see the module docs).
 
@@ -193,6 +300,9 @@ def build_runtime(
         stores_conn: The ledger's and run store's connection (default ``conn``).
         workers: In-process worker threads running the steps (1: inline).
         fail_at: A step to fail on purpose.
+        connect: Opens connections to the same database: with it, ``workers`` > 1 run the
+            steps through the work queue by :class:`QueueRunnable`'s worker loops (without
+            it, on a pool of threads).
     """
     if workers < 1:
         raise ValidationError(f"workers must be >= 1, got {workers}")
@@ -208,12 +318,17 @@ def build_runtime(
         else MemoryExecutor()
     )
     dispatcher = Dispatcher(executor, registry=registry, ledger=stores.ledger, dlq=stores.dlq)
-    runnable = ObservedRunnable(DispatcherRunnable(dispatcher), listener)
+    queue = None
+    inner: Any = DispatcherRunnable(dispatcher)
+    if workers > 1 and connect is not None:
+        queue = QueueRunnable(SqlWorkQueue(store), stores.ledger, registry, connect, workers)
+        inner = queue
+    runnable = ObservedRunnable(inner, listener)
     workflow = weekly_workflow()
     runner = TrackedWorkflowRunner(
         store, runnable=runnable, workflows=[workflow], lease_seconds=LEASE_SECONDS
     )
-    return Runtime(conn, dispatcher, runner, workflow, workers)
+    return Runtime(conn, dispatcher, runner, workflow, workers, queue)
 
 
 def connection_label(conn: SpineConnection) -> str:
