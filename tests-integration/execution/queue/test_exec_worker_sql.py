@@ -40,7 +40,12 @@ def _spawn(space: IsolatedDatabase, url: str | None = None, **cfg: Any) -> subpr
 
 
 def _metrics(proc: subprocess.Popen[str], timeout: float = 300) -> dict[str, Any]:
-    out, err = proc.communicate(timeout=timeout)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave a worker behind
+        proc.communicate()
+        raise
     assert proc.returncode == 0, err[-3000:]
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
