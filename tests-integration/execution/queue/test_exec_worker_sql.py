@@ -53,12 +53,18 @@ def _spawn(space: IsolatedDatabase, url: str | None = None, **cfg: Any) -> _Work
 
 
 def _output(proc: _Worker, timeout: float = 300) -> tuple[str, str]:
-    proc.wait(timeout=timeout)
-    texts = []
-    for handle in (proc.out_file, proc.err_file):
-        handle.seek(0)
-        texts.append(handle.read())
-        handle.close()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave a worker behind
+        proc.wait()
+        raise
+    finally:
+        texts = []
+        for handle in (proc.out_file, proc.err_file):
+            handle.seek(0)
+            texts.append(handle.read())
+            handle.close()
     return texts[0], texts[1]
 
 
@@ -124,9 +130,16 @@ def test_a_job_of_a_sigkilled_worker_is_reclaimed_after_its_lease(
     item = SqlWorkQueue(conn).enqueue(NewWork("slow", {"seconds": 1.5, "log": str(log)}))
     victim = _spawn(worker_space, concurrency=1, lease_seconds=1.0)
     deadline = time.monotonic() + 60
-    while not (log.exists() and log.read_text()) and time.monotonic() < deadline:
+    queue = SqlWorkQueue(conn)
+
+    def running() -> bool:  # the job started and its claim is committed
+        item_now = queue.get(item.id)
+        started = log.exists() and bool(log.read_text())
+        return started and item_now is not None and item_now.status is S.RUNNING
+
+    while not running() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert log.read_text(), "the first worker never started the job"
+    assert running(), "the first worker never started the job"
     os.kill(victim.pid, signal.SIGKILL)
     _output(victim, timeout=30)
     rescuer = _spawn(worker_space, concurrency=1, lease_seconds=1.0, idle_exit=2.5)
@@ -282,3 +295,19 @@ def test_the_sql_worker_drains_lanes_by_priority(
     times = [e.started_at for e in started if e is not None and e.started_at is not None]
     assert len(times) == 6
     assert times == sorted(times)
+
+
+def test_work_whose_execution_exists_already_runs_under_that_execution(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    from spine.execution import Execution, ExecutionLedger
+
+    conn = worker_space.connect()
+    ledger = ExecutionLedger(conn)
+    created = ledger.create_execution(Execution.create("noop", {"n": 7}))
+    queue = SqlWorkQueue(conn)
+    queue.enqueue(NewWork("noop", {"n": 7}, item_id=created.id))
+    queue.enqueue_many(NewWork("noop", {"n": n}) for n in range(3))
+    metrics = _worker(worker_space, registry).run(idle_exit=0)
+    assert metrics.completed == 4
+    assert _events(conn, created.id) == ["created", "started", "completed"]

@@ -691,4 +691,33 @@ __all__ += [
     "worker_heartbeat_check",
 ]
 
+# -- the worker queue (issue 12) ---------------------------------------------------------------
+if TYPE_CHECKING:
+    from spine.execution.queue.models import NewWork, WorkItem, WorkStatus
+    from spine.execution.queue.sql import SqlWorkQueue
+    from spine.execution.queue.store import WorkQueue
+    from spine.execution.queue.worker import WorkerLoop, WorkerMetrics
+
+_LAZY.update(
+    {
+        "NewWork": "spine.execution.queue.models",
+        "WorkItem": "spine.execution.queue.models",
+        "WorkStatus": "spine.execution.queue.models",
+        "SqlWorkQueue": "spine.execution.queue.sql",
+        "WorkQueue": "spine.execution.queue.store",
+        "WorkerLoop": "spine.execution.queue.worker",
+        "WorkerMetrics": "spine.execution.queue.worker",
+    }
+)
+
+__all__ += [
+    "NewWork",
+    "SqlWorkQueue",
+    "WorkItem",
+    "WorkQueue",
+    "WorkStatus",
+    "WorkerLoop",
+    "WorkerMetrics",
+]
+
 __getattr__, __dir__ = lazy_exports("spine.execution", _LAZY, globals())

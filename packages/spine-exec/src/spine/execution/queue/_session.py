@@ -60,6 +60,12 @@ class WorkerSession:
         with claim_transaction(conn) if claim else transaction(conn), self.ledger.atomic():
             yield
 
+    def savepoint(self) -> AbstractContextManager[Any]:
+        """A part of the unit of work that can fail alone (a savepoint on SQL)."""
+        if self.conn is None:
+            return contextlib.nullcontext()
+        return transaction(self.conn)
+
     def wait(self, timeout: float, stop: threading.Event) -> None:
         """Idle until work may have arrived: a notification, ``timeout`` or ``stop``."""
         if self.listener is not None:

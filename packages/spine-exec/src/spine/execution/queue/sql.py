@@ -241,7 +241,9 @@ class SqlWorkQueue:
         return f"SqlWorkQueue({self.conn!r})"
 
     # -- rows ----------------------------------------------------------------------------
-    def _row(self, work: NewWork, now: datetime) -> tuple[Any, ...]:
+    def _row(self, work: NewWork, now: Any) -> tuple[Any, ...]:
+        """The row of ``work``; ``now`` is the current time already encoded (once per
+        batch)."""
         enc = self.conn.dialect.encode_timestamp
         key, phash = work.encoded_partition
         return (
@@ -254,7 +256,7 @@ class SqlWorkQueue:
             self.conn.dialect.encode_json(work.params),
             _S.PENDING.value,
             work.priority,
-            enc(work.run_after if work.run_after is not None else now),
+            now if work.run_after is None else enc(work.run_after),
             None,
             None,
             None,
@@ -264,8 +266,8 @@ class SqlWorkQueue:
             None,
             work.item_id,
             work.idempotency_key,
-            enc(now),
-            enc(now),
+            now,
+            now,
             None,
         )
 
@@ -333,7 +335,7 @@ class SqlWorkQueue:
         now = self._clock()
         try:
             with self._write() as c:
-                c.execute(self.sql.insert, self._row(work, now))
+                c.execute(self.sql.insert, self._row(work, self.conn.dialect.encode_timestamp(now)))
                 self._notify(c, work.lane)
         except IntegrityError:
             if work.idempotency_key is not None:  # a concurrent enqueue of the same key won
@@ -364,7 +366,7 @@ class SqlWorkQueue:
             ValidationError: an element is not a :class:`NewWork`.
             IntegrityError: an id or idempotency key exists already (nothing stored).
         """
-        now = self._clock()
+        now = self.conn.dialect.encode_timestamp(self._clock())
         rows: list[tuple[Any, ...]] = []
         given: Iterable[object] = works  # checked: callers pass anything
         for work in given:
@@ -473,6 +475,8 @@ class SqlWorkQueue:
         if not ids:
             return []
         now = self.conn.dialect.encode_timestamp(self._clock())
+        if not self._savepoints and self.conn.in_transaction_block:
+            return self._complete_held(owner, ids, now)  # no savepoint to undo a fast path
         try:
             with self._write() as c:  # the usual case: every item is still held
                 cur = c.execute(
@@ -484,6 +488,11 @@ class SqlWorkQueue:
                 return ids
         except _NotAllHeld:
             pass
+        return self._complete_held(owner, ids, now)
+
+    def _complete_held(self, owner: str, ids: list[str], now: Any) -> list[str]:
+        """Complete exactly the items ``owner`` holds among ``ids`` (read them, then
+        update them)."""
         with self._write() as c:
             held = self._held(owner, ids, _S.RUNNING)
             if not held:

@@ -319,6 +319,12 @@ class WorkerLoop:
         idle_since = time.monotonic()
         claims = 0
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="spine-worker")
+
+        def start(items: list[WorkItem]) -> None:
+            for item in items:
+                inflight[item.id] = item
+                pool.submit(self._run_one, item, done)
+
         try:
             while True:
                 while True:
@@ -349,7 +355,7 @@ class WorkerLoop:
                         limit = min(free, self.batch_size)
                         if max_jobs is not None:
                             limit = min(limit, max_jobs - claims)
-                        claimed = self._claim(session, limit)
+                        claimed = self._claim(session, limit, start)
                     backoff, failures_in_a_row = 0.0, 0
                 except (DatabaseError, OSError) as exc:
                     failures_in_a_row += 1
@@ -370,9 +376,6 @@ class WorkerLoop:
                     )
                     self._stop.wait(backoff)
                     continue
-                for item in claimed:
-                    inflight[item.id] = item
-                    pool.submit(self._run_one, item, done)
                 claims += len(claimed)
                 if claimed or wrote:
                     idle_since = time.monotonic()
@@ -409,7 +412,12 @@ class WorkerLoop:
             outcome = Outcome.failure(exc)
         done.put((item, outcome))
 
-    def _claim(self, session: WorkerSession, limit: int) -> list[WorkItem]:
+    def _claim(
+        self,
+        session: WorkerSession,
+        limit: int,
+        start: Callable[[list[WorkItem]], None] | None = None,
+    ) -> list[WorkItem]:
         with session.atomic(claim=True):
             items = session.queue.claim(
                 self.worker_id, limit=limit, lanes=self.lanes, lease_seconds=self.lease_seconds
@@ -417,6 +425,8 @@ class WorkerLoop:
             if not items:
                 return []
             self._record_started(session, items)
+        if start is not None:  # after the commit: a job runs only once its claim is durable
+            start(items)
         now = self._clock()
         lags = [max(0.0, (now - item.run_after).total_seconds()) for item in items]
         with self._lock:
@@ -445,13 +455,14 @@ class WorkerLoop:
                 item.id,
                 _ES.RUNNING,
                 data={"worker": self.worker_id, "attempt": item.attempts, "lane": item.lane},
-                at=now,
+                at=item.heartbeat_at or now,  # the claim: the handler may have run already
             )
             for item in items
         ]
         try:
-            create_all(session.ledger, fresh)
-            update_all(session.ledger, changes)
+            with session.savepoint():  # a refusal (an execution that exists) undoes only this
+                create_all(session.ledger, fresh)
+                update_all(session.ledger, changes)
         except DatabaseError as exc:
             if not _is_ledger_refusal(exc):
                 raise
