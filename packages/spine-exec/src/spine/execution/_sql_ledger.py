@@ -272,27 +272,29 @@ class SqlLedger(SqlStore):
                     raise
                 assumed = None  # the remembered status may be stale: read the row
                 continue
-            ts = self.dialect.encode_timestamp
-            changed = self.rowcount(
-                _UPDATE_STATUS,
-                (
-                    new.status.value,
-                    ts(new.started_at),
-                    ts(new.completed_at),
-                    ts(new.updated_at),
-                    self._json(new.result),
-                    new.error,
-                    new.error_type,
-                    execution_id,
-                    current.status.value,
-                ),
-            )
+            changed = self.rowcount(_UPDATE_STATUS, self._status_row(new, current.status))
             if changed:
                 self._remember(new)
                 return new, ExecutionEvent.make(execution_id, _EVENTS[new.status], payload, when)
             assumed = None
         raise ValidationError(  # pragma: no cover - needs _MAX_RACES lost races in a row
             f"execution {execution_id} kept changing under update_status; try again"
+        )
+
+    def _status_row(self, new: Execution, expected: ExecutionStatus) -> tuple[Any, ...]:
+        """The parameters of ``_UPDATE_STATUS`` moving ``new.id`` from ``expected`` to
+        ``new`` (the one place that binds that statement)."""
+        ts = self.dialect.encode_timestamp
+        return (
+            new.status.value,
+            ts(new.started_at),
+            ts(new.completed_at),
+            ts(new.updated_at),
+            self._json(new.result),
+            new.error,
+            new.error_type,
+            new.id,
+            expected.value,
         )
 
     def update_status(

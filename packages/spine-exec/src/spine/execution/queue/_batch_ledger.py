@@ -10,7 +10,6 @@ undoes the batch and replays it change by change through the base class.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from spine.db.transaction import transaction
 from spine.execution._json import json_result
@@ -88,23 +87,7 @@ class BatchSqlLedger(SqlLedger):
                     when,
                 )
             )
-        ts = self.dialect.encode_timestamp
-        rows: list[tuple[Any, ...]] = []
-        for execution_id in ids:
-            new = current[execution_id]
-            rows.append(
-                (
-                    new.status.value,
-                    ts(new.started_at),
-                    ts(new.completed_at),
-                    ts(new.updated_at),
-                    self._json(new.result),
-                    new.error,
-                    new.error_type,
-                    execution_id,
-                    read_status[execution_id].value,
-                )
-            )
+        rows = [self._status_row(current[i], read_status[i]) for i in ids]
         cur = self.conn.executemany(self.sql(_UPDATE_STATUS), rows)
         try:
             changed = cur.rowcount
