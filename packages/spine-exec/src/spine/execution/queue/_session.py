@@ -73,6 +73,16 @@ class WorkerSession:
         else:
             stop.wait(timeout)
 
+    def notified(self) -> bool:
+        """Whether a notification arrived since the last look (never blocks; ``True`` when
+        the listener broke, so the caller's next statement meets the error)."""
+        if self.listener is None:
+            return False
+        try:
+            return bool(self.listener.wait_notifications(0))
+        except Exception:  # surfaced by the caller's next statement
+            return True
+
     def close(self) -> None:
         """Close the connections (best effort: the session may be broken already)."""
         for conn in (self.conn, self.listener):

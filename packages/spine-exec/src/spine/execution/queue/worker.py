@@ -82,7 +82,13 @@ from spine.execution.queue._session import (
     memory_sessions,
     sql_sessions,
 )
-from spine.execution.queue.models import WorkItem, WorkStatus, check_lanes, check_lease
+from spine.execution.queue.models import (
+    WorkItem,
+    WorkStatus,
+    check_lanes,
+    check_lease,
+    check_timeout,
+)
 from spine.execution.queue.store import WorkQueue
 from spine.execution.registry import HandlerRegistry
 from spine.execution.retry import RetryStrategy
@@ -179,6 +185,12 @@ class WorkerLoop:
         listen: Wait for notifications when idle, where the backend has them.
         worker_id: The lease owner name (default ``host:pid:random``).
         max_backoff: Longest wait between reconnect attempts, in seconds.
+        flush_interval: Longest an outcome waits to be written with others, in seconds
+            (outcomes are written in batches of half ``batch_size``, or when the pool runs
+            dry, or after this long).
+        max_failures: Database errors in a row, other than a lost connection, after which
+            :meth:`run` stops and raises the last one (a missing table, a permission
+            denied: retrying cannot help). Lost connections are retried without limit.
 
     Raises:
         ValidationError: a bad concurrency, batch size, lease, interval or lane list.
@@ -201,6 +213,8 @@ class WorkerLoop:
         listen: bool = True,
         worker_id: str | None = None,
         max_backoff: float = 5.0,
+        flush_interval: float = 0.005,
+        max_failures: int = 10,
         sessions: SessionFactory | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -214,8 +228,10 @@ class WorkerLoop:
         self._capacity = max(self.concurrency, self.batch_size)
         self.lanes = check_lanes(lanes)
         self.lease_seconds = check_lease(lease_seconds)
-        self.poll_interval = check_lease(poll_interval)
-        self.max_backoff = check_lease(max_backoff)
+        self.poll_interval = check_timeout(poll_interval, "poll_interval")
+        self.max_backoff = check_timeout(max_backoff, "max_backoff")
+        self.flush_interval = check_timeout(flush_interval, "flush_interval")
+        self.max_failures = _positive_int("max_failures", max_failures, 1_000_000)
         self.reclaim = bool(reclaim)
         if retry is not None and not isinstance(retry, RetryStrategy):
             raise ValidationError(f"retry must be a RetryStrategy, got {retry!r}")
@@ -317,7 +333,10 @@ class WorkerLoop:
         reclaim_every = max(self.lease_seconds / 2, 0.05)
         next_heartbeat = next_reclaim = 0.0
         idle_since = time.monotonic()
+        first_finished = 0.0  # when the oldest unwritten outcome arrived
+        queue_empty_until = 0.0  # after an empty claim: poll again then (or on a notification)
         claims = 0
+        flush_at = max(1, self.batch_size // 2)
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="spine-worker")
 
         def start(items: list[WorkItem]) -> None:
@@ -325,37 +344,67 @@ class WorkerLoop:
                 inflight[item.id] = item
                 pool.submit(self._run_one, item, done)
 
+        def collect(timeout: float | None) -> None:
+            nonlocal first_finished
+            try:
+                got = done.get(timeout=timeout) if timeout else done.get_nowait()
+            except queue_module.Empty:
+                return
+            if not finished:
+                first_finished = time.monotonic()
+            finished.append(got)
+            while True:
+                try:
+                    finished.append(done.get_nowait())
+                except queue_module.Empty:
+                    return
+
         try:
             while True:
-                while True:
-                    try:
-                        finished.append(done.get_nowait())
-                    except queue_module.Empty:
-                        break
+                collect(None)
                 claim_more = not self._stop.is_set() and (max_jobs is None or claims < max_jobs)
                 if not claim_more and not inflight and not finished:
                     break
+                now = time.monotonic()
+                pending = len(inflight) - len(finished)  # claimed, not finished yet
+                free = self._capacity - len(inflight)
+                # Write outcomes in batches: half a batch, or the pool ran dry, or the
+                # oldest waited flush_interval, or the worker is stopping.
+                flush = bool(finished) and (
+                    len(finished) >= flush_at
+                    or pending == 0
+                    or now - first_finished >= self.flush_interval
+                    or not claim_more
+                )
+                # Claim in batches too: half a batch of room, or an idle pool thread.
+                claim = (
+                    claim_more
+                    and free > 0
+                    and (free >= flush_at or pending < self.concurrency)
+                    and (now >= queue_empty_until or (session is not None and session.notified()))
+                )
                 claimed: list[WorkItem] = []
-                wrote = bool(finished)
+                wrote = False
                 try:
                     if session is None:
                         session = self._sessions()
-                    if finished:
+                    if flush:
                         self._finish(session, finished, inflight)
                         finished = []
-                    now = time.monotonic()
+                        wrote = True
                     if inflight and now >= next_heartbeat:
                         self._heartbeat(session, inflight)
                         next_heartbeat = now + heartbeat_every
                     if self.reclaim and claim_more and now >= next_reclaim:
                         self._reclaim(session)
                         next_reclaim = now + reclaim_every
-                    free = self._capacity - len(inflight)
-                    if claim_more and free > 0:
+                    if claim:
                         limit = min(free, self.batch_size)
                         if max_jobs is not None:
                             limit = min(limit, max_jobs - claims)
                         claimed = self._claim(session, limit, start)
+                        if not claimed:
+                            queue_empty_until = time.monotonic() + self.poll_interval
                     backoff, failures_in_a_row = 0.0, 0
                 except (DatabaseError, OSError) as exc:
                     failures_in_a_row += 1
@@ -364,6 +413,14 @@ class WorkerLoop:
                     if session is not None:
                         session.close()
                         session = None
+                    if not _is_connection_error(exc) and failures_in_a_row > self.max_failures:
+                        log.error(
+                            "worker %s: stopping after %d database errors in a row: %s",
+                            self.worker_id,
+                            failures_in_a_row,
+                            exc,
+                        )
+                        raise
                     if self._stop.is_set() and failures_in_a_row > 5:
                         log.error("worker %s: database unusable while stopping: %s", self, exc)
                         break
@@ -380,16 +437,19 @@ class WorkerLoop:
                 if claimed or wrote:
                     idle_since = time.monotonic()
                     continue
-                if inflight:
-                    with contextlib.suppress(queue_module.Empty):
-                        finished.append(done.get(timeout=self.poll_interval))
+                if inflight:  # wait for an outcome, at most until the flush is due
+                    wait = self.poll_interval
+                    if finished:
+                        wait = max(0.0005, first_finished + self.flush_interval - now)
+                    collect(min(wait, max(0.0005, next_heartbeat - now)))
                     continue
                 if not claim_more:
                     continue
                 if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
                     break
                 try:
-                    session.wait(self.poll_interval, self._stop)
+                    session.wait(max(0.0, queue_empty_until - time.monotonic()), self._stop)
+                    queue_empty_until = 0.0
                 except (DatabaseError, OSError):
                     session.close()
                     session = None
@@ -655,6 +715,13 @@ class WorkerLoop:
         with self._lock:
             self._metrics.reclaimed += len(items)
         log.warning("worker %s: reclaimed %d expired item(s)", self.worker_id, len(items))
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    """A lost or refused connection (worth reconnecting for), not a failing statement."""
+    from spine.types import DatabaseConnectionError
+
+    return isinstance(exc, (DatabaseConnectionError, OSError))
 
 
 def _is_ledger_refusal(exc: BaseException) -> bool:
