@@ -82,16 +82,11 @@ from spine.execution.queue._session import (
     memory_sessions,
     sql_sessions,
 )
-from spine.execution.queue.models import (
-    WorkItem,
-    WorkStatus,
-    check_lanes,
-    check_lease,
-    check_timeout,
-)
+from spine.execution.queue.models import WorkItem, WorkStatus, check_lanes, check_lease
 from spine.execution.queue.store import WorkQueue
 from spine.execution.registry import HandlerRegistry
 from spine.execution.retry import RetryStrategy
+from spine.execution.timeout import check_timeout
 from spine.types import DatabaseError, SpineError, ValidationError
 from spine.types.enums import EventType, ExecutionStatus
 from spine.types.timestamps import utc_now
