@@ -32,6 +32,10 @@ GOLDEN = {
         "release": "UPDATE core_work_items SET status = :1, run_after = :2, last_error = :3, "
         "lease_expires_at = NULL, completed_at = :4, updated_at = :5 WHERE id = :6 "
         "AND status = :7",
+        "defer": "UPDATE core_work_items SET status = :1, run_after = :2, "
+        "attempts = attempts - 1, last_error = COALESCE(last_error, :3), "
+        "lease_expires_at = NULL, updated_at = :4 WHERE id = :5 AND status = :6 "
+        "AND lease_owner = :7 AND attempts > 0",
     },
     "db2": {
         "claim": f"SELECT {COLS} FROM core_work_items WHERE status = ? AND run_after <= ? "
@@ -50,6 +54,10 @@ GOLDEN = {
         "FOR UPDATE SKIP LOCKED DATA",
         "release": "UPDATE core_work_items SET status = ?, run_after = ?, last_error = ?, "
         "lease_expires_at = NULL, completed_at = ?, updated_at = ? WHERE id = ? AND status = ?",
+        "defer": "UPDATE core_work_items SET status = ?, run_after = ?, "
+        "attempts = attempts - 1, last_error = COALESCE(last_error, ?), "
+        "lease_expires_at = NULL, updated_at = ? WHERE id = ? AND status = ? "
+        "AND lease_owner = ? AND attempts > 0",
     },
 }
 
@@ -63,6 +71,7 @@ def _render(backend: str) -> dict[str, str]:
         "complete": q.complete(2),
         "expired": q.expired_select(50),
         "release": q.release,
+        "defer": q.defer,
     }
 
 

@@ -97,6 +97,23 @@ def test_check_raises_a_retryable_rate_limit_error_with_retry_after() -> None:
     assert info.value.retry_after == 2
 
 
+def test_take_never_waits_and_says_how_long_until_the_tokens_are_there() -> None:
+    limiter = TokenBucketLimiter(4, 1)
+    assert limiter.take().granted
+    refused = limiter.take()
+    assert not refused.granted
+    assert 0.2 < refused.wait <= 0.25  # not rounded up to whole seconds like check()
+    with pytest.raises(ValidationError):
+        limiter.take(2)
+
+
+def test_interval_is_the_time_between_tokens_at_the_sustained_rate() -> None:
+    assert TokenBucketLimiter(20, 5).interval == 0.05
+    assert SlidingWindowLimiter(10, 2).interval == 0.2
+    both = CompositeRateLimiter([TokenBucketLimiter(20), SlidingWindowLimiter(10, 2)])
+    assert both.interval == 0.2
+
+
 def test_acquire_async_waits_without_blocking_the_loop() -> None:
     limiter = TokenBucketLimiter(20, 1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -126,3 +127,45 @@ def test_spec_validation_names_the_field(kwargs: dict[str, Any], message: str) -
 def test_build_refuses_unknown_options_naming_them() -> None:
     with pytest.raises(InvalidSpecError, match=r"unknown work spec option.*tiemout"):
         WorkSpec.build("w", {}, tiemout=5)
+
+
+def test_a_handler_carries_its_rate_limit() -> None:
+    from spine.execution import TokenBucketLimiter
+
+    registry = HandlerRegistry()
+    limiter = TokenBucketLimiter(rate=10, capacity=2, key="finra-api")
+    assert registry.register("fetch", noop, rate_limit=limiter).rate_limit is limiter
+
+    @registry.handler("decorated", rate_limit=limiter)
+    def decorated(params: dict[str, Any]) -> None:
+        return None
+
+    assert registry.get("decorated").rate_limit is limiter
+    assert registry.register("free", noop).rate_limit is None
+
+
+@pytest.mark.parametrize("bad", ["10/s", 10, object()])
+def test_a_rate_limit_that_is_not_a_limiter_is_refused(bad: object) -> None:
+    with pytest.raises(ValidationError, match="rate_limit must be a RateLimiter"):
+        HandlerRegistry().register("fetch", noop, rate_limit=bad)  # type: ignore[arg-type]
+
+
+def test_a_rate_limit_that_can_never_grant_a_run_is_refused() -> None:
+    from spine.execution import TokenBucketLimiter
+
+    with pytest.raises(ValidationError, match="fewer than the 1 token"):
+        HandlerRegistry().register("fetch", noop, rate_limit=TokenBucketLimiter(5, 0.5))
+
+
+def test_in_process_runs_of_a_rate_limited_handler_wait_for_their_token() -> None:
+    from spine.execution import Dispatcher, TokenBucketLimiter
+
+    dispatcher = Dispatcher()
+    starts: list[float] = []
+    limiter = TokenBucketLimiter(rate=20, capacity=1)
+    dispatcher.registry.register("fetch", lambda p: starts.append(time.monotonic()),
+                                 rate_limit=limiter)  # fmt: skip
+    for n in range(4):
+        dispatcher.submit("fetch", {"n": n})
+    assert len(starts) == 4
+    assert starts[-1] - starts[0] >= 3 / 20 * 0.9  # one token every 50 ms after the first

@@ -66,7 +66,7 @@ def test_step_status_skipped_is_terminal() -> None:
 def test_event_types_cover_the_ledger_lifecycle() -> None:
     for name in (
         "CREATED", "QUEUED", "STARTED", "PROGRESS", "COMPLETED", "FAILED", "CANCELLED",
-        "TIMED_OUT", "RETRIED", "DEAD_LETTERED", "CLEANUP_COMPLETED",
+        "TIMED_OUT", "RETRIED", "RECLAIMED", "DEFERRED", "DEAD_LETTERED", "CLEANUP_COMPLETED",
     ):  # fmt: skip
         assert name in EventType.__members__
 

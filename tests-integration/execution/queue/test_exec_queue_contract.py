@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -206,6 +206,58 @@ def test_reschedule_puts_the_item_back_until_run_after(queue: WorkQueue, clock: 
     clock.advance(30)
     [again] = queue.claim("w2")
     assert (again.id, again.attempts, again.lease_owner) == (a.id, 2, "w2")
+
+
+def test_defer_puts_the_item_back_until_run_after_and_gives_its_attempt_back(
+    queue: WorkQueue, clock: FakeClock
+) -> None:
+    a = queue.enqueue(NewWork("x", max_attempts=1))
+    [first] = queue.claim("w1")
+    assert first.first_claim
+    due = clock() + timedelta(seconds=0.25)
+    assert not queue.defer("w2", a.id, due, "not mine")
+    assert not queue.defer("w1", "no-such-item", due)
+    assert queue.defer("w1", a.id, due, "rate limit 'api': no token")
+    stored = queue.get(a.id)
+    assert stored is not None
+    assert (stored.status, stored.run_after, stored.attempts) == (S.PENDING, due, 0)
+    assert (stored.lease_expires_at, stored.last_error) == (None, "rate limit 'api': no token")
+    assert not queue.defer("w1", a.id, due)  # pending: not held any more
+    assert queue.claim("w1") == []
+    clock.advance(0.25)
+    [again] = queue.claim("w2")
+    assert (again.id, again.attempts, again.lease_owner) == (a.id, 1, "w2")
+    assert not again.first_claim  # claimed before: its execution exists
+    for _ in range(5):  # deferrals never use up the single attempt
+        assert queue.defer("w2", a.id, clock())
+        [again] = queue.claim("w2")
+        assert again.attempts == 1
+    assert queue.complete("w2", [a.id]) == [a.id]
+
+
+def test_defer_keeps_the_last_failure(queue: WorkQueue, clock: FakeClock) -> None:
+    a = queue.enqueue(NewWork("x", max_attempts=3))
+    queue.claim("w1")
+    assert queue.reschedule("w1", a.id, clock(), "NetworkError: reset")
+    [second] = queue.claim("w1")
+    assert second.attempts == 2
+    assert queue.defer("w1", a.id, clock(), "rate limited")
+    stored = queue.get(a.id)
+    assert stored is not None
+    assert (stored.attempts, stored.last_error) == (1, "NetworkError: reset")
+
+
+@pytest.mark.parametrize("run_after", [None, "soon", datetime(2030, 1, 1)])
+def test_defer_and_reschedule_refuse_a_bad_run_after(queue: WorkQueue, run_after: object) -> None:
+    a = queue.enqueue(NewWork("x"))
+    queue.claim("w1")
+    with pytest.raises(ValidationError):
+        queue.defer("w1", a.id, run_after)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        queue.reschedule("w1", a.id, run_after, "e")  # type: ignore[arg-type]
+    stored = queue.get(a.id)
+    assert stored is not None
+    assert (stored.status, stored.attempts) == (S.RUNNING, 1)
 
 
 def test_expired_leases_are_reclaimed_and_the_old_owner_cannot_complete(

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from datetime import timedelta
 
 import pytest
 
-from spine.execution import HandlerRegistry
+from spine.execution import (
+    Grant,
+    HandlerRegistry,
+    InMemoryTokenBucketStore,
+    RateLimitExceeded,
+    RetryStrategy,
+    TokenBucketLimiter,
+)
 from spine.execution.queue import NewWork, WorkerLoop, WorkStatus
 from spine.execution.testing import InMemoryDeadLetterQueue, InMemoryLedger, InMemoryWorkQueue
-from spine.types import ValidationError
+from spine.types import NetworkError, ValidationError
 from spine.types.timestamps import utc_now
 
 S = WorkStatus
@@ -252,3 +260,85 @@ def test_bad_worker_settings_are_refused(
 ) -> None:
     with pytest.raises(ValidationError):
         _worker(stores, registry, **kwargs)
+
+
+def _starts_per_window(starts: list[float], window: float) -> int:
+    """The most starts in any window of ``window`` seconds (each start opens one)."""
+    starts = sorted(starts)
+    return max(bisect.bisect_left(starts, t + window) - i for i, t in enumerate(starts))
+
+
+def test_a_rate_limited_handler_defers_jobs_without_using_attempts_or_the_dlq(
+    stores: tuple[InMemoryWorkQueue, InMemoryLedger, InMemoryDeadLetterQueue],
+) -> None:
+    queue, ledger, dlq = stores
+    starts: list[float] = []
+    registry = HandlerRegistry()
+    limiter = TokenBucketLimiter(rate=40, capacity=2, key="api")
+    registry.register("fetch", lambda p: starts.append(time.monotonic()), rate_limit=limiter)
+    ids = queue.enqueue_many(NewWork("fetch", {"n": n}, max_attempts=1) for n in range(20))
+    metrics = _worker(stores, registry, concurrency=4, poll_interval=0.01).run(idle_exit=0.5)
+    assert (metrics.completed, metrics.failed, metrics.retried) == (20, 0, 0)
+    assert metrics.deferred > 0
+    assert len(starts) == 20
+    assert _starts_per_window(starts, 0.25) <= 2 + 40 * 0.25  # the burst, then the rate
+    assert dlq.count() == 0
+    for item_id in ids:
+        stored = queue.get(item_id)
+        assert stored is not None
+        assert (stored.status, stored.attempts) == (S.COMPLETED, 1)
+    deferred = [i for i in ids if "deferred" in _events(ledger, i)]
+    assert deferred
+    events = _events(ledger, deferred[0])
+    assert events[:5] == ["created", "started", "queued", "deferred", "started"]
+    assert events[-1] == "completed"
+    assert events.count("created") == 1
+    note = next(e for e in ledger.get_events(deferred[0]) if e.event_type.value == "deferred")
+    assert (note.data["reason"], note.data["attempts"]) == ("rate_limit", 0)
+    assert "'api'" in note.data["limiter"]
+    execution = ledger.get_execution(deferred[0])
+    assert execution is not None
+    assert (execution.status.value, execution.retry_count) == ("completed", 0)
+
+
+def test_rate_limit_exceeded_raised_by_a_handler_retries_after_its_retry_after(
+    stores: tuple[InMemoryWorkQueue, InMemoryLedger, InMemoryDeadLetterQueue],
+) -> None:
+    queue, ledger, _ = stores
+    registry = HandlerRegistry()
+
+    def throttled(params: dict[str, object]) -> None:
+        raise RateLimitExceeded("the API answered 429", retry_after=30)
+
+    registry.register("fetch", throttled, retry=RetryStrategy.constant(max_retries=3, delay=0.1))
+    item = queue.enqueue(NewWork("fetch", max_attempts=3))
+    before = utc_now()
+    metrics = _worker(stores, registry).run(idle_exit=0)
+    assert (metrics.retried, metrics.deferred, metrics.failed) == (1, 0, 0)
+    stored = queue.get(item.id)
+    assert stored is not None
+    assert (stored.status, stored.attempts) == (S.PENDING, 1)  # a run that failed: an attempt
+    assert stored.run_after >= before + timedelta(seconds=30)  # retry_after beats the backoff
+    [retried] = [e for e in ledger.get_events(item.id) if e.event_type.value == "retried"]
+    assert retried.data["delay"] == 30
+
+
+def test_a_rate_limit_store_that_fails_fails_the_attempt_and_the_worker_keeps_running(
+    stores: tuple[InMemoryWorkQueue, InMemoryLedger, InMemoryDeadLetterQueue],
+    registry: HandlerRegistry,
+) -> None:
+    class BrokenStore(InMemoryTokenBucketStore):
+        def take(self, key: str, tokens: float, rate: float, capacity: float) -> Grant:
+            raise NetworkError("rate limit store unreachable")
+
+    queue, ledger, dlq = stores
+    limiter = TokenBucketLimiter(rate=10, key="api", store=BrokenStore())
+    registry.register("limited", lambda p: None, rate_limit=limiter)
+    item = queue.enqueue(NewWork("limited", max_attempts=1))
+    queue.enqueue_many(NewWork("noop", {"n": n}) for n in range(3))
+    metrics = _worker(stores, registry).run(idle_exit=0)
+    assert (metrics.completed, metrics.failed) == (3, 1)
+    execution = ledger.get_execution(item.id)
+    assert execution is not None
+    assert (execution.status.value, execution.error_type) == ("failed", "NetworkError")
+    assert dlq.count() == 1

@@ -200,9 +200,24 @@ class RateLimiter(ABC):
     def _give_back(self, tokens: float) -> None:
         """Undo a granted attempt (used by :class:`CompositeRateLimiter`)."""
 
+    @property
+    @abstractmethod
+    def interval(self) -> float:
+        """Seconds between grants of one token at the sustained rate (``1 / rate`` for a
+        token bucket): how far apart a caller that was refused spreads its next tries."""
+
     def try_acquire(self, tokens: float = 1) -> bool:
         """Take ``tokens`` now if they are there; never waits."""
         return self._try(_check_tokens(tokens, self.max_tokens)).granted
+
+    def take(self, tokens: float = 1) -> Grant:
+        """Take ``tokens`` now if they are there; never waits. A refusal's ``wait`` is the
+        seconds (not rounded) until they can be there - what a queue worker defers a job by.
+
+        Raises:
+            ValidationError: ``tokens`` above the capacity, zero or negative.
+        """
+        return self._try(_check_tokens(tokens, self.max_tokens))
 
     def _step(self, amount: float, blocking: bool, end: float | None) -> bool | float:
         """One attempt: ``True`` granted, ``False`` give up, else seconds to wait first."""
@@ -310,6 +325,11 @@ class TokenBucketLimiter(RateLimiter):
         """The capacity."""
         return self.capacity
 
+    @property
+    def interval(self) -> float:
+        """``1 / rate``."""
+        return 1.0 / self.rate
+
     def _try(self, tokens: float) -> Grant:
         return self.store.take(self.key, tokens, self.rate, self.capacity)
 
@@ -352,6 +372,11 @@ class SlidingWindowLimiter(RateLimiter):
         """``max_requests``."""
         return float(self.max_requests)
 
+    @property
+    def interval(self) -> float:
+        """``window_seconds / max_requests``."""
+        return self.window_seconds / self.max_requests
+
     def _count(self, tokens: float) -> int:
         if tokens != int(tokens):
             raise ValidationError(f"a sliding window counts whole requests, got {tokens:g}")
@@ -389,6 +414,11 @@ class CompositeRateLimiter(RateLimiter):
     def max_tokens(self) -> float:
         """The smallest capacity of its limiters."""
         return min(limiter.max_tokens for limiter in self.limiters)
+
+    @property
+    def interval(self) -> float:
+        """The longest interval of its limiters (the tightest sustained rate)."""
+        return max(limiter.interval for limiter in self.limiters)
 
     def _try(self, tokens: float) -> Grant:
         taken: list[RateLimiter] = []

@@ -2,7 +2,10 @@
 
 A handler is a function of one argument, the params dict, returning a JSON-ready result (or
 ``None``); ``async def`` handlers work too. A handler may carry its own default ``timeout``
-and ``retry`` policy, which a :class:`~spine.execution.spec.WorkSpec` can override. The
+and ``retry`` policy, which a :class:`~spine.execution.spec.WorkSpec` can override, and a
+``rate_limit`` (a :class:`~spine.execution.RateLimiter`; give it a shared store - SQL or
+Redis - and the limit holds across every worker): a queue worker then takes a token before
+each run and defers the job while there is none; in-process executors wait for one. The
 dispatcher, its executors and the worker queue all resolve names here; a Celery worker or a
 queue worker imports the module that fills the same registry.
 
@@ -30,6 +33,7 @@ from typing import Any, TypeVar
 
 from spine.execution.errors import HandlerNotFoundError
 from spine.execution.models import MAX_WORKFLOW
+from spine.execution.rate_limit import RateLimiter
 from spine.execution.spec import WORK_KINDS
 from spine.execution.timeout import check_timeout
 from spine.types import ValidationError
@@ -56,6 +60,7 @@ class HandlerInfo:
         timeout: Default seconds the handler may run (``None``: no limit).
         retry: Default retry policy (``None``: the dispatcher's default).
         is_async: Whether ``fn`` is a coroutine function.
+        rate_limit: Runs are limited by this limiter (one token per run), or ``None``.
     """
 
     name: str
@@ -66,6 +71,7 @@ class HandlerInfo:
     timeout: float | None = None
     retry: RetryStrategy | None = None
     is_async: bool = False
+    rate_limit: RateLimiter | None = None
 
 
 def _check_signature(name: str, fn: Callable[..., Any]) -> None:
@@ -100,15 +106,26 @@ class HandlerRegistry:
         tags: Mapping[str, str] | None = None,
         timeout: float | None = None,
         retry: RetryStrategy | None = None,
+        rate_limit: RateLimiter | None = None,
         replace: bool = False,
     ) -> HandlerInfo:
         """Register ``fn`` under ``name``; returns its :class:`HandlerInfo`.
 
-        Registering the same function again is a no-op.
+        Registering the same function again is a no-op (it takes the new options).
+
+        Args:
+            rate_limit: Every run takes one token of this limiter first. A
+                :class:`~spine.execution.queue.WorkerLoop` never waits for it: a job
+                without a token goes back to the queue until one is due (no attempt is
+                used up); in-process executors wait. Build the limiter on a shared store
+                (:class:`~spine.execution.SqlTokenBucketStore`,
+                :class:`~spine.execution.redis_limits.RedisTokenBucketStore`) for one limit
+                across processes and machines.
 
         Raises:
-            ValidationError: a bad name, kind, timeout or retry; ``fn`` not callable with
-                one argument; ``name`` taken by another function (without ``replace``).
+            ValidationError: a bad name, kind, timeout, retry or rate limit; ``fn`` not
+                callable with one argument; ``name`` taken by another function (without
+                ``replace``).
         """
         if not isinstance(name, str) or not name or len(name) > MAX_WORKFLOW:
             raise ValidationError(
@@ -122,6 +139,16 @@ class HandlerRegistry:
             )
         if retry is not None and not isinstance(retry, RetryStrategy):
             raise ValidationError(f"retry must be a RetryStrategy, got {type(retry).__name__}")
+        if rate_limit is not None and not isinstance(rate_limit, RateLimiter):
+            raise ValidationError(
+                f"rate_limit must be a RateLimiter (TokenBucketLimiter, SlidingWindowLimiter, "
+                f"CompositeRateLimiter), got {type(rate_limit).__name__}"
+            )
+        if rate_limit is not None and rate_limit.max_tokens < 1:
+            raise ValidationError(
+                f"rate_limit {rate_limit!r} holds fewer than the 1 token a run takes: "
+                "no run could ever start; give it a capacity of at least 1"
+            )
         seconds = (
             None if timeout is None else check_timeout(timeout, f"timeout of handler {name!r}")
         )
@@ -136,6 +163,7 @@ class HandlerRegistry:
             timeout=seconds,
             retry=retry,
             is_async=inspect.iscoroutinefunction(fn),
+            rate_limit=rate_limit,
         )
         with self._lock:
             existing = self._handlers.get(name)

@@ -127,6 +127,9 @@ class EventType(StrEnum):
     RETRIED = "retried"
     RECLAIMED = "reclaimed"
     """A job whose worker stopped heartbeating was taken back after its lease expired."""
+    DEFERRED = "deferred"
+    """A queued job was put back before it ran (its rate limit had no token); no attempt
+    was used up."""
     DEAD_LETTERED = "dead_lettered"
     CLEANUP_COMPLETED = "cleanup_completed"
 

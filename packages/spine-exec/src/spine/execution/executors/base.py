@@ -102,6 +102,10 @@ class Job:
 
     def run(self) -> None:
         """Run the handler here and now, reporting start and outcome to the sink."""
+        if self.cancelled:
+            return
+        if self.handler.rate_limit is not None:  # in-process: wait for the handler's token
+            self.handler.rate_limit.acquire()
         started = utc_now()
         if self.cancelled or not self.sink.job_started(self, started):
             return

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from spine.db.encoding import require_aware
 from spine.execution._json import copy_json
 from spine.execution.queue.models import (
     NewWork,
@@ -17,7 +16,7 @@ from spine.execution.queue.models import (
     check_lease,
     check_owner,
 )
-from spine.execution.queue.sql import _check_limit, _error, _ids
+from spine.execution.queue.sql import _check_limit, _due, _error, _ids
 from spine.types import IntegrityError, ValidationError
 from spine.types.timestamps import utc_now
 
@@ -213,9 +212,7 @@ class InMemoryWorkQueue:
     def reschedule(self, owner: str, item_id: str, run_after: datetime, error: str) -> bool:
         """Put the held item back to pending until ``run_after``."""
         owner = check_owner(owner)
-        if not isinstance(run_after, datetime):
-            raise ValidationError(f"run_after must be a datetime, got {run_after!r}")
-        require_aware(run_after)
+        run_after = _due(run_after)
         now = self._clock()
         with self._lock:
             if not self._holds(owner, item_id):
@@ -225,6 +222,28 @@ class InMemoryWorkQueue:
                 status=_S.PENDING,
                 run_after=run_after,
                 last_error=_error(error),
+                lease_expires_at=None,
+                updated_at=now,
+            )
+            return True
+
+    def defer(
+        self, owner: str, item_id: str, run_after: datetime, reason: str = "deferred"
+    ) -> bool:
+        """Put the held item back to pending until ``run_after``; its attempt is given back."""
+        owner = check_owner(owner)
+        due = _due(run_after)
+        now = self._clock()
+        with self._lock:
+            item = self._items.get(item_id)
+            if item is None or not self._holds(owner, item_id) or item.attempts < 1:
+                return False
+            self._items[item_id] = replace(
+                item,
+                status=_S.PENDING,
+                run_after=due,
+                attempts=item.attempts - 1,
+                last_error=item.last_error if item.last_error is not None else _error(reason),
                 lease_expires_at=None,
                 updated_at=now,
             )

@@ -4,7 +4,9 @@ A work item is one queued job: a handler name (``workflow``), JSON params, a lan
 priority, the earliest time it may run (``run_after``) and its attempt budget. Its status
 moves ``pending -> running -> completed | failed``; a running item whose attempt failed with
 a retryable error, or whose worker died (its lease expired), goes back to ``pending`` with a
-later ``run_after``; a pending item can be ``cancelled``.
+later ``run_after``; a running item whose job could not start yet (its rate limit had no
+token) is **deferred**: back to ``pending`` with a later ``run_after`` and its attempt given
+back; a pending item can be ``cancelled``.
 
 Example:
     >>> from spine.execution.queue import NewWork
@@ -200,6 +202,12 @@ class WorkItem:
     domain: str | None = None
     partition_key: dict[str, Any] | None = None
     completed_at: datetime | None = None
+
+    @property
+    def first_claim(self) -> bool:
+        """Whether this (running) item is in its first claim ever: attempt 1, and never
+        released before (a deferral or a failure leaves a ``last_error``)."""
+        return self.attempts == 1 and self.last_error is None
 
     @property
     def attempts_left(self) -> int:

@@ -34,7 +34,7 @@ from typing import Any
 
 from spine.db.connection import SpineConnection, as_spine_connection
 from spine.db.dialects import Dialect
-from spine.db.encoding import decode_text
+from spine.db.encoding import decode_text, require_aware
 from spine.db.transaction import claim_rows, claim_transaction, reading, write
 from spine.execution.queue.models import (
     MAX_ERROR,
@@ -104,6 +104,12 @@ class QueueSql:
             f"UPDATE {self.table} SET status = {p(0)}, run_after = {p(1)}, "  # noqa: S608
             f"last_error = {p(2)}, lease_expires_at = NULL, updated_at = {p(3)} "
             f"WHERE id = {p(4)} AND status = {p(5)} AND lease_owner = {p(6)}"
+        )
+        self.defer = (
+            f"UPDATE {self.table} SET status = {p(0)}, run_after = {p(1)}, "  # noqa: S608
+            f"attempts = attempts - 1, last_error = COALESCE(last_error, {p(2)}), "
+            f"lease_expires_at = NULL, updated_at = {p(3)} "
+            f"WHERE id = {p(4)} AND status = {p(5)} AND lease_owner = {p(6)} AND attempts > 0"
         )
         self.release = (
             f"UPDATE {self.table} SET status = {p(0)}, run_after = {p(1)}, "  # noqa: S608
@@ -528,12 +534,36 @@ class SqlWorkQueue:
         """Put the held item back to pending until ``run_after``; ``False`` if not held."""
         owner = check_owner(owner)
         d = self.conn.dialect
-        due = d.encode_timestamp(run_after)
+        due = d.encode_timestamp(_due(run_after))
         now = d.encode_timestamp(self._clock())
         with self._write() as c:
             cur = c.execute(
                 self.sql.reschedule,
                 (_S.PENDING.value, due, _error(error), now, item_id, _S.RUNNING.value, owner),
+            )
+            return cur.rowcount == 1
+
+    def defer(
+        self, owner: str, item_id: str, run_after: datetime, reason: str = "deferred"
+    ) -> bool:
+        """Put the held item back to pending until ``run_after`` and give its attempt back
+        (see :meth:`WorkQueue.defer`); ``False`` if ``owner`` does not hold it."""
+        owner = check_owner(owner)
+        due = _due(run_after)
+        d = self.conn.dialect
+        now = d.encode_timestamp(self._clock())
+        with self._write() as c:
+            cur = c.execute(
+                self.sql.defer,
+                (
+                    _S.PENDING.value,
+                    d.encode_timestamp(due),
+                    _error(reason),
+                    now,
+                    item_id,
+                    _S.RUNNING.value,
+                    owner,
+                ),
             )
             return cur.rowcount == 1
 
@@ -614,6 +644,13 @@ class SqlWorkQueue:
 
 class _NotAllHeld(Exception):  # noqa: N818 - internal signal, never escapes
     """Some items to complete are no longer held: roll back the fast path."""
+
+
+def _due(run_after: object) -> datetime:
+    """A checked ``run_after``: an aware datetime."""
+    if not isinstance(run_after, datetime):
+        raise ValidationError(f"run_after must be a datetime, got {run_after!r}")
+    return require_aware(run_after)
 
 
 def _error(error: object) -> str:

@@ -11,8 +11,10 @@ Guarantees of every implementation:
   has come, highest ``priority`` first, then oldest ``run_after``; the item becomes
   ``running`` with ``attempts + 1`` and a lease of ``lease_seconds``.
 * Only the owner of a live lease changes a running item (``heartbeat``, ``complete``,
-  ``fail``, ``reschedule``): a worker whose lease expired and was reclaimed cannot complete
-  the item afterwards (at-least-once, never "completed twice").
+  ``fail``, ``reschedule``, ``defer``): a worker whose lease expired and was reclaimed
+  cannot complete the item afterwards (at-least-once, never "completed twice").
+* ``defer`` returns a held item to ``pending`` until a later ``run_after`` and gives its
+  attempt back (a job that did not run because its rate limit had no token).
 * ``reclaim_expired`` returns running items whose lease expired to ``pending`` (or
   ``failed`` when no attempt is left): work whose worker died is never stuck ``running``.
 * Bad input raises a typed error (``ValidationError``, ``UnserializableParamsError``) and
@@ -85,6 +87,22 @@ class WorkQueue(Protocol):
     def reschedule(self, owner: str, item_id: str, run_after: datetime, error: str) -> bool:
         """Put the held item back to pending until ``run_after`` (a retry after a failed
         attempt); ``False`` if not held."""
+        ...
+
+    def defer(
+        self, owner: str, item_id: str, run_after: datetime, reason: str = "deferred"
+    ) -> bool:
+        """Put the held item back to pending until ``run_after`` **without counting its
+        attempt** (it did not run: its rate limit had no token); ``False`` if not held.
+
+        ``attempts`` goes back by one, so deferrals never use up the item's attempts nor
+        send it to the dead-letter queue. ``last_error`` keeps the latest failure; an item
+        that has none gets ``reason`` (so an item claimed before always has attempts or a
+        ``last_error``: see :attr:`WorkItem.first_claim`).
+
+        Raises:
+            ValidationError: a bad owner, or a ``run_after`` that is not an aware datetime.
+        """
         ...
 
     def reclaim_expired(self, *, limit: int = 100) -> list[WorkItem]:

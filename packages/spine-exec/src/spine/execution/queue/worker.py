@@ -12,7 +12,11 @@ handlers:
    claim on SQLite). In the same transaction each execution is created in the ledger (first
    attempt) and moved to RUNNING with a ``started`` event.
 2. **Runs** each handler from the :class:`~spine.execution.HandlerRegistry` in the pool, with
-   the item's timeout (or the handler's).
+   the item's timeout (or the handler's). A handler registered with a ``rate_limit`` runs
+   only with a token, taken without waiting just before it starts; a job refused is
+   **deferred** (its row back to pending until the limiter may have a token, its attempt
+   given back: no retry used, never dead-lettered) with ``queued`` + ``deferred`` events.
+   Give the limiter a shared store (SQL, Redis) and the limit holds across every worker.
 3. **Finishes in batches**: every outcome collected so far is written in one transaction:
    completed items and their ledger COMPLETED; a retryable failure with attempts left is
    **re-scheduled** (the row's ``run_after`` = now + the retry policy's backoff; the worker
@@ -76,6 +80,7 @@ from spine.execution.outcome import (
     run_handler,
 )
 from spine.execution.queue._ledger_io import Change, create_all, update_all
+from spine.execution.queue._rate_gate import Deferred, RateGate
 from spine.execution.queue._session import (
     SessionFactory,
     WorkerSession,
@@ -110,6 +115,8 @@ class WorkerMetrics:
         failed: Items failed for good (each also dead-lettered where a DLQ is configured).
         retried: Failed attempts re-scheduled for a retry.
         reclaimed: Items whose lease had expired, taken back by this worker.
+        deferred: Items put back unrun because their rate limit had no token (their
+            attempt given back).
         lost: Outcomes not recorded because the lease had been lost (the item was reclaimed).
         db_errors: Database errors survived (each followed by a reconnect).
         lag_seconds: Enqueue (or due) to claim, of the last claimed item.
@@ -122,6 +129,7 @@ class WorkerMetrics:
     failed: int = 0
     retried: int = 0
     reclaimed: int = 0
+    deferred: int = 0
     lost: int = 0
     db_errors: int = 0
     lag_seconds: float = 0.0
@@ -242,6 +250,7 @@ class WorkerLoop:
                 conn_factory, ledger_factory or _default_ledger, dlq_factory, listen=listen
             )
         self._sessions = sessions
+        self._gate = RateGate()
         self._stop = threading.Event()
         self._metrics = WorkerMetrics()
         self._lock = threading.Lock()
@@ -460,6 +469,11 @@ class WorkerLoop:
     ) -> None:
         try:
             info = self.registry.get(item.workflow)
+            if info.rate_limit is not None:
+                deferred = self._gate.admit(info.rate_limit)
+                if deferred is not None:  # no token: back to the queue, unrun
+                    done.put((item, Outcome(None, deferred, None, None, self._clock())))
+                    return
             timeout = item.timeout if item.timeout is not None else info.timeout
             running = RunningExecution(item.id, item.workflow, item.attempts)
             outcome = run_handler(info, item.params, timeout, running)
@@ -503,7 +517,7 @@ class WorkerLoop:
                 metadata={"work_item_id": item.id},
             ).evolve(created_at=item.created_at)
             for item in items
-            if item.attempts == 1
+            if item.first_claim
         ]
         changes = [
             Change(
@@ -565,8 +579,9 @@ class WorkerLoop:
         failed = [(item, outcome) for item, outcome in finished if outcome.error is not None]
         changes: list[Change] = []
         retries: list[tuple[str, dict[str, Any]]] = []
+        deferrals: list[tuple[str, dict[str, Any]]] = []
         dead: list[tuple[WorkItem, BaseException]] = []
-        counts = {"completed": 0, "retried": 0, "failed": 0, "lost": 0}
+        counts = {"completed": 0, "retried": 0, "failed": 0, "lost": 0, "deferred": 0}
         with session.atomic():
             if ok:
                 held = set(queue.complete(owner, [item.id for item, _ in ok]))
@@ -587,6 +602,15 @@ class WorkerLoop:
             for item, outcome in failed:
                 error = outcome.error
                 assert error is not None
+                if isinstance(error, Deferred):
+                    note = self._defer(queue, item, error, now)
+                    if note is None:
+                        counts["lost"] += 1
+                        continue
+                    counts["deferred"] += 1
+                    changes.append(Change(item.id, _ES.QUEUED, data=note))
+                    deferrals.append((item.id, note))
+                    continue
                 message = f"{type(error).__name__}: {error_message(error)}"
                 decision = self._policy(item).decide(error, item.attempts)
                 if decision.retry and item.attempts < item.max_attempts:
@@ -635,6 +659,9 @@ class WorkerLoop:
             for execution_id, data in retries:
                 with _logged("count a retry of", execution_id):
                     session.ledger.increment_retry(execution_id, data)
+            for execution_id, data in deferrals:
+                with _logged("note the deferral of", execution_id):
+                    session.ledger.record_event(execution_id, EventType.DEFERRED, data)
             for item, error in dead:
                 self._dead_letter(session, item, error_message(error), type(error).__name__)
         for item, _ in finished:
@@ -644,8 +671,27 @@ class WorkerLoop:
             m.completed += counts["completed"]
             m.retried += counts["retried"]
             m.failed += counts["failed"]
+            m.deferred += counts["deferred"]
             m.lost += counts["lost"]
             m.in_flight = len(inflight)
+
+    def _defer(
+        self, queue: WorkQueue, item: WorkItem, deferred: Deferred, now: datetime
+    ) -> dict[str, Any] | None:
+        """Put an item its rate limit refused back to the queue, its attempt given back;
+        the ledger note, or ``None`` when the lease was lost meanwhile."""
+        run_after = now + timedelta(seconds=deferred.delay)
+        reason = f"deferred: {deferred.limiter} had no token"
+        if not queue.defer(self.worker_id, item.id, run_after, reason):
+            return None
+        return {
+            "worker": self.worker_id,
+            "reason": "rate_limit",
+            "limiter": deferred.limiter,
+            "delay": round(deferred.delay, 6),
+            "run_after": run_after.isoformat(),
+            "attempts": item.attempts - 1,
+        }
 
     def _record_changes(self, session: WorkerSession, changes: list[Change]) -> None:
         try:
