@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from spine.execution import HandlerRegistry, RetryStrategy
+from spine.execution import HandlerRegistry, RateLimiter, RetryStrategy
 from spine.types import NetworkError, ValidationError
 
 
@@ -41,9 +41,21 @@ def slow(params: dict[str, Any]) -> dict[str, Any]:
     return {"slept": params.get("seconds", 0.2)}
 
 
-def registry() -> HandlerRegistry:
-    """Every test handler, with fast retries for ``flaky``."""
+def limited(params: dict[str, Any]) -> dict[str, Any]:
+    """Note ``time.time()`` and the job number in this process's file under ``log`` (a
+    directory): the start times the rate limit tests count."""
+    started = time.time()
+    with (Path(params["log"]) / f"{os.getpid()}.log").open("a", encoding="utf-8") as f:
+        f.write(f"{started!r} {params['n']}\n")
+    return {"n": params["n"]}
+
+
+def registry(rate_limit: RateLimiter | None = None) -> HandlerRegistry:
+    """Every test handler, with fast retries for ``flaky``; ``limited`` under
+    ``rate_limit`` when given."""
     reg = HandlerRegistry()
+    if rate_limit is not None:
+        reg.register("limited", limited, rate_limit=rate_limit)
     reg.register("noop", noop)
     reg.register("flaky", flaky, retry=RetryStrategy.constant(max_retries=5, delay=0.05))
     reg.register("bad_row", bad_row)

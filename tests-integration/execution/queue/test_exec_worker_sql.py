@@ -7,6 +7,7 @@ test URLs are set), in its own isolated schema, with real worker processes
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import os
@@ -311,3 +312,98 @@ def test_work_whose_execution_exists_already_runs_under_that_execution(
     metrics = _worker(worker_space, registry).run(idle_exit=0)
     assert metrics.completed == 4
     assert _events(conn, created.id) == ["created", "started", "completed"]
+
+
+# -- a global rate limit across worker processes ------------------------------------------
+
+RATE, BURST, LIMITED_JOBS = 20.0, 3.0, 100
+
+
+def _most_starts_in_a_window(starts: list[float], window: float) -> int:
+    """The most starts within ``window`` seconds of one another (each start opens one)."""
+    starts = sorted(starts)
+    return max(bisect.bisect_left(starts, t + window) - i for i, t in enumerate(starts))
+
+
+def _run_rate_limited(
+    space: IsolatedDatabase, tmp_path: Path, limit: dict[str, Any]
+) -> tuple[list[str], list[float], list[dict[str, Any]]]:
+    """3 worker processes drain LIMITED_JOBS jobs of the ``limited`` handler under one
+    global token bucket (RATE/s, bursts of BURST); returns the ids, the start times (all
+    processes) and the workers' metrics."""
+    conn = space.connect()
+    log = tmp_path / "starts"
+    log.mkdir()
+    ids = SqlWorkQueue(conn).enqueue_many(
+        NewWork("limited", {"n": n, "log": str(log)}, max_attempts=1) for n in range(LIMITED_JOBS)
+    )
+    limit = {"rate": RATE, "capacity": BURST, "key": f"api-{secrets.token_hex(4)}", **limit}
+    procs = [
+        _spawn(space, concurrency=4, batch_size=8, idle_exit=1.5, rate_limit=limit)
+        for _ in range(3)
+    ]
+    metrics = [_metrics(p, timeout=180) for p in procs]
+    starts: list[float] = []
+    runs: list[int] = []
+    for path in log.iterdir():
+        for line in path.read_text().splitlines():
+            at, n = line.split()
+            starts.append(float(at))
+            runs.append(int(n))
+    assert sorted(runs) == list(range(LIMITED_JOBS)), "every job ran exactly once"
+    return ids, starts, metrics
+
+
+def _check_the_limit_held(
+    space: IsolatedDatabase, ids: list[str], starts: list[float], metrics: list[dict[str, Any]]
+) -> None:
+    conn = space.connect()
+    # the limit: in any window, at most the burst plus the rate times the window started
+    most = {w: _most_starts_in_a_window(starts, w) for w in (0.25, 1.0, 2.0)}
+    for window, count in most.items():
+        assert count <= BURST + RATE * window, (window, count)
+    elapsed = max(starts) - min(starts)
+    assert elapsed >= (LIMITED_JOBS - BURST) / RATE * 0.95
+    assert elapsed <= (LIMITED_JOBS - BURST) / RATE * 3 + 5, "the limit should be used, not idle"
+    # nothing was failed, retried or dead-lettered because of the limit
+    assert sum(m["completed"] for m in metrics) == LIMITED_JOBS
+    assert sum(m["failed"] + m["retried"] + m["lost"] for m in metrics) == 0
+    deferred = sum(m["deferred"] for m in metrics)
+    assert deferred > 0, "three workers at 4 threads each must have met the limit"
+    assert _rows(conn, "SELECT attempts, COUNT(*) FROM core_work_items GROUP BY attempts") == {
+        "1": LIMITED_JOBS
+    }
+    assert _rows(conn, "SELECT status, COUNT(*) FROM core_executions GROUP BY status") == {
+        "completed": LIMITED_JOBS
+    }
+    retries = _rows(conn, "SELECT retry_count, COUNT(*) FROM core_executions GROUP BY retry_count")
+    assert retries == {"0": LIMITED_JOBS}
+    assert conn.execute("SELECT COUNT(*) FROM core_dead_letters").fetchone()[0] == 0
+    conn.commit()
+    events = _event_counts(conn)
+    assert events["created"] == events["completed"] == LIMITED_JOBS
+    assert events["deferred"] == events["queued"] == deferred
+    assert events["started"] == LIMITED_JOBS + deferred
+    assert set(events) == {"created", "started", "queued", "deferred", "completed"}
+    print(
+        f"rate limit {RATE:g}/s burst {BURST:g} on {space.backend}: {LIMITED_JOBS} jobs in "
+        f"{elapsed:.2f}s, {deferred} deferrals, most starts per 0.25/1/2 s window "
+        f"{most[0.25]}/{most[1.0]}/{most[2.0]}, load {os.getloadavg()[0]:.2f}"
+    )
+
+
+def test_a_global_rate_limit_on_the_database_holds_across_three_worker_processes(
+    worker_space: IsolatedDatabase, tmp_path: Path
+) -> None:
+    ids, starts, metrics = _run_rate_limited(worker_space, tmp_path, {"store": "sql"})
+    _check_the_limit_held(worker_space, ids, starts, metrics)
+
+
+def test_a_global_rate_limit_on_redis_holds_across_three_worker_processes(
+    worker_space: IsolatedDatabase, tmp_path: Path, redis_url: str, redis_prefix: str
+) -> None:
+    if worker_space.backend != "postgres":
+        pytest.skip("the Redis limit is backend-independent: run once, on PostgreSQL")
+    limit = {"store": "redis", "redis_url": redis_url, "prefix": redis_prefix}
+    ids, starts, metrics = _run_rate_limited(worker_space, tmp_path, limit)
+    _check_the_limit_held(worker_space, ids, starts, metrics)

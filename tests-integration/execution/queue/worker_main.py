@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,30 @@ import handlers
 
 from spine.db import connect
 from spine.db.connection import SpineConnection
+from spine.execution import (
+    RateLimiter,
+    SqlTokenBucketStore,
+    TokenBucketLimiter,
+    TokenBucketStore,
+)
 from spine.execution.queue import WorkerLoop
+
+
+def _rate_limit(
+    cfg: dict[str, Any] | None, conn_factory: Callable[[], SpineConnection]
+) -> RateLimiter | None:
+    """The global limit of the ``limited`` handler: a token bucket on the queue's database
+    (``store: sql``) or on Redis (``store: redis``, ``redis_url``, ``prefix``)."""
+    if cfg is None:
+        return None
+    store: TokenBucketStore
+    if cfg["store"] == "redis":
+        from spine.execution.redis_limits import RedisTokenBucketStore
+
+        store = RedisTokenBucketStore(cfg["redis_url"], prefix=cfg["prefix"])
+    else:
+        store = SqlTokenBucketStore(conn_factory())
+    return TokenBucketLimiter(cfg["rate"], cfg["capacity"], key=cfg["key"], store=store)
 
 
 def main() -> None:
@@ -29,7 +53,7 @@ def main() -> None:
 
     worker = WorkerLoop(
         conn_factory,
-        handlers.registry(),
+        handlers.registry(_rate_limit(cfg.get("rate_limit"), conn_factory)),
         concurrency=cfg.get("concurrency", 4),
         batch_size=cfg.get("batch_size"),
         lease_seconds=cfg.get("lease_seconds", 30.0),
