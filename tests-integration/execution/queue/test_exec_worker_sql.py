@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -277,6 +278,92 @@ def test_bad_work_is_recorded_as_a_typed_error_and_the_worker_keeps_running(
     execution = ExecutionLedger(conn).get_execution(bad.id)
     assert execution is not None
     assert (execution.status.value, execution.error_type) == ("failed", error_type)
+
+
+def test_a_stored_row_that_is_not_valid_work_is_a_typed_error_and_the_worker_keeps_running(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    """Rows changed behind the queue's back (params that are not a JSON object, a negative
+    timeout) fail with a typed error in the ledger and the DLQ; they never stop a worker
+    (a claim that raised would stop every worker that claims the row)."""
+    from spine.execution import DLQManager, ExecutionLedger
+
+    conn = worker_space.connect()
+    queue = SqlWorkQueue(conn)
+    params = queue.enqueue(NewWork("noop", {"n": 1}))
+    timeout = queue.enqueue(NewWork("noop", {"n": 2}))
+    queue.enqueue_many(NewWork("noop", {"n": n}) for n in range(3))
+    p = conn.dialect.placeholder
+    conn.execute(
+        f"UPDATE core_work_items SET payload_json = '[1, 2]' WHERE id = {p(0)}", (params.id,)
+    )
+    conn.execute(
+        f"UPDATE core_work_items SET timeout_seconds = -1 WHERE id = {p(0)}", (timeout.id,)
+    )
+    conn.commit()
+    metrics = _worker(worker_space, registry).run(idle_exit=0)
+    assert (metrics.completed, metrics.failed, metrics.retried) == (3, 2, 0)
+    ledger = ExecutionLedger(conn)
+    expected = {params.id: "UnserializableParamsError", timeout.id: "ValidationError"}
+    for item_id, error_type in expected.items():
+        execution = ledger.get_execution(item_id)
+        assert execution is not None
+        assert (execution.status.value, execution.error_type) == ("failed", error_type)
+        assert item_id in (execution.error or "")
+        stored = queue.get(item_id)
+        assert stored is not None
+        assert (stored.status, stored.attempts) == (S.FAILED, 1)
+    assert {d.execution_id for d in DLQManager(conn).list_unresolved()} == set(expected)
+
+
+def test_an_illegal_transition_on_the_sql_ledger_is_recorded_and_the_worker_keeps_running(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    from spine.execution import ExecutionLedger
+
+    conn = worker_space.connect()
+    queue = SqlWorkQueue(conn)
+    item = queue.enqueue(NewWork("slow", {"seconds": 0.5}))
+    worker = _worker(worker_space, registry, concurrency=2)
+    runner = threading.Thread(target=worker.run, kwargs={"idle_exit": 0.3})
+    runner.start()
+    ledger = ExecutionLedger(worker_space.connect())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        execution = ledger.get_execution(item.id)
+        if execution is not None and execution.status.value == "running":
+            break
+        time.sleep(0.01)
+    ledger.update_status(item.id, "cancelled")  # an operator cancels it while it runs
+    others = queue.enqueue_many(NewWork("noop", {"n": n}) for n in range(3))
+    runner.join(30)
+    assert not runner.is_alive()
+    assert worker.metrics.completed == 4  # the queue row completes; the ledger refuses
+    events = _events(conn, item.id)
+    assert events[:3] == ["created", "started", "cancelled"]
+    assert events[-1] == "progress"  # the refused COMPLETED, noted with its typed error
+    [note] = [e for e in ledger.get_events(item.id) if e.event_type.value == "progress"]
+    assert note.data["error_type"] == "InvalidTransitionError"
+    assert all(queue.get(i).status is S.COMPLETED for i in others)  # type: ignore[union-attr]
+
+
+def test_a_repeated_database_error_stops_the_worker_after_max_failures(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    """A dropped queue table is not a lost connection: retrying cannot help, so after
+    ``max_failures`` errors in a row ``run`` raises it instead of looping forever."""
+    from spine.types import DatabaseError
+
+    conn = worker_space.connect()
+    SqlWorkQueue(conn).enqueue(NewWork("noop"))
+    conn.execute(conn.dialect.drop_table_sql("core_work_items"))
+    conn.commit()
+    worker = _worker(worker_space, registry, max_failures=3, max_backoff=0.05)
+    started = time.monotonic()
+    with pytest.raises(DatabaseError):
+        worker.run(idle_exit=5)
+    assert time.monotonic() - started < 5
+    assert worker.metrics.db_errors == 4  # the first error and max_failures more
 
 
 def test_the_sql_worker_drains_lanes_by_priority(

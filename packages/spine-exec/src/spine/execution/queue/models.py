@@ -180,6 +180,10 @@ class WorkItem:
         last_error: The latest failure (a failed attempt, an expired lease).
         idempotency_key / timeout / domain / partition_key: As enqueued.
         created_at / updated_at / completed_at: UTC timestamps.
+        row_error: What is wrong with the stored row, when it cannot be what was enqueued
+            (params or partition key that are not a JSON object: a row written or changed
+            by something else). A worker fails such an item with a typed error instead of
+            running it; ``None`` for every row the queue wrote itself.
     """
 
     id: str
@@ -202,6 +206,7 @@ class WorkItem:
     domain: str | None = None
     partition_key: dict[str, Any] | None = None
     completed_at: datetime | None = None
+    row_error: str | None = None
 
     @property
     def first_claim(self) -> bool:

@@ -304,8 +304,10 @@ class SqlWorkQueue:
             updated_at,
             completed_at,
         ) = row
-        params = d.decode_json(payload)
+        problems: list[str] = []
+        params = _decoded(d, payload, "params payload", problems, empty={})
         key = decode_text(partition_key)
+        partition = None if key is None else _decoded(d, key, "partition key", problems)
         return WorkItem(
             id=str(item_id),
             workflow=str(workflow),
@@ -325,8 +327,9 @@ class SqlWorkQueue:
             idempotency_key=idempotency_key,
             timeout=None if timeout is None else float(timeout),
             domain=domain,
-            partition_key=None if key is None else d.decode_json(key),
+            partition_key=partition if isinstance(partition, dict) else None,
             completed_at=ts(completed_at),
+            row_error="; ".join(problems) or None,
         )
 
     # -- enqueue -------------------------------------------------------------------------
@@ -644,6 +647,22 @@ class SqlWorkQueue:
 
 class _NotAllHeld(Exception):  # noqa: N818 - internal signal, never escapes
     """Some items to complete are no longer held: roll back the fast path."""
+
+
+def _decoded(d: Dialect, value: Any, what: str, problems: list[str], empty: Any = None) -> Any:
+    """A stored JSON object; a value that is not one is noted in ``problems`` (the row was
+    written by something else) instead of failing the whole claim."""
+    if value is None:
+        return empty
+    try:
+        decoded = d.decode_json(value)
+    except (ValidationError, ValueError, TypeError) as exc:
+        problems.append(f"the stored {what} cannot be read as JSON ({exc})")
+        return empty
+    if not isinstance(decoded, dict):
+        problems.append(f"the stored {what} is not a JSON object (got {type(decoded).__name__})")
+        return empty
+    return decoded
 
 
 def _due(run_after: object) -> datetime:

@@ -69,7 +69,11 @@ from typing import Any
 
 from spine.db.connection import SpineConnection
 from spine.execution.dlq import DeadLetterQueue
-from spine.execution.errors import ExecutionNotFoundError, InvalidTransitionError
+from spine.execution.errors import (
+    ExecutionNotFoundError,
+    InvalidTransitionError,
+    UnserializableParamsError,
+)
 from spine.execution.ledger import Ledger
 from spine.execution.models import Execution
 from spine.execution.outcome import (
@@ -468,6 +472,10 @@ class WorkerLoop:
         self, item: WorkItem, done: queue_module.SimpleQueue[tuple[WorkItem, Outcome]]
     ) -> None:
         try:
+            if item.row_error is not None:  # a row the queue did not write: never run it
+                raise UnserializableParamsError(
+                    f"work item {item.id}: {item.row_error}; fix the row and enqueue the job again"
+                )
             info = self.registry.get(item.workflow)
             if info.rate_limit is not None:
                 deferred = self._gate.admit(info.rate_limit)
@@ -475,6 +483,8 @@ class WorkerLoop:
                     done.put((item, Outcome(None, deferred, None, None, self._clock())))
                     return
             timeout = item.timeout if item.timeout is not None else info.timeout
+            if timeout is not None:  # a stored timeout may not be one NewWork checked
+                timeout = check_timeout(timeout, f"timeout of work item {item.id}")
             running = RunningExecution(item.id, item.workflow, item.attempts)
             outcome = run_handler(info, item.params, timeout, running)
         except BaseException as exc:
