@@ -26,6 +26,7 @@ from spine.execution.rate_limit import (
     TokenBucketStore,
 )
 from spine.execution.redis_limits import RedisSlidingWindowStore, RedisTokenBucketStore
+from spine.types import DatabaseConnectionError, ValidationError
 
 BucketFactory = Callable[[], TokenBucketStore]
 WindowFactory = Callable[[], SlidingWindowStore]
@@ -292,3 +293,33 @@ def test_the_database_limit_holds_n_per_second_across_three_processes(
     assert 0.9 * expected <= len(stamps) <= 1.1 * expected, (len(stamps), expected)
     per_second = [sum(1 for s in stamps if start + i <= s < start + i + 1) for i in range(3)]
     assert all(0.8 * RATE <= n <= 1.2 * RATE + BURST for n in per_second), per_second
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mysql"])
+def test_the_database_store_reconnects_after_its_connection_is_killed(
+    backend: str, exec_space_of: Callable[[str], object]
+) -> None:
+    space = exec_space_of(backend).space  # type: ignore[attr-defined]
+    admin = space.connect()
+    store = SqlTokenBucketStore(space.connect(), reconnect=space.connect)
+    without = SqlTokenBucketStore(space.connect())
+    limiter = TokenBucketLimiter(100, 100, key="api", store=store)
+    assert limiter.try_acquire()
+    for victim in (store, without):
+        conn = victim.conn
+        if backend == "postgres":
+            session = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+            conn.commit()
+            admin.execute(f"SELECT pg_terminate_backend({int(session)})").fetchall()
+        else:
+            session = conn.execute("SELECT CONNECTION_ID()").fetchone()[0]
+            conn.commit()
+            admin.execute(f"KILL {int(session)}")
+        admin.commit()
+    time.sleep(0.2)
+    assert limiter.try_acquire()  # on a new connection
+    assert limiter.try_acquire()
+    with pytest.raises(DatabaseConnectionError):
+        TokenBucketLimiter(100, 100, key="api", store=without).try_acquire()
+    with pytest.raises(ValidationError):
+        SqlTokenBucketStore(admin, reconnect="postgresql://")  # type: ignore[arg-type]

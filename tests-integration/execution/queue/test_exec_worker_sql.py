@@ -186,19 +186,35 @@ def _kill_sessions(admin: SpineConnection, space: IsolatedDatabase, app: str) ->
 
 
 def test_workers_reconnect_after_their_connections_are_killed(
-    worker_space: IsolatedDatabase,
+    worker_space: IsolatedDatabase, tmp_path: Path
 ) -> None:
+    """The queue's, the ledger's and the rate limit store's connections are all killed."""
     if worker_space.backend not in {"postgres", "mysql"}:
         pytest.skip("connections are killed on PostgreSQL and MariaDB/MySQL")
     conn = worker_space.connect()
-    jobs = 200
-    SqlWorkQueue(conn).enqueue_many(NewWork("slow", {"seconds": 0.02}) for _ in range(jobs))
+    log = tmp_path / "starts"
+    log.mkdir()
+    works = []
+    for n in range(200):  # rate-limited jobs among the others: their store is killed too
+        works.append(NewWork("slow", {"seconds": 0.02}))
+        if n % 10 < 3:
+            works.append(NewWork("limited", {"n": n, "log": str(log)}))
+    SqlWorkQueue(conn).enqueue_many(works)
+    jobs = len(works)
+    limit = {"store": "sql", "rate": 50.0, "capacity": 2.0, "key": "killed"}
     app = f"spine_test_{secrets.token_hex(4)}"
     url = worker_space.url or ""
     if conn.dialect.supports_notify:  # PostgreSQL: name the workers' sessions to find them
         url += ("&" if "?" in url else "?") + f"application_name={app}"
     procs = [
-        _spawn(worker_space, url=url, concurrency=2, idle_exit=1.5, max_backoff=0.2)
+        _spawn(
+            worker_space,
+            url=url,
+            concurrency=2,
+            idle_exit=1.5,
+            max_backoff=0.2,
+            rate_limit=limit,
+        )
         for _ in range(2)
     ]
     queue = SqlWorkQueue(conn)
@@ -221,6 +237,8 @@ def test_workers_reconnect_after_their_connections_are_killed(
     assert counts[S.RUNNING] == counts[S.PENDING] == 0
     statuses = _rows(conn, "SELECT status, COUNT(*) FROM core_executions GROUP BY status")
     assert statuses == {"completed": jobs}
+    ran = {int(line.split()[1]) for f in log.iterdir() for line in f.read_text().splitlines()}
+    assert ran == {n for n in range(200) if n % 10 < 3}
 
 
 def test_non_retryable_errors_are_dead_lettered_after_one_attempt_retryable_after_backoff(

@@ -39,7 +39,7 @@ def _rate_limit(
 
         store = RedisTokenBucketStore(cfg["redis_url"], prefix=cfg["prefix"])
     else:
-        store = SqlTokenBucketStore(conn_factory())
+        store = SqlTokenBucketStore(conn_factory(), reconnect=conn_factory)
     return TokenBucketLimiter(cfg["rate"], cfg["capacity"], key=cfg["key"], store=store)
 
 

@@ -9,15 +9,17 @@ on SQLite the write lock of ``BEGIN IMMEDIATE``), so a breaker trips once for al
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from spine.db import transaction
-from spine.execution._sql_base import SqlStore
+from spine.db.connection import as_spine_connection
+from spine.execution._sql_base import SqlStore, conn_state
 from spine.execution.circuit_breaker import BreakerState, CircuitState
 from spine.execution.rate_limit import Grant
-from spine.types import IntegrityError, ValidationError
+from spine.types import DatabaseConnectionError, IntegrityError, ValidationError
 from spine.types.timestamps import utc_now
 
 __all__ = ["SqlBreakerStore", "SqlTokenBucketStore"]
@@ -187,6 +189,9 @@ class SqlTokenBucketStore(_RowLocking):
     Args:
         conn: A :class:`~spine.db.SpineConnection` (one per worker).
         clock: Seconds, shared by the workers (default ``time.time``).
+        reconnect: Opens a new connection when the store's own was lost (a restart, a
+            killed session): the request is then tried once more on it, so a worker's
+            limit outlives a dropped connection. Without it a lost connection raises.
 
     Example:
         >>> from spine.db import connect, install_schema
@@ -203,6 +208,33 @@ class SqlTokenBucketStore(_RowLocking):
     key_column = "limit_key"
     lock_column = "tokens"
     columns = ("tokens", "refilled_at")
+
+    def __init__(
+        self,
+        conn: Any,
+        *,
+        clock: Callable[[], float] = time.time,
+        reconnect: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__(conn, clock=clock)
+        if reconnect is not None and not callable(reconnect):
+            raise ValidationError(f"reconnect must open a connection, got {reconnect!r}")
+        self._reconnect = reconnect
+
+    def _run(self, fn: Callable[[], T]) -> T:
+        """``fn`` as one write; on a lost connection, once more on a new one (when the
+        store can reconnect)."""
+        try:
+            return self.retrying(fn)
+        except (DatabaseConnectionError, OSError):
+            if self._reconnect is None:
+                raise
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        self.conn = as_spine_connection(self._reconnect())
+        self.dialect = self.conn.dialect
+        self._state = conn_state(self.conn)
+        return self.retrying(fn)
 
     def take(self, key: str, tokens: float, rate: float, capacity: float) -> Grant:
         """See :meth:`spine.execution.rate_limit.TokenBucketStore.take`."""
@@ -221,7 +253,7 @@ class SqlTokenBucketStore(_RowLocking):
             self._store(key, (level, now))
             return Grant(False, (tokens - level) / rate)
 
-        return self.retrying(run)
+        return self._run(run)
 
     def give_back(self, key: str, tokens: float, rate: float, capacity: float) -> None:
         """See :meth:`spine.execution.rate_limit.TokenBucketStore.give_back`."""
@@ -231,7 +263,7 @@ class SqlTokenBucketStore(_RowLocking):
             row = self._locked_row(key, (float(capacity), self.now()))
             self._store(key, (min(capacity, float(row[0]) + tokens), float(row[1])))
 
-        self.retrying(run)
+        self._run(run)
 
     def __repr__(self) -> str:
         return f"SqlTokenBucketStore({self.dialect.name})"
