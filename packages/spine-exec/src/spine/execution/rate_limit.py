@@ -14,8 +14,11 @@ waiting - inside a queued job that re-schedules the job rather than blocking a w
 
 The arithmetic lives in a **store** that applies each request atomically: in this process by
 default, or shared - :class:`~spine.execution.redis_limits.RedisTokenBucketStore` (extra
-``spine-exec[redis]``, one Lua script per request) makes ``N/s`` hold across every process
-and machine using the same key; a database store follows in a later release.
+``spine-exec[redis]``, one Lua script per request) or
+:class:`~spine.execution.SqlTokenBucketStore` (a row of ``core_rate_limits`` on any spine
+database) makes ``N/s`` hold across every process and machine using the same key. A handler
+registered with ``rate_limit=`` is limited by the queue worker, which defers a job without a
+token instead of waiting (:meth:`RateLimiter.take`).
 
 Example:
     >>> limiter = TokenBucketLimiter(rate=10, capacity=2)  # 10/s, bursts of 2
