@@ -422,6 +422,7 @@ def test_work_whose_execution_exists_already_runs_under_that_execution(
 # -- a global rate limit across worker processes ------------------------------------------
 
 RATE, BURST, LIMITED_JOBS = 20.0, 3.0, 100
+START_JITTER = 0.05  # seconds: how much later than its grant a start may be noted
 
 
 def _most_starts_in_a_window(starts: list[float], window: float) -> int:
@@ -463,10 +464,13 @@ def _check_the_limit_held(
     space: IsolatedDatabase, ids: list[str], starts: list[float], metrics: list[dict[str, Any]]
 ) -> None:
     conn = space.connect()
-    # the limit: in any window, at most the burst plus the rate times the window started
+    # the limit: in any window, at most the burst plus the rate times the window started.
+    # A start is noted a little after its token was granted (the grant's commit, a thread
+    # switch); those delays differ by up to START_JITTER, which can bring starts granted
+    # within window + START_JITTER into one window - never more.
     most = {w: _most_starts_in_a_window(starts, w) for w in (0.25, 1.0, 2.0)}
     for window, count in most.items():
-        assert count <= BURST + RATE * window, (window, count)
+        assert count <= BURST + RATE * (window + START_JITTER), (window, count)
     elapsed = max(starts) - min(starts)
     assert elapsed >= (LIMITED_JOBS - BURST) / RATE * 0.95
     assert elapsed <= (LIMITED_JOBS - BURST) / RATE * 3 + 5, "the limit should be used, not idle"

@@ -477,14 +477,14 @@ class WorkerLoop:
                     f"work item {item.id}: {item.row_error}; fix the row and enqueue the job again"
                 )
             info = self.registry.get(item.workflow)
-            if info.rate_limit is not None:
+            timeout = item.timeout if item.timeout is not None else info.timeout
+            if timeout is not None:  # a stored timeout may not be one NewWork checked
+                timeout = check_timeout(timeout, f"timeout of work item {item.id}")
+            if info.rate_limit is not None:  # last: a job that cannot run takes no token
                 deferred = self._gate.admit(info.rate_limit)
                 if deferred is not None:  # no token: back to the queue, unrun
                     done.put((item, Outcome(None, deferred, None, None, self._clock())))
                     return
-            timeout = item.timeout if item.timeout is not None else info.timeout
-            if timeout is not None:  # a stored timeout may not be one NewWork checked
-                timeout = check_timeout(timeout, f"timeout of work item {item.id}")
             running = RunningExecution(item.id, item.workflow, item.attempts)
             outcome = run_handler(info, item.params, timeout, running)
         except BaseException as exc:
