@@ -615,3 +615,28 @@ def test_dialects_compare_by_name() -> None:
     assert get_dialect("sqlite") != get_dialect("mysql")
     assert len({*all_dialects(), get_dialect("pg")}) == 5
     assert repr(get_dialect("db2")) == "DB2Dialect()"
+
+
+def test_update_rows_sql_per_dialect() -> None:
+    from spine.db.tabledef import ID, STR, TS, Column, Table
+
+    t = Table("t", (Column("id", ID), Column("s", STR(9)), Column("at", TS)), primary_key=("id",))
+    pg = get_dialect("postgresql").update_rows_sql(t, ["s", "at"], ["id", "s"], 2)
+    arrays = "CAST(%s AS TEXT[]), CAST(%s AS TIMESTAMPTZ[]), CAST(%s AS TEXT[]), CAST(%s AS TEXT[])"
+    assert pg == (
+        f"UPDATE t SET s = v.c0, at = v.c1 FROM unnest({arrays}) AS v (c0, c1, c2, c3) "
+        "WHERE t.id = v.c2 AND t.s = v.c3"
+    )
+    assert get_dialect("postgresql").update_rows_columnar
+    my = get_dialect("mysql").update_rows_sql(t, ["s"], ["id"], 3)
+    assert my == (
+        "UPDATE t JOIN (SELECT %s AS c0, %s AS c1 UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s)"
+        " AS v ON t.id = v.c1 SET t.s = v.c0"
+    )
+    for name in ("sqlite", "oracle", "db2"):
+        assert get_dialect(name).update_rows_sql(t, ["s"], ["id"], 2) is None
+    assert (
+        get_dialect("db2").update_row_sql("t", ["s"], ["id"]) == "UPDATE t SET s = ? WHERE id = ?"
+    )
+    with pytest.raises(ValidationError):
+        get_dialect("postgresql").update_rows_sql(t, ["s"], ["id"], 0)

@@ -206,13 +206,16 @@ def test_workers_reconnect_after_their_connections_are_killed(
     url = worker_space.url or ""
     if conn.dialect.supports_notify:  # PostgreSQL: name the workers' sessions to find them
         url += ("&" if "?" in url else "?") + f"application_name={app}"
+    # A claim whose commit was cut by the kill is durable but unknown to its worker: the
+    # short lease lets the surviving workers reclaim and finish it (at-least-once).
     procs = [
         _spawn(
             worker_space,
             url=url,
             concurrency=2,
-            idle_exit=1.5,
+            idle_exit=4,
             max_backoff=0.2,
+            lease_seconds=2,
             rate_limit=limit,
         )
         for _ in range(2)

@@ -36,8 +36,9 @@ from spine.db.dialects import Dialect, dialect_name_for, get_dialect
 from spine.db.drivers import Driver, connect_with_deadline, get_driver
 from spine.db.errors import VALUE_ERROR_TYPES, translate_error
 from spine.db.sqlscript import is_read_statement
+from spine.db.tabledef import Table
 from spine.db.url import DatabaseURL, parse_url
-from spine.types import DatabaseConnectionError, InvalidConfigError, QueryError
+from spine.types import DatabaseConnectionError, InvalidConfigError, QueryError, ValidationError
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -51,6 +52,11 @@ __all__ = [
 ]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
+
+UPDATE_ROWS_CHUNK = 200
+"""Rows per set-based statement of :meth:`SpineConnection.update_rows`."""
+UPDATE_ROWS_COLUMNAR_CHUNK = 5_000
+"""Rows per statement where the dialect binds one array per column."""
 """Seconds to wait for a server before raising ``DatabaseConnectionError``."""
 
 
@@ -302,6 +308,79 @@ class SpineConnection:
         except self._error_types as exc:
             self._undo_partial(idle)
             self._fail(exc, insert_sql, "bulk insert")
+
+    def update_rows(
+        self,
+        table: Table,
+        set_columns: Sequence[str],
+        where_columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        chunk_size: int = UPDATE_ROWS_CHUNK,
+    ) -> int:
+        """Apply many single-row updates with the backend's fastest path; return how many
+        rows matched (compare with ``len(rows)`` for optimistic checks).
+
+        Each of ``rows`` binds ``UPDATE table SET <set_columns> WHERE <where_columns>``:
+        its ``set_columns`` values, then its ``where_columns`` values. One set-based
+        statement per ``chunk_size`` rows where the dialect has one
+        (:meth:`~spine.db.dialects.Dialect.update_rows_sql`: PostgreSQL, MySQL/MariaDB),
+        ``executemany`` of the single-row statement elsewhere. Match each target row with
+        one source row at most. Does not commit; a failure on a connection without
+        uncommitted work rolls back what was sent.
+
+        Example:
+            >>> from spine.db import connect
+            >>> from spine.db.tabledef import ID, INT, Column, Table
+            >>> t = Table("t", (Column("k", ID), Column("n", INT)), primary_key=("k",))
+            >>> conn = connect("memory")
+            >>> conn.execute(conn.dialect.create_table_sql(t)).close()
+            >>> conn.insert_rows("t", ["k", "n"], [("a", 1), ("b", 2)])
+            2
+            >>> conn.update_rows(t, ["n"], ["k"], [(10, "a"), (20, "b"), (30, "zz")])
+            2
+        """
+        if not rows:
+            return 0
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValidationError(f"chunk_size must be a positive int, got {chunk_size!r}")
+        d = self.dialect
+        width = len(set_columns) + len(where_columns)
+        for row in rows:
+            if len(row) != width:
+                raise ValidationError(
+                    f"update_rows: a row has {len(row)} values, expected {width} "
+                    f"({len(set_columns)} SET + {len(where_columns)} WHERE)"
+                )
+        if d.update_rows_sql(table, set_columns, where_columns, 1) is None:
+            cur = self.executemany(d.update_row_sql(table.name, set_columns, where_columns), rows)
+            try:
+                return max(cur.rowcount, 0)
+            finally:
+                cur.close()
+        matched = 0
+        idle = not self.has_pending_writes
+        columnar = d.update_rows_columnar
+        if columnar:
+            chunk_size = max(chunk_size, UPDATE_ROWS_COLUMNAR_CHUNK)
+        try:
+            for start in range(0, len(rows), chunk_size):
+                chunk = rows[start : start + chunk_size]
+                sql = d.update_rows_sql(table, set_columns, where_columns, len(chunk))
+                assert sql is not None
+                if columnar:
+                    params: list[Any] = [list(column) for column in zip(*chunk, strict=True)]
+                else:
+                    params = [value for row in chunk for value in row]
+                cur = self.execute(sql, params)
+                try:
+                    matched += max(cur.rowcount, 0)
+                finally:
+                    cur.close()
+        except BaseException:
+            self._undo_partial(idle)
+            raise
+        return matched
 
     def _undo_partial(self, idle: bool) -> None:
         """After a failed batch: roll back what it sent when no other work was pending."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from spine.db.transaction import transaction
 from spine.execution._json import json_params, json_result
 from spine.execution._sql_base import SqlStore
 from spine.execution.errors import (
@@ -15,6 +16,7 @@ from spine.execution.errors import (
 )
 from spine.execution.ledger import StatusChange, StatusFilter, check_page, status_set
 from spine.execution.models import Execution, ExecutionEvent, _new
+from spine.execution.schema import CORE_EXECUTIONS
 from spine.types import IntegrityError, ValidationError
 from spine.types.enums import EventType, ExecutionStatus, TriggerSource, event_for_status
 from spine.types.timestamps import to_utc, utc_now
@@ -51,16 +53,31 @@ _INSERT = (
     f"INSERT INTO core_executions ({', '.join(_COLUMNS)}) "  # noqa: S608 - constant identifiers, bound values
     f"VALUES ({', '.join('?' for _ in _COLUMNS)})"
 )
-_INSERT_EVENT = (
-    "INSERT INTO core_execution_events (id, execution_id, event_type, occurred_at, payload_json)"
-    " VALUES (?, ?, ?, ?, ?)"
+_EXECUTIONS = CORE_EXECUTIONS.name
+_EVENT_TABLE = "core_execution_events"
+_EVENT_COLUMNS = ("id", "execution_id", "event_type", "occurred_at", "payload_json")
+_INSERT_EVENT = f"INSERT INTO {_EVENT_TABLE} ({', '.join(_EVENT_COLUMNS)}) VALUES (?, ?, ?, ?, ?)"  # noqa: S608 - constant identifiers, bound values
+_STATUS_SET = (
+    "status",
+    "started_at",
+    "completed_at",
+    "updated_at",
+    "result_json",
+    "error",
+    "error_type",
 )
+_STATUS_WHERE = ("id", "status")
 _UPDATE_STATUS = (
-    "UPDATE core_executions SET status = ?, started_at = ?, completed_at = ?, updated_at = ?, "
-    "result_json = ?, error = ?, error_type = ? WHERE id = ? AND status = ?"
+    f"UPDATE {_EXECUTIONS} SET {', '.join(c + ' = ?' for c in _STATUS_SET)} "  # noqa: S608 - constant identifiers, bound values
+    "WHERE id = ? AND status = ?"
 )
+_READ_CHUNK = 500
 _MAX_RACES = 10
 _MAX_KNOWN = 1024
+
+
+class _Raced(Exception):  # noqa: N818 - internal signal, never escapes
+    """Another writer moved one of the executions meanwhile."""
 
 
 def idempotency_slot(key: str | None, attempt: int) -> str | None:
@@ -234,10 +251,8 @@ class SqlLedger(SqlStore):
             return []
         try:
             with self.writing():
-                self.run_many(_INSERT, [self._row(e) for e in prepared])
-                self.run_many(
-                    _INSERT_EVENT, [self._event_row(self._created_event(e)) for e in prepared]
-                )
+                self.conn.insert_rows(_EXECUTIONS, _COLUMNS, [self._row(e) for e in prepared])
+                self._insert_events([self._created_event(e) for e in prepared])
         except IntegrityError as exc:
             raise DuplicateExecutionError(
                 f"one of {len(prepared)} executions exists already (same id, or same "
@@ -247,6 +262,58 @@ class SqlLedger(SqlStore):
         for e in prepared:
             self._remember(e)
         return prepared
+
+    def create_and_update(
+        self, executions: Sequence[Execution], changes: Sequence[StatusChange]
+    ) -> list[Execution]:
+        """:meth:`create_executions`, then :meth:`update_statuses` of ``changes`` (which
+        concern those new executions only), in one write: each row is inserted in its
+        final state and every event (``created``, then one per change) is stored, with no
+        UPDATE at all. All or nothing; returns the final snapshots.
+
+        Raises:
+            DuplicateExecutionError: as :meth:`create_executions`.
+            ExecutionNotFoundError: a change names an execution not in ``executions``.
+            InvalidTransitionError: a change the state machine refuses; nothing is stored.
+        """
+        prepared = [self._prepare(e) for e in executions]
+        _check_unique(prepared)
+        current = {e.id: e for e in prepared}
+        events = [self._created_event(e) for e in prepared]
+        for c in changes:
+            execution = current.get(c.execution_id)
+            if execution is None:
+                raise ExecutionNotFoundError(c.execution_id)
+            result = None if c.result is None else json_result(c.result, c.execution_id)
+            when = self._when(c.at)
+            new = execution.transition(
+                c.status, at=when, result=result, error=c.error, error_type=c.error_type
+            )
+            current[c.execution_id] = new
+            events.append(
+                ExecutionEvent.make(
+                    c.execution_id,
+                    _EVENTS[new.status],
+                    _payload(c.data, c.error, c.error_type),
+                    when,
+                )
+            )
+        final = list(current.values())
+        if not final:
+            return []
+        try:
+            with self.writing():
+                self.conn.insert_rows(_EXECUTIONS, _COLUMNS, [self._row(e) for e in final])
+                self._insert_events(events)
+        except IntegrityError as exc:
+            raise DuplicateExecutionError(
+                f"one of {len(final)} executions exists already (same id, or same "
+                "idempotency key and attempt); none was created",
+                cause=exc,
+            ) from exc
+        for e in final:
+            self._remember(e)
+        return final
 
     def _change(
         self,
@@ -320,7 +387,24 @@ class SqlLedger(SqlStore):
         return new
 
     def update_statuses(self, changes: Sequence[StatusChange]) -> list[Execution]:
-        """See :meth:`spine.execution.ledger.Ledger.update_statuses`."""
+        """See :meth:`spine.execution.ledger.Ledger.update_statuses`.
+
+        Set-based: the executions not written last by this ledger are read in one query,
+        every change is checked against the state machine in order, then one update per
+        execution (:meth:`spine.db.SpineConnection.update_rows`, guarded by the status
+        read) and one bulk insert of the events. When another writer moved one of them
+        meanwhile (the guard matched fewer rows), the batch is undone and replayed change
+        by change.
+        """
+        if not changes:
+            return []
+        if len(changes) > 1:
+            try:
+                with self.writing(), transaction(self.conn):
+                    return self._apply_set(changes)
+            except _Raced:
+                for change in changes:
+                    self._known.pop(change.execution_id, None)
         prepared = [
             (
                 c.execution_id,
@@ -333,8 +417,6 @@ class SqlLedger(SqlStore):
             )
             for c in changes
         ]
-        if not prepared:
-            return []
         moved: list[Execution] = []
         events: list[ExecutionEvent] = []
         with self.writing():
@@ -342,8 +424,61 @@ class SqlLedger(SqlStore):
                 new, event = self._change(*args)
                 moved.append(new)
                 events.append(event)
-            self.run_many(_INSERT_EVENT, [self._event_row(ev) for ev in events])
+            self._insert_events(events)
         return moved
+
+    def _load_many(self, ids: list[str]) -> dict[str, Execution]:
+        # the states this ledger wrote last are assumed (a stale one fails the guarded
+        # update, and the batch is replayed change by change)
+        found: dict[str, Execution] = {i: self._known[i] for i in ids if i in self._known}
+        missing = [i for i in ids if i not in found]
+        for start in range(0, len(missing), _READ_CHUNK):
+            chunk = missing[start : start + _READ_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for row in self.all(f"{_SELECT} WHERE id IN ({marks})", chunk):
+                execution = self._execution(row)
+                found[execution.id] = execution
+        return found
+
+    def _apply_set(self, changes: Sequence[StatusChange]) -> list[Execution]:
+        ids = list(dict.fromkeys(c.execution_id for c in changes))
+        current = self._load_many(ids)
+        read_status = {i: e.status for i, e in current.items()}
+        moved: list[Execution] = []
+        events: list[ExecutionEvent] = []
+        for c in changes:
+            execution = current.get(c.execution_id)
+            if execution is None:
+                raise ExecutionNotFoundError(c.execution_id)
+            result = None if c.result is None else json_result(c.result, c.execution_id)
+            when = self._when(c.at)
+            new = execution.transition(
+                c.status, at=when, result=result, error=c.error, error_type=c.error_type
+            )
+            current[c.execution_id] = new
+            moved.append(new)
+            events.append(
+                ExecutionEvent.make(
+                    c.execution_id,
+                    _EVENTS[new.status],
+                    _payload(c.data, c.error, c.error_type),
+                    when,
+                )
+            )
+        rows = [self._status_row(current[i], read_status[i]) for i in ids]
+        if self.conn.update_rows(CORE_EXECUTIONS, _STATUS_SET, _STATUS_WHERE, rows) != len(rows):
+            raise _Raced
+        self._insert_events(events)
+        for execution_id in ids:
+            self._remember(current[execution_id])
+        return moved
+
+    def _insert_events(self, events: Sequence[ExecutionEvent]) -> None:
+        if len(events) == 1:
+            self.run(_INSERT_EVENT, self._event_row(events[0])).close()
+        elif events:
+            rows = [self._event_row(ev) for ev in events]
+            self.conn.insert_rows(_EVENT_TABLE, _EVENT_COLUMNS, rows)
 
     def increment_retry(
         self, execution_id: str, data: Mapping[str, Any] | None = None

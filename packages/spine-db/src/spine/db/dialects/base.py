@@ -356,6 +356,54 @@ class Dialect:
         name = self.temp_table_name(table) if temporary else self.quote(table)
         return f"INSERT INTO {name} ({cols}) VALUES ({values})"  # noqa: S608
 
+    update_rows_columnar: ClassVar[bool] = False
+    """:meth:`update_rows_sql` binds one array per column instead of the rows' values."""
+
+    def update_row_sql(
+        self, table: str, set_columns: Sequence[str], where_columns: Sequence[str]
+    ) -> str:
+        """``UPDATE table SET a = ?, ... WHERE k = ? AND ...``: one row's update.
+
+        Bind the values of ``set_columns``, then those of ``where_columns`` (``=``: a NULL
+        never matches).
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("sqlite").update_row_sql("t", ["v", "n"], ["k"])
+            'UPDATE t SET v = ?, n = ? WHERE k = ?'
+        """
+        sets, wheres = _update_names(set_columns, where_columns)
+        ph = self.placeholder
+        set_sql = ", ".join(f"{self.quote(c)} = {ph(i)}" for i, c in enumerate(sets))
+        where_sql = " AND ".join(
+            f"{self.quote(c)} = {ph(len(sets) + i)}" for i, c in enumerate(wheres)
+        )
+        return f"UPDATE {self.quote(table)} SET {set_sql} WHERE {where_sql}"  # noqa: S608
+
+    def update_rows_sql(
+        self, table: Table, set_columns: Sequence[str], where_columns: Sequence[str], rows: int
+    ) -> str | None:
+        """One statement applying ``rows`` updates of :meth:`update_row_sql`'s shape, or
+        ``None`` where ``executemany`` of that single-row statement is as fast (an
+        in-process database, array binding).
+
+        Bind, row after row, each row's ``set_columns`` values then its ``where_columns``
+        values: the flattened rows of :meth:`update_row_sql`; or, where
+        :attr:`update_rows_columnar` is set, one list per column (the statement does not
+        depend on ``rows`` then). Each target row should be
+        matched by one source row only (the rows are applied as a set, not in order).
+        :meth:`spine.db.SpineConnection.update_rows` picks this or ``executemany``.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> from spine.db.tabledef import ID, INT, Column, Table
+            >>> t = Table("t", (Column("k", ID), Column("n", INT)), primary_key=("k",))
+            >>> get_dialect("sqlite").update_rows_sql(t, ["n"], ["k"], 2) is None
+            True
+        """
+        _update_parts(table, set_columns, where_columns, rows)
+        return None
+
     def _upsert_parts(
         self,
         columns: Sequence[str],
@@ -856,3 +904,28 @@ class Dialect:
         raise ConfigError(
             f"{self.name} takes no session locks (named_lock_kind is {self.named_lock_kind!r})"
         )
+
+
+def _update_names(
+    set_columns: Sequence[str], where_columns: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    sets = [_name(c) for c in set_columns]
+    wheres = [_name(c) for c in where_columns]
+    if not sets or not wheres:
+        raise ValidationError("an update needs at least one SET column and one WHERE column")
+    for name in [*sets, *wheres]:
+        validate_identifier(name, allow_dotted=False)
+    return sets, wheres
+
+
+def _update_parts(
+    table: Table, set_columns: Sequence[str], where_columns: Sequence[str], rows: int
+) -> tuple[list[Column], list[Column]]:
+    """Validated columns of a set-based update of ``table`` (they must be its columns)."""
+    sets, wheres = _update_names(set_columns, where_columns)
+    if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= 10_000:
+        raise ValidationError(f"rows must be an int in 1..10000, got {rows!r}")
+    unknown = [c for c in [*sets, *wheres] if not table.has_column(c)]
+    if unknown:
+        raise ValidationError(f"table {table.name!r} has no column(s) {unknown}")
+    return [table.column(c) for c in sets], [table.column(c) for c in wheres]

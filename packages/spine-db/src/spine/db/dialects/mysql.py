@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from spine.db.dialects.base import Dialect, reserved_words_from
+from spine.db.dialects.base import Dialect, _update_parts, reserved_words_from
 from spine.db.tabledef import ID_LENGTH, ColumnType, Index, Table, TypeKind
 from spine.types import ValidationError
 
@@ -138,6 +138,23 @@ class MySQLDialect(Dialect):
             return f"{head} ON DUPLICATE KEY UPDATE {first} = {first}"
         sets = ", ".join(f"{self.quote(c)} = VALUES({self.quote(c)})" for c in update)
         return f"{head} ON DUPLICATE KEY UPDATE {sets}"
+
+    def update_rows_sql(
+        self, table: Table, set_columns: Sequence[str], where_columns: Sequence[str], rows: int
+    ) -> str | None:
+        """``UPDATE t JOIN (SELECT ... UNION ALL SELECT ...) v ON ... SET ...``: one
+        statement for ``rows`` rows (``executemany`` sends an UPDATE per row)."""
+        sets, wheres = _update_parts(table, set_columns, where_columns, rows)
+        n = len(sets) + len(wheres)
+        first = "SELECT " + ", ".join(f"%s AS c{i}" for i in range(n))
+        rest = " UNION ALL SELECT " + ", ".join(["%s"] * n)
+        t = self.quote(table.name)
+        on_sql = " AND ".join(
+            f"{t}.{self.quote(c.name)} = v.c{len(sets) + i}" for i, c in enumerate(wheres)
+        )
+        set_sql = ", ".join(f"{t}.{self.quote(c.name)} = v.c{i}" for i, c in enumerate(sets))
+        derived = first + rest * (rows - 1)
+        return f"UPDATE {t} JOIN ({derived}) AS v ON {on_sql} SET {set_sql}"  # noqa: S608
 
     def identity_column_sql(self, name: str) -> str:
         return f"{self.quote(name)} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"

@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from spine.db.dialects.base import Dialect, reserved_words_from
+from spine.db.dialects.base import Dialect, _update_parts, reserved_words_from
 from spine.db.identifiers import validate_identifier
-from spine.db.tabledef import TypeKind
+from spine.db.tabledef import Column, Table, TypeKind
 
 __all__ = ["POSTGRESQL_RESERVED_WORDS", "PostgreSQLDialect"]
 
@@ -63,6 +64,36 @@ class PostgreSQLDialect(Dialect):
 
     def placeholder(self, index: int = 0) -> str:
         return "%s"
+
+    update_rows_columnar: ClassVar[bool] = True
+
+    def update_rows_sql(
+        self, table: Table, set_columns: Sequence[str], where_columns: Sequence[str], rows: int
+    ) -> str | None:
+        """``UPDATE t SET ... FROM unnest(<one array per column>) AS v WHERE ...``: one
+        short statement whatever the row count (prepared once), bound column-wise. Each
+        array is cast to its column's type (text-like columns to ``TEXT[]``, so an
+        over-long value fails the assignment instead of being cut)."""
+        sets, wheres = _update_parts(table, set_columns, where_columns, rows)
+        cols = [*sets, *wheres]
+        arrays = ", ".join(f"CAST(%s AS {self._cast_type(c)}[])" for c in cols)
+        names = ", ".join(f"c{i}" for i in range(len(cols)))
+        t = self.quote(table.name)
+        set_sql = ", ".join(f"{self.quote(c.name)} = v.c{i}" for i, c in enumerate(sets))
+        where_sql = " AND ".join(
+            f"{t}.{self.quote(c.name)} = v.c{len(sets) + i}" for i, c in enumerate(wheres)
+        )
+        return (
+            f"UPDATE {t} SET {set_sql} FROM unnest({arrays}) AS v ({names}) "  # noqa: S608
+            f"WHERE {where_sql}"
+        )
+
+    def _cast_type(self, column: Column) -> str:
+        if column.type.is_text_like:
+            return "TEXT"
+        if column.type.kind is TypeKind.IDENTITY:
+            return "BIGINT"
+        return self.type_sql(column.type)
 
     def notify_sql(self) -> str:
         """``SELECT pg_notify(%s, %s)``: delivered to listeners when the transaction commits

@@ -13,7 +13,7 @@ from spine.execution.ledger import Ledger
 from spine.execution.models import Execution
 from spine.types.enums import ExecutionStatus
 
-__all__ = ["Change", "create_all", "update_all"]
+__all__ = ["Change", "create_all", "create_and_update", "update_all"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +70,25 @@ def update_all(ledger: Ledger, changes: Sequence[Change]) -> None:
             data=c.data,
             at=c.at,
         )
+
+
+def create_and_update(
+    ledger: Ledger, executions: Sequence[Execution], changes: Sequence[Change]
+) -> None:
+    """Create ``executions`` and apply ``changes`` to them: in one write where the ledger
+    can (rows stored in their final state), else :func:`create_all` then
+    :func:`update_all`."""
+    batch = getattr(ledger, "create_and_update", None)
+    if batch is None or not executions:
+        create_all(ledger, executions)
+        update_all(ledger, changes)
+        return
+    from spine.execution.ledger import StatusChange
+
+    batch(
+        list(executions),
+        [
+            StatusChange(c.execution_id, c.status, c.result, c.error, c.error_type, c.data, c.at)
+            for c in changes
+        ],
+    )

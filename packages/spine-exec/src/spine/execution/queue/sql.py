@@ -66,6 +66,11 @@ def _check_limit(limit: object) -> int:
     return limit
 
 
+def _claim_order(item: WorkItem) -> tuple[int, datetime, str]:
+    """The claim order (``priority DESC, run_after, id``) of a claimed item."""
+    return (-item.priority, item.run_after, item.id)
+
+
 def _ids(item_ids: Sequence[str]) -> list[str]:
     ids = list(dict.fromkeys(item_ids))
     for item_id in ids:
@@ -131,14 +136,32 @@ class QueueSql:
         return self.d.placeholders(n, start=start)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one QueueSql per dialect, kept for the process
-    def claim_where(self, lanes: int) -> str:
+    def claim_where(self, lanes: int, start: int = 0) -> str:
         """The claim's filter: due pending items (of ``lanes`` lanes when > 0); binds
-        ``(status, now, *lanes)``."""
+        ``(status, now, *lanes)`` (its placeholders numbered from ``start``)."""
         p = self.d.placeholder
-        where = f"status = {p(0)} AND run_after <= {p(1)}"
+        where = f"status = {p(start)} AND run_after <= {p(start + 1)}"
         if lanes:
-            where += f" AND lane IN ({self._in(lanes, 2)})"
+            where += f" AND lane IN ({self._in(lanes, start + 2)})"
         return where
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def claim_returning(self, limit: int, lanes: int = 0) -> str | None:
+        """The whole claim as one statement where the backend returns updated rows
+        (``UPDATE ... WHERE id IN (<locking claim query>) RETURNING ...``), else ``None``;
+        binds ``(running, owner, lease_expires_at, now, now, pending, now, *lanes)``."""
+        if not self.d.supports_returning:
+            return None
+        p = self.d.placeholder
+        pick = self.d.select_for_claim(
+            _TABLE, ["id"], self.claim_where(lanes, 5), self.claim_order, limit
+        )
+        return (
+            f"UPDATE {self.table} SET status = {p(0)}, lease_owner = {p(1)}, "  # noqa: S608
+            f"lease_expires_at = {p(2)}, heartbeat_at = {p(3)}, attempts = attempts + 1, "
+            f"updated_at = {p(4)} WHERE id IN ({pick}) "
+            f"RETURNING {self.d.quote_list(WORK_ITEM_COLUMNS)}"
+        )
 
     def claim_select(self, limit: int, lanes: int = 0) -> str:
         """The locking claim query (``FOR UPDATE SKIP LOCKED`` where the backend has it)."""
@@ -177,14 +200,16 @@ class QueueSql:
         )
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
-    def complete(self, n: int) -> str:
-        """Held items become completed: binds ``(status, now, now, running, owner, *ids)``."""
+    def complete(self, n: int, returning: bool = False) -> str:
+        """Held items become completed: binds ``(status, now, now, running, owner, *ids)``;
+        ``returning`` adds ``RETURNING id`` (backends that have it)."""
         p = self.d.placeholder
-        return (
+        sql = (
             f"UPDATE {self.table} SET status = {p(0)}, lease_expires_at = NULL, "  # noqa: S608
             f"completed_at = {p(1)}, updated_at = {p(2)} WHERE status = {p(3)} "
             f"AND lease_owner = {p(4)} AND id IN ({self._in(n, 5)})"
         )
+        return f"{sql} RETURNING id" if returning else sql
 
     def expired_select(self, limit: int) -> str:
         """The locking query of running items whose lease expired; binds ``(status, now)``."""
@@ -414,6 +439,13 @@ class SqlWorkQueue:
         expires = now + timedelta(seconds=lease)
         params = (_S.PENDING.value, d.encode_timestamp(now), *lane_list)
         where = self.sql.claim_where(len(lane_list))
+        in_one = self.sql.claim_returning(limit, len(lane_list))
+        if in_one is not None:
+            head = (_S.RUNNING.value, owner, d.encode_timestamp(expires), *params[1:2] * 2)
+            with self._claiming() as c:
+                items = [self._item(row) for row in c.execute(in_one, (*head, *params)).fetchall()]
+            items.sort(key=_claim_order)
+            return items
         with self._claiming() as c:
             rows = claim_rows(
                 c, _TABLE, WORK_ITEM_COLUMNS, where, self.sql.claim_order, limit, params
@@ -500,8 +532,16 @@ class SqlWorkQueue:
         return self._complete_held(owner, ids, now)
 
     def _complete_held(self, owner: str, ids: list[str], now: Any) -> list[str]:
-        """Complete exactly the items ``owner`` holds among ``ids`` (read them, then
-        update them)."""
+        """Complete exactly the items ``owner`` holds among ``ids`` (one ``UPDATE ...
+        RETURNING`` where the backend has it; else read them, then update them)."""
+        if self.conn.dialect.supports_returning:
+            with self._write() as c:
+                rows = c.execute(
+                    self.sql.complete(len(ids), returning=True),
+                    (_S.COMPLETED.value, now, now, _S.RUNNING.value, owner, *ids),
+                ).fetchall()
+            done = {str(r[0]) for r in rows}
+            return [i for i in ids if i in done]
         with self._write() as c:
             held = self._held(owner, ids, _S.RUNNING)
             if not held:

@@ -83,7 +83,7 @@ from spine.execution.outcome import (
     failure_status,
     run_handler,
 )
-from spine.execution.queue._ledger_io import Change, create_all, update_all
+from spine.execution.queue._ledger_io import Change, create_and_update, update_all
 from spine.execution.queue._rate_gate import Deferred, RateGate
 from spine.execution.queue._session import (
     SessionFactory,
@@ -157,9 +157,9 @@ def _positive_int(name: str, value: object, high: int) -> int:
 
 
 def _default_ledger(conn: SpineConnection) -> Ledger:
-    from spine.execution.queue._batch_ledger import BatchSqlLedger
+    from spine.execution._sql_ledger import SqlLedger
 
-    return BatchSqlLedger(conn)
+    return SqlLedger(conn)
 
 
 def _default_dlq(conn: SpineConnection) -> DeadLetterQueue:
@@ -538,10 +538,13 @@ class WorkerLoop:
             )
             for item in items
         ]
+        new_ids = {e.id for e in fresh}
         try:
             with session.savepoint():  # a refusal (an execution that exists) undoes only this
-                create_all(session.ledger, fresh)
-                update_all(session.ledger, changes)
+                create_and_update(
+                    session.ledger, fresh, [c for c in changes if c.execution_id in new_ids]
+                )
+                update_all(session.ledger, [c for c in changes if c.execution_id not in new_ids])
         except DatabaseError as exc:
             if not _is_ledger_refusal(exc):
                 raise
