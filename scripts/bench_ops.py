@@ -22,7 +22,9 @@ For each backend (an isolated schema/database/file from ``spine.db.testing``):
   forked child with its own connection; RSS sampled every 10 ms from ``/proc/self/statm``,
   process-wide: it includes the driver's and SQLite's buffers).
   Also spine's hash mode (``ingest_l2`` with ``natural_key`` + ``record_hash``) on a hashed
-  table, for reference.
+  table preloaded with ``--hash-scheme`` hashes (default ``blake2b-128``, what a new table
+  gets; ``sha256`` for a table written before it), for reference. The load average
+  (``os.getloadavg()``) before and after each backend's run is printed with its figures.
 
 Usage::
 
@@ -53,7 +55,7 @@ from spine.db import BaseRepository, SpineConnection, get_dialect, transaction
 from spine.db.schema import BIGINT, STR, Column, Index, Table
 from spine.db.testing import IsolatedDatabase, probe_backend
 from spine.ops import IdempotencyHelper, ingest_l2, replace_l3
-from spine.types import compute_hash
+from spine.types import HashScheme
 
 NATURAL_KEY = ["week", "symbol", "venue"]
 
@@ -106,8 +108,12 @@ def _record(i: int) -> dict[str, Any]:
     return {"week": "2025-12-26", "symbol": f"SYM{i:09d}", "venue": "XNAS", "shares": i}
 
 
+HASH_SCHEME = HashScheme.BLAKE2B_128
+"""Scheme of the preloaded hashes (``--hash-scheme``): ``ingest_l2`` follows the table."""
+
+
 def _with_hash(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "record_hash": compute_hash(*(row[c] for c in NATURAL_KEY))}
+    return {**row, "record_hash": HASH_SCHEME.compute(*(row[c] for c in NATURAL_KEY))}
 
 
 def _create(conn: SpineConnection, table: Table) -> None:
@@ -380,6 +386,9 @@ class PeerResult:
     spine_vs_peer: float
     hash_mode_seconds: float | None
     hash_mode_rss_growth_mb: float | None
+    hash_scheme: str
+    loadavg_before: tuple[float, float, float]
+    loadavg_after: tuple[float, float, float]
 
 
 def _preload(conn: SpineConnection, table: Table, half: int, *, hashed: bool) -> None:
@@ -422,6 +431,7 @@ def bench_peers(
     backend: str, rows: int, log: Callable[[str], None], *, hash_mode: bool
 ) -> PeerResult:
     half = rows // 2
+    load_before = _load()
     iso = IsolatedDatabase.create(backend)
     try:
         conn = iso.connect()
@@ -481,24 +491,39 @@ def bench_peers(
         spine_vs_peer=round(spine_s / peer_s, 2),
         hash_mode_seconds=round(hash_s, 2) if hash_s is not None else None,
         hash_mode_rss_growth_mb=hash_mb,
+        hash_scheme=HASH_SCHEME.value,
+        loadavg_before=load_before,
+        loadavg_after=_load(),
     )
+
+
+def _load() -> tuple[float, float, float]:
+    one, five, fifteen = os.getloadavg()
+    return round(one, 2), round(five, 2), round(fifteen, 2)
 
 
 def _print_peers(results: list[PeerResult]) -> None:
     header = (
-        f"{'backend':<10} {'rows':>11} {'spine s':>8} {'peer s':>8} {'spine/peer':>10} "
-        f"{'spine MB':>9} {'peer MB':>8} {'hash-mode s':>11} {'hash MB':>8}  peer"
+        f"{'backend':<10} {'rows':>11} {'spine s':>8} {'rows/s':>8} {'peer s':>8} "
+        f"{'spine/peer':>10} {'spine MB':>9} {'peer MB':>8} {'hash-mode s':>11} {'hash MB':>8} "
+        f"{'load before -> after (1/5/15 min)':>36}  peer"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         hs = f"{r.hash_mode_seconds:.2f}" if r.hash_mode_seconds is not None else "-"
         hm = f"{r.hash_mode_rss_growth_mb:.1f}" if r.hash_mode_rss_growth_mb is not None else "-"
-        print(
-            f"{r.backend:<10} {r.rows:>11,} {r.spine_seconds:>8.2f} {r.peer_seconds:>8.2f} "
-            f"{r.spine_vs_peer:>10.2f} {r.spine_rss_growth_mb:>9.1f} {r.peer_rss_growth_mb:>8.1f} "
-            f"{hs:>11} {hm:>8}  {r.peer}"
+        load = (
+            "/".join(f"{x:.2f}" for x in r.loadavg_before)
+            + " -> "
+            + "/".join(f"{x:.2f}" for x in r.loadavg_after)
         )
+        print(
+            f"{r.backend:<10} {r.rows:>11,} {r.spine_seconds:>8.2f} {r.spine_rows_per_s:>8,} "
+            f"{r.peer_seconds:>8.2f} {r.spine_vs_peer:>10.2f} {r.spine_rss_growth_mb:>9.1f} "
+            f"{r.peer_rss_growth_mb:>8.1f} {hs:>11} {hm:>8} {load:>36}  {r.peer}"
+        )
+    print(f"(hash mode: {HASH_SCHEME.value} hashes)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -516,7 +541,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-hash-mode", action="store_true", help="peers: skip spine's hash-mode run"
     )
+    parser.add_argument(
+        "--hash-scheme",
+        choices=[s.value for s in HashScheme],
+        default=HashScheme.BLAKE2B_128.value,
+        help="scheme of the preloaded hashes (hash mode and classic L2 follow the table)",
+    )
     args = parser.parse_args(argv)
+    global HASH_SCHEME
+    HASH_SCHEME = HashScheme(args.hash_scheme)
+    print(f"load average at start: {_load()}", file=sys.stderr)
     if args.rows < 8 or args.l3_rows < 1:
         parser.error("--rows must be >= 8 and --l3-rows >= 1")
 

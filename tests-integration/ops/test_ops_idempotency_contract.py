@@ -10,7 +10,7 @@ import pytest
 
 from spine.db.schema import BIGINT, STR, Column, Index, Table
 from spine.ops import IdempotencyHelper, LogicalKey, ingest_l2, replace_l3
-from spine.types import SpineError, ValidationError, compute_hash
+from spine.types import SpineError, ValidationError, compute_hash_fast
 
 
 def _bronze(name: str, *, unique: bool) -> Table:
@@ -79,7 +79,7 @@ def test_l2_inserts_only_new_natural_keys(
     assert again.inserted == 0
 
 
-def test_l2_stores_compute_hash_of_natural_key_and_first_row_wins(
+def test_l2_stores_the_fast_hash_of_natural_key_on_a_new_table_and_first_row_wins(
     ops_db: Any, make_table: Callable[[Table], str]
 ) -> None:
     table = make_table(_bronze("ops_bronze", unique=True))
@@ -89,10 +89,10 @@ def test_l2_stores_compute_hash_of_natural_key_and_first_row_wins(
     ]
     IdempotencyHelper(ops_db).insert_new(table, rows, natural_key=["week", "symbol"])
     stored = ops_db.execute(f"SELECT shares, record_hash FROM {table}").fetchall()
-    assert [(int(s), h) for s, h in stored] == [(1, compute_hash("2025-12-26", "AAPL"))]
+    assert [(int(s), h) for s, h in stored] == [(1, compute_hash_fast("2025-12-26", "AAPL"))]
     helper = IdempotencyHelper(ops_db)
-    assert helper.hash_exists(table, "record_hash", compute_hash("2025-12-26", "AAPL"))
-    assert not helper.hash_exists(table, "record_hash", compute_hash("2025-12-26", "MSFT"))
+    assert helper.hash_exists(table, "record_hash", compute_hash_fast("2025-12-26", "AAPL"))
+    assert not helper.hash_exists(table, "record_hash", compute_hash_fast("2025-12-26", "MSFT"))
 
 
 def test_l2_rows_carrying_their_own_hash(ops_db: Any, make_table: Callable[[Table], str]) -> None:
@@ -117,7 +117,7 @@ def test_existing_hashes_filtered_by_logical_key(
     )
     assert len(helper.get_existing_hashes(table, "record_hash")) == 5
     wk = helper.get_existing_hashes(table, "record_hash", {"week": "2025-12-26"})
-    assert wk == {compute_hash("2025-12-26", f"S{i:06d}") for i in range(2)}
+    assert wk == {compute_hash_fast("2025-12-26", f"S{i:06d}") for i in range(2)}
     assert helper.existing_among(table, "record_hash", [*wk, "nope"]) == wk
 
 

@@ -16,7 +16,7 @@ from spine.ops import (
     ingest_l2,
     replace_l3,
 )
-from spine.types import IntegrityError, ValidationError, compute_hash
+from spine.types import IntegrityError, ValidationError, compute_hash_fast
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_unique_index_rejects_duplicates_afterwards(conn: SpineConnection) -> No
     helper.ensure_hash_index("bronze", "record_hash")
     helper.insert_new("bronze", [{"week": "w", "symbol": "A"}], natural_key=["week", "symbol"])
     with pytest.raises(IntegrityError):
-        conn.execute("INSERT INTO bronze (record_hash) VALUES (?)", (compute_hash("w", "A"),))
+        conn.execute("INSERT INTO bronze (record_hash) VALUES (?)", (compute_hash_fast("w", "A"),))
     conn.rollback()
 
 
@@ -239,7 +239,7 @@ def test_hash_lookups(conn: SpineConnection) -> None:
         [{"week": "w", "symbol": "A"}, {"week": "v", "symbol": "B"}],
         natural_key=["week", "symbol"],
     )
-    h = compute_hash("w", "A")
+    h = compute_hash_fast("w", "A")
     assert helper.hash_exists("bronze", "record_hash", h)
     assert helper.get_existing_hashes("bronze", "record_hash", LogicalKey(week="w")) == {h}
     many = [f"x{i}" for i in range(1_200)] + [h]

@@ -103,6 +103,7 @@ if TYPE_CHECKING:
         uniqueness_check,
         value_range_check,
     )
+    from spine.ops.rehash import RehashResult, rehash_table
     from spine.ops.rejects import (
         Reject,
         RejectCount,
@@ -130,6 +131,7 @@ if TYPE_CHECKING:
         history,
         repair_key,
         restate,
+        row_content_hash,
     )
     from spine.ops.retention import (
         RETENTION_TARGETS,
@@ -228,6 +230,8 @@ _LAZY: dict[str, str] = {
     "list_quality_results": "spine.ops.reports",
     "list_watermarks": "spine.ops.reports",
     "reject_tallies": "spine.ops.reports",
+    "RehashResult": "spine.ops.rehash",
+    "rehash_table": "spine.ops.rehash",
     "RestatementResult": "spine.ops.restatement",
     "as_of": "spine.ops.restatement",
     "bitemporal_column_defs": "spine.ops.restatement",
@@ -237,6 +241,7 @@ _LAZY: dict[str, str] = {
     "repair_key": "spine.ops.restatement",
     "history": "spine.ops.restatement",
     "restate": "spine.ops.restatement",
+    "row_content_hash": "spine.ops.restatement",
     "RETENTION_TARGETS": "spine.ops.retention",
     "PurgeResult": "spine.ops.retention",
     "RetentionConfig": "spine.ops.retention",
@@ -306,6 +311,7 @@ __all__ = [
     "QualityResult",
     "QualityRunner",
     "QualityStatus",
+    "RehashResult",
     "Reject",
     "RejectCount",
     "RejectSink",
@@ -352,10 +358,12 @@ __all__ = [
     "preview_backfill",
     "purge_all",
     "purge_table",
+    "rehash_table",
     "reject_tallies",
     "repair_key",
     "replace_l3",
     "restate",
+    "row_content_hash",
     "row_count_check",
     "run_gate",
     "sum_to_check",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from spine.ops._checks import ident
 from spine.ops._rows import RowShaper
-from spine.types import ValidationError, compute_hash, generate_ulid
+from spine.types import ValidationError, generate_ulid
 
 if TYPE_CHECKING:
     from spine.ops.idempotency import IdempotencyHelper
@@ -82,8 +82,12 @@ class L2Plan:
         natural_key: Sequence[str] | None,
         unique: bool,
         shaper: RowShaper,
+        hasher: Callable[..., str] | None = None,
+        hash_length: int | None = None,
     ) -> None:
         self.helper = helper
+        self.hasher = hasher
+        self.hash_length = hash_length
         self.table = table
         self.hc = hash_column
         self.keys = natural_key
@@ -97,13 +101,14 @@ class L2Plan:
         for chunk in chunks:
             batch = self._dedupe(chunk, total)
             dupes += len(chunk) - len(batch)
-            inserted += self._write_chunk(batch, total)
+            inserted += self._send(*self._prepare(batch, total))()
             total += len(chunk)
         return total, inserted, dupes
 
     def _dedupe(self, chunk: list[Mapping[str, Any]], base: int) -> dict[Any, Mapping[str, Any]]:
         """First occurrence of each conflict key in ``chunk`` (hash, or natural-key tuple)."""
-        key_of, hc, keys = self._key_of, self.hc, self.keys
+        key_of, hc, keys, hasher = self._key_of, self.hc, self.keys, self.hasher
+        length = self.hash_length
         batch: dict[Any, Mapping[str, Any]] = {}
         for i, row in enumerate(chunk):
             try:
@@ -112,13 +117,18 @@ class L2Plan:
                 raise missing(row, keys or [hc or ""], base + i) from None
             if hc is None:
                 k: Any = kv
-            elif keys is not None:
-                k = compute_hash(*kv)
+            elif hasher is not None:
+                k = hasher(*kv)
             else:
                 k = kv[0]
                 if not isinstance(k, str) or not k:
                     raise ValidationError(
                         f"row {base + i} has no {hc!r} value; pass natural_key to compute it"
+                    )
+                if length is not None and len(k) != length:
+                    raise ValidationError(
+                        f"row {base + i} carries a {len(k)}-character {hc!r}; the table's "
+                        f"hash scheme makes {length}-character hashes (one table, one scheme)"
                     )
             try:
                 batch.setdefault(k, row)
@@ -128,11 +138,14 @@ class L2Plan:
                 ) from None
         return batch
 
-    def _write_chunk(self, batch: dict[Any, Mapping[str, Any]], base: int) -> int:
+    def _prepare(
+        self, batch: dict[Any, Mapping[str, Any]], base: int
+    ) -> tuple[list[str], list[tuple[Any, ...]], list[str]]:
+        """``(columns, value tuples, hashes)`` of a deduplicated chunk, ready to write."""
         hc = self.hc
         columns = self.shaper.columns(batch.values(), exclude=(hc,) if hc else ())
         if hc is None and not columns:
-            return 0
+            return [], [], []
         values_of = getter(columns)
         encode, plain = self.shaper.encode, self.shaper.plain
         tuples: list[tuple[Any, ...]] = []
@@ -148,9 +161,16 @@ class L2Plan:
             append((*vals, k) if hc is not None else vals)
             i += 1
         all_cols = [*columns, hc] if hc is not None else columns
-        return self._insert(all_cols, tuples, list(batch) if hc is not None else [])
+        return all_cols, tuples, list(batch) if hc is not None else []
 
-    def _insert(self, columns: list[str], tuples: list[tuple[Any, ...]], hashes: list[str]) -> int:
+    def _send(
+        self, columns: list[str], tuples: list[tuple[Any, ...]], hashes: list[str]
+    ) -> Callable[[], int]:
+        """Write a prepared chunk. The client-heavy part (bulk transfer into a staging table)
+        runs now; the returned callable runs the server-heavy rest and returns the count of
+        rows inserted."""
+        if not tuples:
+            return _none
         repo = self.helper._repo
         d, conn, t = repo.dialect, repo.conn, self.table
         if self.unique:
@@ -158,34 +178,58 @@ class L2Plan:
                 # SQLite (in process) and MySQL (multi-row rewrite of executemany): an
                 # insert-if-absent straight into the table beats staging
                 sql = d.upsert(t, columns, self.conflict, update_columns=[])
-                done = 0
-                for i in range(0, len(tuples), EXECUTEMANY_ROWS):
-                    cur = conn.executemany(sql, tuples[i : i + EXECUTEMANY_ROWS])
-                    done += max(int(cur.rowcount or 0), 0)
-                return done
+
+                def direct() -> int:
+                    done = 0
+                    for i in range(0, len(tuples), EXECUTEMANY_ROWS):
+                        cur = conn.executemany(sql, tuples[i : i + EXECUTEMANY_ROWS])
+                        done += max(int(cur.rowcount or 0), 0)
+                    return done
+
+                return direct
             return self._staged(
                 columns, tuples, lambda s: d.insert_ignoring_sql(t, s, columns, self.conflict)
             )
         hc = cast(str, self.hc)
         if len(tuples) <= SMALL_BATCH:
-            existing = self.helper.existing_among(t, hc, hashes)
-            new = [v for h, v in zip(hashes, tuples, strict=True) if h not in existing]
-            return conn.insert_rows(t, columns, new) if new else 0
+
+            def looked_up() -> int:
+                existing = self.helper.existing_among(t, hc, hashes)
+                new = [v for h, v in zip(hashes, tuples, strict=True) if h not in existing]
+                return conn.insert_rows(t, columns, new) if new else 0
+
+            return looked_up
         return self._staged(columns, tuples, lambda s: d.insert_missing_sql(t, s, columns, hc))
 
     def _staged(
         self, columns: list[str], tuples: list[tuple[Any, ...]], sql_for: Callable[[str], str]
-    ) -> int:
-        """Stage ``tuples`` in a session-private temporary table (``COPY`` on PostgreSQL),
-        then run the set-based insert ``sql_for(stage)``."""
+    ) -> Callable[[], int]:
+        """Stage ``tuples`` in a session-private temporary table (``COPY`` on PostgreSQL)
+        now; the returned callable runs the set-based insert ``sql_for(stage)``."""
         repo = self.helper._repo
         d, conn = repo.dialect, repo.conn
         stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
         conn.execute(d.create_temp_table_as_sql(stage, self.table, columns))
         try:
             conn.insert_rows(stage, columns, tuples, temporary=True)
-            return repo.execute_rowcount(sql_for(stage))
-        finally:
-            if not d.staging_dropped_at_commit:
-                with contextlib.suppress(Exception):  # a failed transaction dropped it already
-                    conn.execute(d.drop_temp_table_sql(stage))
+        except BaseException:
+            self._drop(stage)
+            raise
+
+        def finish() -> int:
+            try:
+                return repo.execute_rowcount(sql_for(stage))
+            finally:
+                self._drop(stage)
+
+        return finish
+
+    def _drop(self, stage: str) -> None:
+        d = self.helper._repo.dialect
+        if not d.staging_dropped_at_commit:
+            with contextlib.suppress(Exception):  # a failed transaction dropped it already
+                self.helper._repo.conn.execute(d.drop_temp_table_sql(stage))
+
+
+def _none() -> int:
+    return 0

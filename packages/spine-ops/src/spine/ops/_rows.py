@@ -76,6 +76,15 @@ class RowShaper:
                 )
         return cols
 
+    def require(self, column: str, what: str) -> None:
+        """Raise :class:`~spine.types.ValidationError` when ``column`` (``what``: its role)
+        is not a column of the table (nothing is checked when the catalog named none)."""
+        if self._allowed and column.lower() not in self._allowed:
+            raise ValidationError(
+                f"{self.table} has no column {column!r} ({what}); available: "
+                f"{sorted(self._allowed)}"
+            )
+
     def encode(self, values: tuple[Any, ...], columns: Sequence[str], row: int) -> tuple[Any, ...]:
         """``values`` ready to bind: aware datetimes as stored UTC; naive datetimes and
         non-finite floats refused.

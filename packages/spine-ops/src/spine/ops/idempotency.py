@@ -15,6 +15,11 @@ Three levels (the spec's progression raw -> bronze -> silver):
   old rows, never half of the new ones. :mod:`spine.ops.restatement` keeps history instead
   of deleting.
 
+The hash is ``compute_hash_fast`` (``blake2b-128``, 32 hex characters) on new tables and
+stays ``compute_hash`` (``sha256``, 64) on tables that already store those: the scheme is
+read from the stored hashes (:mod:`spine.ops._hashes`), one table never mixes two, and
+:func:`spine.ops.rehash_table` converts a table.
+
 Index the hash column (``helper.ensure_hash_index(table, "record_hash")`` creates a unique
 index; ``helper.ensure_unique_key(table, natural_key)`` for natural-key mode): without one,
 the anti-join scans the table and concurrent overlapping ingests can store a record twice.
@@ -48,10 +53,11 @@ from spine.db import BaseRepository, Dialect, reading, write, write_retrying
 from spine.db.encoding import canonical_partition_key, canonical_partition_value
 from spine.db.schema import Index, ensure_index, table_indexes
 from spine.ops._checks import ident
+from spine.ops._hashes import resolve_scheme, stored_scheme
 from spine.ops._l2 import DEFAULT_CHUNK_SIZE, L2Plan, batched_list, getter, missing
 from spine.ops._observe import observed
 from spine.ops._rows import RowShaper
-from spine.types import Connection, ValidationError
+from spine.types import Connection, HashScheme, ValidationError
 
 __all__ = [
     "IdempotencyHelper",
@@ -280,6 +286,15 @@ class IdempotencyHelper:
                 found.update(str(r["h"]) for r in self._repo.query(sql, chunk))
         return found
 
+    def hash_scheme(self, table: str, hash_column: str) -> HashScheme | None:
+        """The :class:`~spine.types.HashScheme` of the hashes stored in ``hash_column``
+        (read from one stored value); ``None`` when the table stores none yet.
+
+        Raises:
+            ValidationError: bad identifiers, or a stored value that is no spine hash.
+        """
+        return stored_scheme(self._repo, ident(table), ident(hash_column))
+
     @observed("idempotency.delete_for_key")
     def delete_for_key(self, table: str, key: LogicalKey | Mapping[str, Any]) -> int:
         """Delete a logical key's rows; returns the count. Does not commit.
@@ -377,6 +392,7 @@ class IdempotencyHelper:
         hash_column: str | None = "record_hash",
         natural_key: Sequence[str] | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        hash_scheme: HashScheme | str | None = None,
     ) -> IngestResult:
         """L2 ingest: insert the records whose natural key is not stored yet.
 
@@ -386,12 +402,19 @@ class IdempotencyHelper:
                 ``chunk_size``: memory stays flat whatever the input size). The column list
                 of a chunk is the union of its rows' keys (absent -> NULL); a key that is
                 not a column of the table is refused.
-            hash_column: Column holding ``compute_hash(*natural key values)``; ``None``
+            hash_column: Column holding the hash of the natural-key values; ``None``
                 selects **natural-key mode**: no hash is computed, the table's unique index
                 over ``natural_key`` decides what is new.
             natural_key: Columns forming the natural key; ``None`` means the rows already
                 carry ``hash_column``.
             chunk_size: Records read, deduplicated and written per step.
+            hash_scheme: Which hash (:class:`~spine.types.HashScheme`) to compute. ``None``
+                follows the table: the scheme of its stored hashes (``sha256``:
+                ``compute_hash``, on tables written before ``blake2b-128`` existed), or
+                ``blake2b-128`` (``compute_hash_fast``) on a table that stores none yet. A
+                scheme other than the stored one is refused (one table never mixes
+                schemes; convert it with :func:`~spine.ops.rehash_table`). With rows that
+                carry their own hash, an explicit scheme checks their length.
 
         The whole call is one transaction (all or nothing: a generator that raises midway
         leaves nothing written). Duplicates are found by the database across chunks (the
@@ -404,9 +427,10 @@ class IdempotencyHelper:
 
         Raises:
             ValidationError: bad identifiers, a row without a natural-key column, a key that
-                is not a column of the table, a value ``compute_hash`` cannot hash, a naive
-                datetime or a non-finite float (see :mod:`spine.ops._rows`), or natural-key
-                mode on a table without a unique index over ``natural_key``.
+                is not a column of the table, a value the hash cannot hash, a naive
+                datetime or a non-finite float (see :mod:`spine.ops._rows`), natural-key
+                mode on a table without a unique index over ``natural_key``, or a
+                ``hash_scheme`` other than the table's.
         """
         t = ident(table)
         hc = ident(hash_column) if hash_column is not None else None
@@ -431,7 +455,17 @@ class IdempotencyHelper:
                 f"natural-key mode needs a unique index over {conflict} on {t}: create one "
                 "(ensure_unique_key) or pass hash_column"
             )
-        plan = L2Plan(self, t, hc, keys, unique, RowShaper(self.conn, t, self._repo.dialect))
+        shaper = RowShaper(self.conn, t, self._repo.dialect)
+        hasher: Callable[..., str] | None = None
+        length: int | None = None
+        if hc is not None and (keys is not None or hash_scheme is not None):
+            shaper.require(hc, "the hash column")
+            scheme = resolve_scheme(self._repo, t, hc, hash_scheme)
+            if keys is not None:
+                hasher = scheme.function
+            else:
+                length = scheme.hex_length
+        plan = L2Plan(self, t, hc, keys, unique, shaper, hasher, length)
         if isinstance(rows, Sequence):  # re-iterable: safe to retry on a deadlock
             total, inserted, dupes = write_retrying(
                 self.conn, lambda: plan.run(batched_list(rows, chunk_size))
@@ -540,10 +574,16 @@ def ingest_l2(
     hash_column: str | None = "record_hash",
     natural_key: Sequence[str] | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    hash_scheme: HashScheme | str | None = None,
 ) -> IngestResult:
     """Function form of :meth:`IdempotencyHelper.insert_new`."""
     return IdempotencyHelper(conn).insert_new(
-        table, rows, hash_column=hash_column, natural_key=natural_key, chunk_size=chunk_size
+        table,
+        rows,
+        hash_column=hash_column,
+        natural_key=natural_key,
+        chunk_size=chunk_size,
+        hash_scheme=hash_scheme,
     )
 
 

@@ -10,6 +10,11 @@ the **system time** axis instead:
 - both in one transaction (a failure leaves the previous version current);
 - a re-publish whose content is unchanged (same multiset of row hashes) writes nothing.
 
+Row hashes are :func:`row_content_hash` with the table's scheme: ``blake2b-128``
+(``compute_hash_fast``) on new tables, ``sha256`` (``compute_hash``) on tables that already
+store those (read from a stored hash; a table never mixes two, or an unchanged re-publish
+would look changed). :func:`spine.ops.rehash_table` converts a table.
+
 Intervals are half-open ``[system_from, system_to)`` with ``NULL`` = still current, exactly
 like :class:`spine.types.BiTemporalRecord`: :func:`as_of` returns the rows known at a system
 time, :func:`history` returns each version as a ``BiTemporalRecord`` whose payload is the
@@ -20,7 +25,7 @@ or add :func:`bitemporal_columns` to a ``spine.db.schema.Table``)::
 
     system_from  TS NOT NULL        -- when this row became the current belief
     system_to    TS NULL            -- when it stopped being it (NULL: current)
-    row_hash     STR(64) NOT NULL   -- compute_hash of the row's content columns
+    row_hash     STR(64) NOT NULL   -- hash of the row's content columns (row_content_hash)
 
 Index ``(<key columns>, system_to)`` for fast current-row look-ups.
 
@@ -73,6 +78,7 @@ from spine.db import BaseRepository, Dialect, reading, write
 from spine.db.encoding import encode_partition_key
 from spine.db.schema import STR, TS, Column
 from spine.ops._checks import ident
+from spine.ops._hashes import resolve_scheme
 from spine.ops._observe import observed
 from spine.ops._rows import RowShaper
 from spine.ops.idempotency import LogicalKey
@@ -83,8 +89,8 @@ from spine.types import (
     ConstraintError,
     DatabaseConnectionError,
     DatabaseError,
+    HashScheme,
     ValidationError,
-    compute_hash,
     utc_now,
 )
 
@@ -98,6 +104,7 @@ __all__ = [
     "history",
     "repair_key",
     "restate",
+    "row_content_hash",
 ]
 
 SYSTEM_FROM = "system_from"
@@ -151,14 +158,20 @@ class RestatementResult:
     system_time: _dt.datetime | None
 
 
-def _content_hash(row: Mapping[str, Any], hash_column: str) -> str:
-    return compute_hash(
-        {k: v for k, v in row.items() if k not in _SYSTEM_COLUMNS and k != hash_column}
-    )
+def row_content_hash(
+    row: Mapping[str, Any],
+    *,
+    hash_column: str = ROW_HASH,
+    scheme: HashScheme | str = HashScheme.BLAKE2B_128,
+) -> str:
+    """The row hash :func:`restate` stores: ``scheme``'s hash of the dict of the row's
+    columns, without the system columns and ``hash_column``."""
+    content = {k: v for k, v in row.items() if k not in _SYSTEM_COLUMNS and k != hash_column}
+    return HashScheme.coerce(scheme).compute(content)
 
 
 def _prepare(
-    rows: Iterable[Mapping[str, Any]], key: LogicalKey, hash_column: str
+    rows: Iterable[Mapping[str, Any]], key: LogicalKey, hash_column: str, scheme: HashScheme
 ) -> list[dict[str, Any]]:
     key_dict = key.as_dict()
     out: list[dict[str, Any]] = []
@@ -189,7 +202,7 @@ def _prepare(
         if len(r) != len(union):
             for k in union:
                 r.setdefault(k, None)
-        r[hash_column] = _content_hash(r, hash_column)
+        r[hash_column] = row_content_hash(r, hash_column=hash_column, scheme=scheme)
     return out
 
 
@@ -225,6 +238,7 @@ def restate(
     system_time: _dt.datetime | None = None,
     hash_column: str = ROW_HASH,
     timeout: float = 30.0,
+    hash_scheme: HashScheme | str | None = None,
 ) -> RestatementResult:
     """Make ``rows`` the current version of ``key`` in ``table``, keeping the old version.
 
@@ -242,20 +256,28 @@ def restate(
         hash_column: Name of the row hash column.
         timeout: Seconds to keep retrying (jittered exponential backoff) while other
             writers hold the key or a deadlock is reported.
+        hash_scheme: The row-hash scheme. ``None`` follows the table: the scheme of its
+            stored row hashes (``sha256`` on tables written before ``blake2b-128``
+            existed), ``blake2b-128`` on a table that stores none yet. Change detection
+            compares hashes of one scheme only, so another scheme than the stored one is
+            refused (convert the table with :func:`~spine.ops.rehash_table`).
 
     Raises:
         ValidationError: bad identifiers, a row outside the key, an unknown column, a naive
-            datetime, a non-finite float, or ``system_time`` before the current version's
-            start.
+            datetime, a non-finite float, ``system_time`` before the current version's
+            start, or a ``hash_scheme`` other than the table's.
         ConstraintError: the key stayed contended for ``timeout`` seconds (nothing written).
     """
     raw_hc = ident(hash_column)
     raw_t = ident(table)
     lk = LogicalKey.coerce(key)
-    new_rows = _prepare(rows, lk, raw_hc)
-    new_hashes = sorted(r[raw_hc] for r in new_rows)
     d = BaseRepository(conn)
     shaper = RowShaper(d.conn, raw_t, d.dialect)
+    shaper.require(raw_hc, "the row hash column")
+    # lenient: a row hash written by hand (bypassing restate) just compares as changed
+    scheme = resolve_scheme(d, raw_t, raw_hc, hash_scheme, strict=False)
+    new_rows = _prepare(rows, lk, raw_hc, scheme)
+    new_hashes = sorted(r[raw_hc] for r in new_rows)
     columns = shaper.columns(new_rows[:1])
     for r in new_rows:
         r[SYSTEM_FROM] = r[SYSTEM_TO] = None

@@ -88,7 +88,9 @@ if TYPE_CHECKING:
         flag_env_var,
     )
     from spine.types.hashing import (
+        HashScheme,
         compute_hash,
+        compute_hash_fast,
         compute_record_hash,
     )
     from spine.types.logging import (
@@ -192,7 +194,9 @@ _LAZY: dict[str, str] = {
     "ExecutionContext": "spine.types.execution",
     "new_batch_id": "spine.types.execution",
     "new_context": "spine.types.execution",
+    "HashScheme": "spine.types.hashing",
     "compute_hash": "spine.types.hashing",
+    "compute_hash_fast": "spine.types.hashing",
     "compute_record_hash": "spine.types.hashing",
     "AsyncConnection": "spine.types.protocols",
     "Connection": "spine.types.protocols",
@@ -260,6 +264,7 @@ __all__ = [
     "FlagDefinition",
     "FlagRegistry",
     "FlagValue",
+    "HashScheme",
     "IntegrityError",
     "InvalidConfigError",
     "LoggerLike",
@@ -307,6 +312,7 @@ __all__ = [
     "clear_context",
     "collect_results",
     "compute_hash",
+    "compute_hash_fast",
     "compute_record_hash",
     "configure_logging",
     "current",
