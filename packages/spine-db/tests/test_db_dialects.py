@@ -640,3 +640,15 @@ def test_update_rows_sql_per_dialect() -> None:
     )
     with pytest.raises(ValidationError):
         get_dialect("postgresql").update_rows_sql(t, ["s"], ["id"], 0)
+
+
+def test_descending_index_columns_render_on_every_dialect() -> None:
+    from spine.db.tabledef import ID, INT, Column, Index, Table
+
+    ix = Index("ix_t_pick", ("s", "p", "id"), descending=("p",))
+    t = Table("t", (Column("id", ID), Column("s", ID), Column("p", INT)), indexes=(ix,))
+    for name in DIALECT_NAMES:
+        sql = get_dialect(name).create_index_sql(t, ix, if_not_exists=False)
+        assert "(s, p DESC, id)" in sql, (name, sql)
+    with pytest.raises(ValidationError, match="not its columns"):
+        Index("ix_bad", ("a",), descending=("b",))

@@ -113,9 +113,9 @@ def test_the_claim_is_one_returning_statement_where_the_backend_returns_rows() -
     pg = QueueSql(get_dialect("postgresql"))
     assert pg.claim_returning(10, 1) == (
         "UPDATE core_work_items SET status = %s, lease_owner = %s, lease_expires_at = %s, "
-        "heartbeat_at = %s, attempts = attempts + 1, updated_at = %s WHERE id IN (SELECT id "
-        "FROM core_work_items WHERE status = %s AND run_after <= %s AND lane IN (%s) ORDER BY "
-        f"priority DESC, run_after, id LIMIT 10 FOR UPDATE SKIP LOCKED) RETURNING {COLS}"
+        "heartbeat_at = %s, attempts = attempts + 1, updated_at = %s WHERE id = ANY(ARRAY(SELECT "
+        "id FROM core_work_items WHERE status = %s AND run_after <= %s AND lane IN (%s) ORDER "
+        f"BY priority DESC, run_after, id LIMIT 10 FOR UPDATE SKIP LOCKED)) RETURNING {COLS}"
     )
     assert pg.complete(1, returning=True).endswith("AND id IN (%s) RETURNING id")
     lite = QueueSql(get_dialect("sqlite")).claim_returning(3)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from spine.db import SpineConnection
 from spine.db.transaction import transaction
 from spine.execution.errors import UnserializableParamsError
 from spine.execution.queue import NewWork, SqlWorkQueue, WorkQueue, WorkStatus
@@ -319,3 +320,34 @@ def test_sql_queue_joins_the_callers_transaction(queue: WorkQueue) -> None:
         queue.enqueue(NewWork("x"))
         assert queue.claim("w1")[0].workflow == "x"
     assert queue.counts()[S.RUNNING] == 1
+
+
+def test_a_queue_of_an_earlier_release_gets_the_claim_order_indexes(db: SpineConnection) -> None:
+    """Migration 1 of ``spine-exec.queue``: the claim indexes of the first release become
+    indexes in the claim's order; queued work survives and is claimed in order."""
+    from dataclasses import replace
+
+    from spine.db.schema import Index, index_exists, install_schema
+    from spine.execution.queue import CORE_WORK_ITEMS
+
+    old = replace(
+        CORE_WORK_ITEMS,
+        indexes=(
+            Index("ix_core_work_items_claim", ("status", "run_after", "priority")),
+            Index("ix_core_work_items_lane", ("lane", "status", "run_after")),
+            *(ix for ix in CORE_WORK_ITEMS.indexes if not ix.name.endswith("pick")),
+        ),
+    )
+    for stmt in db.dialect.create_table_statements(old):  # as the first release made it
+        db.execute(stmt)
+    db.commit()
+    queue = SqlWorkQueue(db)
+    low = queue.enqueue(NewWork("x", priority=1))
+    high = queue.enqueue(NewWork("x", priority=9))
+    report = install_schema(db, ["spine-exec.queue"])
+    assert ("spine-exec.queue", 1) in report.applied
+    assert index_exists(db, CORE_WORK_ITEMS.name, "ix_core_work_items_pick")
+    assert index_exists(db, CORE_WORK_ITEMS.name, "ix_core_work_items_lanepick")
+    assert not index_exists(db, CORE_WORK_ITEMS.name, "ix_core_work_items_claim")
+    assert [w.id for w in queue.claim("w", limit=2)] == [high.id, low.id]
+    assert install_schema(db, ["spine-exec.queue"]).applied == ()

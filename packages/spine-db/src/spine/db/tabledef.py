@@ -167,6 +167,9 @@ class Index:
     name: str
     columns: tuple[str, ...]
     unique: bool = False
+    descending: tuple[str, ...] = ()
+    """Columns stored in descending order (``ORDER BY priority DESC, ...`` read straight
+    from the index instead of sorting)."""
 
     def __post_init__(self) -> None:
         validate_identifier(self.name, allow_dotted=False)
@@ -174,6 +177,9 @@ class Index:
             raise ValidationError(f"index {self.name!r} has no columns")
         for col in self.columns:
             validate_identifier(col, allow_dotted=False)
+        stray = [c for c in self.descending if c not in self.columns]
+        if stray:
+            raise ValidationError(f"index {self.name!r}: descending {stray} are not its columns")
 
 
 @dataclass(frozen=True, slots=True)

@@ -336,6 +336,29 @@ class Dialect:
         parts.append(self.for_update_skip_locked())
         return " ".join(p for p in parts if p)
 
+    def update_picked_sql(
+        self, table: str, set_sql: str, key: str, pick_sql: str, returning: Sequence[str]
+    ) -> str | None:
+        """``UPDATE table SET <set_sql> WHERE key IN (<pick_sql>) RETURNING <returning>``:
+        a claim in one statement (``pick_sql`` is typically :meth:`select_for_claim` of
+        ``key``), or ``None`` where the backend cannot return updated rows (then select,
+        then update, in one transaction). Placeholders bind ``set_sql``'s, then
+        ``pick_sql``'s. Rows come back in no particular order.
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("sqlite").update_picked_sql(
+            ...     "q", "owner = ?", "id", "SELECT id FROM q WHERE owner IS NULL LIMIT 5", ["id"])
+            'UPDATE q SET owner = ? WHERE id IN (SELECT id FROM q WHERE owner IS NULL LIMIT 5) RETURNING id'
+        """  # noqa: E501
+        if not self.supports_returning:
+            return None
+        validate_identifier(key, allow_dotted=False)
+        return (
+            f"UPDATE {self.quote(table)} SET {set_sql} "  # noqa: S608
+            f"WHERE {self.quote(key)} IN ({pick_sql}) RETURNING {self.quote_list(returning)}"
+        )
+
     def _claim_limit(self, limit: int) -> str:
         """The row-limit clause of :meth:`select_for_claim` (before the lock clause)."""
         return self.limit_offset(limit)
@@ -586,8 +609,27 @@ class Dialect:
         name = table.name if isinstance(table, Table) else table
         return (
             f"CREATE {unique}INDEX {ine}{self.quote(index.name)} "
-            f"ON {self.quote(name)} ({self.quote_list(index.columns)})"
+            f"ON {self.quote(name)} ({self._index_columns(index)})"
         )
+
+    def _index_columns(self, index: Index) -> str:
+        """The quoted key columns of ``index``, ``DESC`` where declared."""
+        desc = set(index.descending)
+        return ", ".join(self.quote(c) + (" DESC" if c in desc else "") for c in index.columns)
+
+    def drop_index_sql(self, table: str, name: str) -> str:
+        """``DROP INDEX`` of the index ``name`` on ``table`` (for migrations).
+
+        Example:
+            >>> from spine.db import get_dialect
+            >>> get_dialect("postgresql").drop_index_sql("core_work_items", "ix_old")
+            'DROP INDEX ix_old'
+            >>> get_dialect("mysql").drop_index_sql("core_work_items", "ix_old")
+            'DROP INDEX ix_old ON core_work_items'
+        """
+        validate_identifier(table)
+        validate_identifier(name, allow_dotted=False)
+        return f"DROP INDEX {self.quote(name)}"
 
     def create_index_sql(self, table: Table | str, index: Index, if_not_exists: bool = True) -> str:
         """``CREATE INDEX`` of ``index`` on ``table`` (a no-op when it exists, where

@@ -160,7 +160,18 @@ class MySQLDialect(Dialect):
         return f"{self.quote(name)} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"
 
     # ----------------------------------------------------------------- index key lengths
-    def _key_parts(self, table: Table, columns: Sequence[str], unique: bool, what: str) -> str:
+    def drop_index_sql(self, table: str, name: str) -> str:
+        super().drop_index_sql(table, name)
+        return f"DROP INDEX {self.quote(name)} ON {self.quote(table)}"
+
+    def _key_parts(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        unique: bool,
+        what: str,
+        descending: Sequence[str] = (),
+    ) -> str:
         """Render index columns, adding prefix lengths to fit InnoDB's key limit."""
         types: list[ColumnType] = [table.column(c).type for c in columns]
         budget = INNODB_MAX_KEY_BYTES - sum(_FIXED_KEY_BYTES.get(t.kind, 0) for t in types)
@@ -183,6 +194,8 @@ class MySQLDialect(Dialect):
                         "-byte index limit (utf8mb4); shorten the columns or hash them"
                     )
                 rendered += f"({min(given[i], _LOB_PREFIX_CHARS) if lob else given[i]})"
+            if col in descending:
+                rendered += " DESC"
             parts.append(rendered)
         return ", ".join(parts)
 
@@ -196,7 +209,9 @@ class MySQLDialect(Dialect):
 
     def _index_clause(self, table: Table, index: Index) -> str:
         unique = "UNIQUE " if index.unique else ""
-        cols = self._key_parts(table, index.columns, index.unique, f"index {index.name}")
+        cols = self._key_parts(
+            table, index.columns, index.unique, f"index {index.name}", index.descending
+        )
         return f"{unique}INDEX {self.quote(index.name)} ({cols})"
 
     def _table_body(self, table: Table) -> list[str]:
@@ -214,7 +229,9 @@ class MySQLDialect(Dialect):
             return self._create_index_plain(table, index, if_not_exists)
         unique = "UNIQUE " if index.unique else ""
         ine = "IF NOT EXISTS " if if_not_exists else ""
-        cols = self._key_parts(table, index.columns, index.unique, f"index {index.name}")
+        cols = self._key_parts(
+            table, index.columns, index.unique, f"index {index.name}", index.descending
+        )
         name, table_sql = self.quote(index.name), self.quote(table.name)
         return f"CREATE {unique}INDEX {ine}{name} ON {table_sql} ({cols})"
 

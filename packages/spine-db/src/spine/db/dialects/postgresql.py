@@ -65,6 +65,19 @@ class PostgreSQLDialect(Dialect):
     def placeholder(self, index: int = 0) -> str:
         return "%s"
 
+    def update_picked_sql(
+        self, table: str, set_sql: str, key: str, pick_sql: str, returning: Sequence[str]
+    ) -> str | None:
+        """``... WHERE key = ANY(ARRAY(<pick_sql>))``: the picked keys are computed once and
+        the rows found through the key's index (``IN (subquery)`` may hash-join a scan of
+        the whole table)."""
+        validate_identifier(key, allow_dotted=False)
+        return (
+            f"UPDATE {self.quote(table)} SET {set_sql} "  # noqa: S608
+            f"WHERE {self.quote(key)} = ANY(ARRAY({pick_sql})) "
+            f"RETURNING {self.quote_list(returning)}"
+        )
+
     update_rows_columnar: ClassVar[bool] = True
 
     def update_rows_sql(

@@ -146,27 +146,28 @@ class QueueSql:
         return where
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
-    def claim_returning(self, limit: int, lanes: int = 0) -> str | None:
-        """The whole claim as one statement where the backend returns updated rows
-        (``UPDATE ... WHERE id IN (<locking claim query>) RETURNING ...``), else ``None``;
-        binds ``(running, owner, lease_expires_at, now, now, pending, now, *lanes)``."""
-        if not self.d.supports_returning:
-            return None
-        p = self.d.placeholder
-        pick = self.d.select_for_claim(
-            _TABLE, ["id"], self.claim_where(lanes, 5), self.claim_order, limit
-        )
-        return (
-            f"UPDATE {self.table} SET status = {p(0)}, lease_owner = {p(1)}, "  # noqa: S608
-            f"lease_expires_at = {p(2)}, heartbeat_at = {p(3)}, attempts = attempts + 1, "
-            f"updated_at = {p(4)} WHERE id IN ({pick}) "
-            f"RETURNING {self.d.quote_list(WORK_ITEM_COLUMNS)}"
-        )
-
     def claim_select(self, limit: int, lanes: int = 0) -> str:
         """The locking claim query (``FOR UPDATE SKIP LOCKED`` where the backend has it)."""
         return self.d.select_for_claim(
             _TABLE, WORK_ITEM_COLUMNS, self.claim_where(lanes), self.claim_order, limit
+        )
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def claim_returning(self, limit: int, lanes: int = 0) -> str | None:
+        """The whole claim as one statement where the backend returns updated rows
+        (``dialect.update_picked_sql`` of the locking claim query), else ``None``;
+        binds ``(running, owner, lease_expires_at, now, now, pending, now, *lanes)``."""
+        p = self.d.placeholder
+        pick = self.d.select_for_claim(
+            _TABLE, ["id"], self.claim_where(lanes, 5), self.claim_order, limit
+        )
+        return self.d.update_picked_sql(
+            _TABLE,
+            f"status = {p(0)}, lease_owner = {p(1)}, lease_expires_at = {p(2)}, "
+            f"heartbeat_at = {p(3)}, attempts = attempts + 1, updated_at = {p(4)}",
+            "id",
+            pick,
+            WORK_ITEM_COLUMNS,
         )
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
