@@ -351,3 +351,22 @@ def test_a_queue_of_an_earlier_release_gets_the_claim_order_indexes(db: SpineCon
     assert not index_exists(db, CORE_WORK_ITEMS.name, "ix_core_work_items_claim")
     assert [w.id for w in queue.claim("w", limit=2)] == [high.id, low.id]
     assert install_schema(db, ["spine-exec.queue"]).applied == ()
+
+
+def test_enqueue_returns_exactly_what_a_read_returns(
+    make_queue: Callable[[], WorkQueue],
+) -> None:
+    queue = make_queue()
+    item = queue.enqueue(
+        NewWork(
+            "x",
+            {"n": 1, "s": "é"},
+            lane="l1",
+            priority=3,
+            timeout=2.5,
+            idempotency_key="k-1",
+            domain="d",
+            partition_key={"week": "2026-11-27"},
+        )
+    )
+    assert make_queue().get(item.id) == item

@@ -368,9 +368,10 @@ class SqlWorkQueue:
             if existing is not None:
                 return existing
         now = self._clock()
+        row = self._row(work, self.conn.dialect.encode_timestamp(now))
         try:
             with self._write() as c:
-                c.execute(self.sql.insert, self._row(work, self.conn.dialect.encode_timestamp(now)))
+                c.execute(self.sql.insert, row)
                 self._notify(c, work.lane)
         except IntegrityError:
             if work.idempotency_key is not None:  # a concurrent enqueue of the same key won
@@ -378,9 +379,7 @@ class SqlWorkQueue:
                 if existing is not None:
                     return existing
             raise
-        item = self.get(work.item_id)
-        assert item is not None
-        return item
+        return self._item(row)  # what was stored, decoded as a read would (no round trip)
 
     @staticmethod
     def _notify(conn: SpineConnection, lane: str) -> None:
