@@ -19,7 +19,8 @@ fresh schema, the queue emptied between repetitions):
   database. spine's "done" is *committed*: the item completed and its execution COMPLETED
   in the ledger with created/started/completed events (ledger and events fully on).
   PgQueuer: ``QueueManager.run(batch_size=10)`` on one asyncpg connection per process.
-  Goal: spine drains at least as fast as PgQueuer with 1 and 2 processes.
+  Goal: spine drains at least as fast as PgQueuer with 1 and 2 processes. spine also
+  drains with 4 processes, to show how it scales with the worker count (2 cores here).
 * **latency**: with one idle worker waiting, 200 jobs enqueued one at a time (20 ms
   apart); the job body records ``time.perf_counter()`` into shared memory; latency = start
   in the body minus just before the enqueue. Median reported. Goal: < 5 ms.
@@ -450,6 +451,7 @@ def main() -> None:
             "enqueue_one": _repeat(lambda: bench.enqueue_one_by_one(ONE_BY_ONE), args.repeat),
             "drain_1": _repeat(lambda: bench.drain(args.jobs, 1), args.repeat),
             "drain_2": _repeat(lambda: bench.drain(args.jobs, 2), args.repeat),
+            "drain_4": _repeat(lambda: bench.drain(args.jobs, 4), args.repeat),
             "latency_ms": _repeat(bench.latency_ms, args.repeat),
         }
     finally:
@@ -475,12 +477,13 @@ def main() -> None:
         ("one-by-one enqueue (jobs/s)", "enqueue_one", True),
         ("drain, 1 process (jobs/s)", "drain_1", True),
         ("drain, 2 processes (jobs/s)", "drain_2", True),
+        ("drain, 4 processes (jobs/s)", "drain_4", True),
         ("enqueue-to-start median (ms)", "latency_ms", False),
     ]
     for label, key, higher in rows:
         s = report["spine"][key]
         line = f"  {label:<30} spine {s['median']:>10,.1f} ({s['min']:,.1f}-{s['max']:,.1f})"
-        p = None if report["pgqueuer"] is None else report["pgqueuer"][key]
+        p = None if report["pgqueuer"] is None else report["pgqueuer"].get(key)
         if p is not None:
             ratio = s["median"] / p["median"] if higher else p["median"] / s["median"]
             line += f"   pgqueuer {p['median']:>10,.1f}   spine/peer {ratio:.2f}x"
