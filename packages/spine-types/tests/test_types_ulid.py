@@ -157,3 +157,22 @@ def test_forked_child_does_not_repeat_parent_ulids() -> None:
     assert not parent_ids & child_ids
     # The random parts differ too, not only the sequence position.
     assert {i[10:] for i in parent_ids}.isdisjoint({i[10:] for i in child_ids})
+
+
+@pytest.mark.usefixtures("isolated_sequence")
+@pytest.mark.parametrize("start", [1021, (5 << 40) | ((1 << 40) - 3), (1 << 79) - 2])
+def test_cached_head_renders_every_increment_exactly(
+    monkeypatch: pytest.MonkeyPatch, start: int
+) -> None:
+    """Within a millisecond only the last characters are re-rendered; across a carry into the
+    cached upper bits (and a new millisecond) the whole ULID is still exact."""
+    ms = 7_000_000_000_000
+    monkeypatch.setattr("spine.types.ulid.time.time_ns", lambda: ms * 1_000_000)
+    monkeypatch.setattr(ulid_module, "_last_ms", ms)
+    monkeypatch.setattr(ulid_module, "_last_rand", start)
+    ids = [generate_ulid() for _ in range(4)]
+    assert ids == [_reference_encode((ms << 80) | (start + i)) for i in range(1, 5)]
+    monkeypatch.setattr("spine.types.ulid.time.time_ns", lambda: (ms + 1) * 1_000_000)
+    later = generate_ulid()
+    assert later > ids[-1]
+    assert later == _reference_encode(((ms + 1) << 80) | ulid_module._last_rand)

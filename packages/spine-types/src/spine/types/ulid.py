@@ -40,8 +40,12 @@ _ENTROPY_CHUNK = 10 * 256  # random bytes fetched per os.urandom() call
 _lock = threading.Lock()
 _last_ms = -1
 _last_rand = 0
-_prefix_ms = -1
-_prefix = ""
+# The first 24 characters (time + the random part's upper 70 bits), cached: within one
+# millisecond the sequence increments, so consecutive ULIDs usually differ only in the last
+# two characters and one lookup renders them.
+_head_ms = -1
+_head_high = -1
+_head = ""
 _entropy = b""
 _entropy_pos = 0
 
@@ -111,7 +115,7 @@ def generate_ulid() -> str:
         >>> ids == sorted(ids) and len(set(ids)) == 1000
         True
     """
-    global _last_ms, _last_rand, _prefix_ms, _prefix
+    global _last_ms, _last_rand, _head_ms, _head_high, _head
     now_ms = time.time_ns() // 1_000_000
     with _lock:
         if now_ms > _last_ms:
@@ -126,13 +130,15 @@ def generate_ulid() -> str:
                 rand = _random80() >> 1
         _last_ms = ms
         _last_rand = rand
-        if ms != _prefix_ms:
+        high = rand >> 10
+        if high != _head_high or ms != _head_ms:
             if ms > _MAX_TIMESTAMP:  # pragma: no cover - year 10889
                 raise ValidationError("ULID timestamp overflow")
-            _prefix_ms = ms
-            _prefix = _encode_time(ms)
-        prefix = _prefix
-    return prefix + _encode_random(rand)
+            _head_ms = ms
+            _head_high = high
+            _head = _encode_time(ms) + _encode_random(rand)[:-2]
+        head = _head
+    return head + _PAIRS[rand & 1023]
 
 
 def is_valid_ulid(value: object) -> bool:
