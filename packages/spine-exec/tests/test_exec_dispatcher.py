@@ -100,6 +100,106 @@ def test_the_handler_gets_a_json_copy_of_the_params(dispatcher: Dispatcher) -> N
     assert params["nested"] == {"n": 1}
 
 
+def test_a_handler_mutating_its_params_or_result_never_changes_the_ledger(
+    dispatcher: Dispatcher,
+) -> None:
+    """The ledger keeps its own copies: the handler's params and the result it returned
+    are not the stored ones (the in-memory ledger is written without re-copying)."""
+    kept: list[Any] = []
+
+    def mutate(params: dict[str, Any]) -> dict[str, Any]:
+        params["nested"]["n"] = 99
+        params["extra"] = True
+        result = {"rows": [1]}
+        kept.append(result)
+        return result
+
+    dispatcher.registry.register("mutate", mutate)
+    execution_id = dispatcher.submit("mutate", {"nested": {"n": 1}})
+    kept[0]["rows"].append(2)
+    execution = dispatcher.get_execution(execution_id)
+    assert execution is not None
+    assert execution.params == {"nested": {"n": 1}}
+    assert execution.result == {"rows": [1]}
+    execution.params["nested"]["n"] = 5  # a snapshot: mutating it changes nothing stored
+    again = dispatcher.get_execution(execution_id)
+    assert again is not None
+    assert again.params == {"nested": {"n": 1}}
+
+
+def test_a_retry_of_a_finished_execution_gets_its_own_params_copy(dispatcher: Dispatcher) -> None:
+    runs: list[dict[str, Any]] = []
+
+    def flaky(params: dict[str, Any]) -> None:
+        runs.append(params)
+        params["rows"].append(len(runs))
+        if len(runs) == 1:
+            raise ValueError("first")
+
+    dispatcher.registry.register("flaky", flaky)
+    first = dispatcher.submit("flaky", {"rows": [0]})
+    second = dispatcher.retry(first)
+    assert [r["rows"] for r in runs] == [[0, 1], [0, 2]]
+    for execution_id in (first, second):
+        execution = dispatcher.get_execution(execution_id)
+        assert execution is not None
+        assert execution.params == {"rows": [0]}
+
+
+def test_the_in_memory_lifecycle_keeps_the_state_machine(dispatcher: Dispatcher) -> None:
+    """A job reported twice (a late outcome) does not move a finished execution."""
+    from spine.execution import Job
+    from spine.execution.outcome import Outcome
+
+    dispatcher.registry.register("ok", lambda p: {"n": 1})
+    execution_id = dispatcher.submit("ok", {})
+    info = dispatcher.registry.get("ok")
+    late = Job(execution_id, info, {}, dispatcher)
+    late.report(Outcome(result={"n": 2}))
+    execution = dispatcher.get_execution(execution_id)
+    assert execution is not None
+    assert (execution.status, execution.result) == (S.COMPLETED, {"n": 1})
+    assert kinds(dispatcher, execution_id) == ["created", "started", "completed"]
+
+
+def test_a_reported_result_that_is_not_json_fails_with_a_typed_error() -> None:
+    """Job.report checks a result that ran elsewhere as run_handler checks one run here."""
+    from spine.execution import Job
+    from spine.execution.outcome import Outcome
+
+    dispatcher = Dispatcher(_Parked(), ledger=InMemoryLedger())
+    dispatcher.registry.register("remote", lambda p: None)
+    info = dispatcher.registry.get("remote")
+    execution_id = dispatcher.submit("remote", {})
+    job = Job(execution_id, info, {}, dispatcher)
+    job.report(Outcome(result={"when": datetime(2025, 1, 1)}))
+    execution = dispatcher.get_execution(execution_id)
+    assert execution is not None
+    assert execution.status is S.FAILED
+    assert execution.error_type == "InvalidResultError"
+    with pytest.raises(InvalidResultError, match="isoformat"):
+        dispatcher.result(execution_id)
+
+
+class _Parked:
+    """An executor that accepts jobs and never runs them (the test reports for it)."""
+
+    name = "parked"
+    inline = False
+
+    def submit(self, job: Any, delay: float = 0.0) -> str:
+        return "parked:" + job.execution_id
+
+    def cancel(self, ref: str) -> bool:
+        return False
+
+    def poll(self, ref: str) -> None:
+        return None
+
+    def shutdown(self, wait: bool = True) -> None:
+        return None
+
+
 def test_async_handlers_run_inline(dispatcher: Dispatcher) -> None:
     async def fetch(params: dict[str, Any]) -> dict[str, Any]:
         return {"got": params["url"]}

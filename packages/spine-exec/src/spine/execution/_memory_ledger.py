@@ -80,27 +80,42 @@ class InMemoryLedger:
             params=json_params(execution.params),
             metadata=json_params(execution.metadata, "metadata") if execution.metadata else {},
         )
-        key = execution.idempotency_key
+        self._insert(stored)
+        return _snapshot(stored)
+
+    def _insert(self, stored: Execution) -> None:
+        """Store a new execution and its ``created`` event (the one write path).
+
+        ``stored`` must be PENDING with JSON params and metadata that no caller holds: the
+        ledger keeps the object itself, without copying it again. :meth:`create_execution`
+        checks and copies first; the :class:`~spine.execution.Dispatcher` passes executions
+        it built from checked, copied values.
+
+        Raises:
+            DuplicateExecutionError: the id, or the idempotency key with this attempt, is
+                taken.
+        """
+        execution_id = stored.id
+        key = stored.idempotency_key
         with self._lock:
-            if execution.id in self._executions:
-                raise DuplicateExecutionError(f"execution {execution.id} exists already")
-            if key is not None and execution.attempt in self._by_key.get(key, {}):
+            if execution_id in self._executions:
+                raise DuplicateExecutionError(f"execution {execution_id} exists already")
+            if key is not None and stored.attempt in self._by_key.get(key, {}):
                 raise DuplicateExecutionError(
-                    f"idempotency key {key!r} has an attempt {execution.attempt} already "
-                    f"(execution {self._by_key[key][execution.attempt]})"
+                    f"idempotency key {key!r} has an attempt {stored.attempt} already "
+                    f"(execution {self._by_key[key][stored.attempt]})"
                 )
-            self._executions[execution.id] = stored
-            self._events[execution.id] = [
-                ExecutionEvent.create(
-                    execution.id,
+            self._executions[execution_id] = stored
+            self._events[execution_id] = [
+                ExecutionEvent.make(
+                    execution_id,
                     EventType.CREATED,
-                    {"workflow": execution.workflow, "attempt": execution.attempt},
-                    at=execution.created_at,
+                    {"workflow": stored.workflow, "attempt": stored.attempt},
+                    stored.created_at,
                 )
             ]
             if key is not None:
-                self._by_key.setdefault(key, {})[execution.attempt] = execution.id
-        return _snapshot(stored)
+                self._by_key.setdefault(key, {})[stored.attempt] = execution_id
 
     def create_executions(self, executions: Sequence[Execution]) -> list[Execution]:
         """See :meth:`spine.execution.ledger.Ledger.create_executions`."""
@@ -172,17 +187,46 @@ class InMemoryLedger:
             payload["error"] = error
         if error_type is not None:
             payload["error_type"] = error_type
-        when = self._clock() if at is None else at if at.tzinfo is UTC else to_utc(at)
+        return _snapshot(
+            self._advance(execution_id, status, at, stored_result, error, error_type, payload)
+        )
+
+    def _advance(
+        self,
+        execution_id: str,
+        status: ExecutionStatus | str,
+        when: datetime | None,
+        result: Any,
+        error: str | None,
+        error_type: str | None,
+        payload: dict[str, Any],
+    ) -> Execution:
+        """Move an execution to ``status`` and append the matching event (the one write path
+        of a status change); return the stored execution itself, not a snapshot.
+
+        The state machine is checked here. ``when`` defaults to the ledger's clock;
+        ``result`` and ``payload`` are JSON the ledger now owns (:meth:`update_status` checks
+        and copies them; the dispatcher passes a handler's result that
+        :func:`~spine.execution.outcome.run_handler` checked and copied).
+
+        Raises:
+            ExecutionNotFoundError: unknown id.
+            InvalidTransitionError: the move is not allowed; nothing changed.
+        """
+        if when is None:
+            when = self._clock()
+        elif when.tzinfo is not UTC:
+            when = to_utc(when)
         with self._lock:
             current = self._get(execution_id)
             new = current.transition(
-                status, at=when, result=stored_result, error=error, error_type=error_type
+                status, at=when, result=result, error=error, error_type=error_type
             )
             self._executions[execution_id] = new
             self._events[execution_id].append(
                 ExecutionEvent.make(execution_id, _EVENTS[new.status], payload, when)
             )
-        return _snapshot(new)
+        return new
 
     def increment_retry(
         self, execution_id: str, data: Mapping[str, Any] | None = None

@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from spine.execution._json import json_params, lenient_json
+from spine.execution._json import copy_json, json_params, lenient_json
 from spine.execution._memory_ledger import InMemoryLedger
 from spine.execution.dlq import DeadLetterQueue
 from spine.execution.errors import (
@@ -57,7 +57,7 @@ from spine.execution.errors import (
 from spine.execution.executors.base import Executor, Job
 from spine.execution.executors.memory import MemoryExecutor
 from spine.execution.ledger import Ledger
-from spine.execution.models import MAX_LANE, MAX_WORKFLOW, Execution
+from spine.execution.models import MAX_LANE, MAX_WORKFLOW, Execution, checked_pending
 from spine.execution.outcome import Outcome, error_message, failure_status
 from spine.execution.registry import HandlerInfo, HandlerRegistry
 from spine.execution.spec import WorkSpec
@@ -129,6 +129,10 @@ class Dispatcher:
         self.executor: Executor = executor if executor is not None else MemoryExecutor()
         self.registry = registry if registry is not None else HandlerRegistry()
         self.ledger: Ledger = ledger if ledger is not None else InMemoryLedger()
+        # The in-memory ledger is written through its unchecked core: the dispatcher has
+        # checked and copied everything it records, and never reads what a write returns.
+        # (Exactly that class: a subclass may override the public methods.)
+        self._memory = self.ledger if type(self.ledger) is InMemoryLedger else None
         self.dlq = dlq
         self.default_retry = retry if retry is not None else RetryStrategy.none()
         self._inline = bool(getattr(self.executor, "inline", False))
@@ -178,9 +182,11 @@ class Dispatcher:
             metadata = json_params(spec.metadata, "metadata")
         except SpineError as exc:
             return self._reject(spec, exc)
-        execution = Execution.create(
+        # The spec is checked with the limits Execution.create applies: build it directly.
+        # The ledger gets its own copy of the params (the handler may mutate its own).
+        execution = checked_pending(
             spec.name,
-            clean,
+            copy_json(clean),
             lane=spec.lane,
             trigger_source=spec.trigger,
             parent_execution_id=spec.parent_execution_id,
@@ -193,9 +199,18 @@ class Dispatcher:
     def _start(
         self, execution: Execution, spec: WorkSpec, handler: HandlerInfo, params: dict[str, Any]
     ) -> str:
+        """Record ``execution`` and hand its job to the executor.
+
+        ``execution`` holds checked JSON params and metadata that nobody else holds, and
+        ``params`` (what the handler gets) is a separate copy of its params.
+        """
+        memory = self._memory
         try:
-            with self._lock:
-                self.ledger.create_execution(execution)
+            if memory is not None:
+                memory._insert(execution)
+            else:
+                with self._lock:
+                    self.ledger.create_execution(execution)
         except DuplicateExecutionError:
             if execution.idempotency_key is None:
                 raise
@@ -269,11 +284,17 @@ class Dispatcher:
         if job.cancelled:
             return False
         data = {"attempt": job.run_number} if job.run_number > 1 else None
+        memory = self._memory
         with self._lock:
             try:
-                self.ledger.update_status(
-                    job.execution_id, ExecutionStatus.RUNNING, at=at, data=data
-                )
+                if memory is not None:
+                    memory._advance(
+                        job.execution_id, ExecutionStatus.RUNNING, at, None, None, None, data or {}
+                    )
+                else:
+                    self.ledger.update_status(
+                        job.execution_id, ExecutionStatus.RUNNING, at=at, data=data
+                    )
             except InvalidTransitionError:  # cancelled or timed out meanwhile
                 return False
         return True
@@ -355,17 +376,23 @@ class Dispatcher:
         dead_letter: bool = False,
     ) -> None:
         execution_id = job.execution_id
+        memory = self._memory
         with self._lock:
             try:
-                self.ledger.update_status(
-                    execution_id,
-                    status,
-                    result=result,
-                    error=None if error is None else error_message(error),
-                    error_type=None if error is None else type(error).__name__,
-                    data=details,
-                    at=at,
-                )
+                if memory is not None and error is None and details is None:
+                    # A success (its result checked by run_handler or Job.report: see
+                    # JobSink.job_finished) or a plain cancel: nothing left to check.
+                    memory._advance(execution_id, status, at, result, None, None, {})
+                else:
+                    self.ledger.update_status(
+                        execution_id,
+                        status,
+                        result=result,
+                        error=None if error is None else error_message(error),
+                        error_type=None if error is None else type(error).__name__,
+                        data=details,
+                        at=at,
+                    )
             except InvalidTransitionError:  # already finished (cancelled, timed out)
                 log.info("late outcome of %s ignored: %s", execution_id, status.value)
                 dead_letter = False
@@ -483,7 +510,7 @@ class Dispatcher:
             self.ledger.record_event(
                 original.id, EventType.RETRIED, {"new_execution_id": execution.id}
             )
-        return self._start(execution, spec, handler, execution.params)
+        return self._start(execution, spec, handler, copy_json(execution.params))
 
     def cancel(self, execution_id: str) -> bool:
         """Cancel an execution that has not started (or is waiting for a retry).

@@ -259,7 +259,7 @@ class Execution:
         Raises:
             InvalidTransitionError: the move is not allowed (this snapshot is unchanged).
         """
-        new = _status(target)
+        new = target if type(target) is ExecutionStatus else _status(target)
         allowed = TRANSITIONS[self.status]
         if new not in allowed:
             raise InvalidTransitionError(
@@ -309,6 +309,40 @@ _EXECUTION_DEFAULTS: dict[str, Any] = {
     for name, f in Execution.__dataclass_fields__.items()
     if not isinstance(f.default, type(MISSING))
 }
+
+
+def checked_pending(
+    workflow: str,
+    params: dict[str, Any],
+    *,
+    lane: str,
+    trigger_source: TriggerSource,
+    parent_execution_id: str | None,
+    idempotency_key: str | None,
+    batch_id: str | None,
+    metadata: dict[str, Any],
+) -> Execution:
+    """A new PENDING execution (fresh ULID, created now) from values already checked.
+
+    :meth:`Execution.create` for callers that validated every field themselves (the
+    dispatcher checks a :class:`~spine.execution.spec.WorkSpec` with the same limits):
+    nothing is checked again and ``params`` / ``metadata`` are kept, not copied.
+    """
+    new = _new(Execution)
+    new.__dict__.update(
+        _EXECUTION_DEFAULTS,
+        id=generate_ulid(),
+        workflow=workflow,
+        params=params,
+        lane=lane,
+        trigger_source=trigger_source,
+        parent_execution_id=parent_execution_id,
+        batch_id=batch_id,
+        idempotency_key=idempotency_key,
+        created_at=utc_now(),
+        metadata=metadata,
+    )
+    return new
 
 
 @dataclass(frozen=True)

@@ -170,15 +170,19 @@ def run_handler(
     params: dict[str, Any],
     timeout: float | None = None,
     running: RunningExecution | None = None,
+    *,
+    started_at: datetime | None = None,
 ) -> Outcome:
     """Call a handler and return its :class:`Outcome`; a failure is returned, not raised.
 
-    The result must be JSON (else the outcome's error is an ``InvalidResultError``). A
-    ``BaseException`` that is not an ``Exception`` (``KeyboardInterrupt``, ``SystemExit``)
-    propagates. ``running`` is what :func:`current_execution` returns meanwhile.
+    The result must be JSON (else the outcome's error is an ``InvalidResultError``); the
+    outcome holds its JSON-form copy. A ``BaseException`` that is not an ``Exception``
+    (``KeyboardInterrupt``, ``SystemExit``) propagates. ``running`` is what
+    :func:`current_execution` returns meanwhile; ``started_at`` is the outcome's start time
+    when the caller has just taken it (default: now).
     """
     token = _CURRENT.set(running) if running is not None else None
-    started = utc_now()
+    started = utc_now() if started_at is None else started_at
     try:
         value = _call(info, params, timeout)
         result = json_result(value, info.name)

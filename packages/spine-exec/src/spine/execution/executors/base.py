@@ -24,9 +24,12 @@ Writing an executor::
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from spine.execution._json import json_result
+from spine.execution.errors import InvalidResultError
 from spine.execution.outcome import Outcome, RunningExecution, run_handler
 from spine.execution.registry import HandlerInfo
 from spine.types.timestamps import utc_now
@@ -42,7 +45,11 @@ class JobSink(Protocol):
         ...
 
     def job_finished(self, job: Job, outcome: Outcome) -> None:
-        """Record how ``job`` ended (and retry or dead-letter it)."""
+        """Record how ``job`` ended (and retry or dead-letter it).
+
+        A successful ``outcome`` carries a checked JSON result that the sink may keep as
+        is (:meth:`Job.run` and :meth:`Job.report` guarantee it).
+        """
         ...
 
 
@@ -111,14 +118,28 @@ class Job:
             return
         running = RunningExecution(self.execution_id, self.handler.name, self.run_number)
         try:
-            outcome = run_handler(self.handler, self.params, self.timeout, running)
+            outcome = run_handler(
+                self.handler, self.params, self.timeout, running, started_at=started
+            )
         except BaseException as exc:  # KeyboardInterrupt, SystemExit: record, then let go
             self.sink.job_finished(self, Outcome.failure(exc, started_at=started))
             raise
         self.sink.job_finished(self, outcome)
 
     def report(self, outcome: Outcome) -> None:
-        """Report a run that happened elsewhere (a process, a Celery worker)."""
+        """Report a run that happened elsewhere (a process, a Celery worker).
+
+        A successful outcome's result is checked (and copied) as JSON here, as
+        :func:`~spine.execution.outcome.run_handler` checks one that runs in process; a
+        result JSON cannot carry is reported as an ``InvalidResultError`` failure.
+        """
+        if outcome.error is None:
+            try:
+                result = json_result(outcome.result, self.handler.name)
+            except InvalidResultError as exc:
+                outcome = Outcome.failure(exc, started_at=outcome.started_at)
+            else:
+                outcome = replace(outcome, result=result)
         if self.sink.job_started(self, outcome.started_at or utc_now()):
             self.sink.job_finished(self, outcome)
 
