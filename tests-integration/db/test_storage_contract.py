@@ -426,6 +426,41 @@ class TestStorageContract:
             load()
         assert count(db) == 0
 
+    def test_a_started_statement_gives_its_row_count_when_collected(
+        self, db: SpineConnection, db_factory: Factory
+    ) -> None:
+        repo = make(db)
+        with transaction(db):
+            repo.insert_many("spine_t_items", [{"id": i, "name": "x"} for i in range(10)])
+            running = db.start_rowcount("UPDATE spine_t_items SET qty = 7 WHERE id < 4")
+            assert running() == 4  # on PostgreSQL sent in pipeline mode, collected here
+            assert db.has_pending_writes
+            assert repo.query_value("SELECT SUM(qty) FROM spine_t_items") == 28
+        other = BaseRepository(db_factory())
+        assert other.query_value("SELECT SUM(qty) FROM spine_t_items") == 28
+
+    def test_a_started_statement_that_fails_raises_when_collected_and_rolls_back(
+        self, db: SpineConnection
+    ) -> None:
+        repo = make(db)
+        repo.insert("spine_t_items", {"id": 1, "name": "a"})
+        db.commit()
+
+        def failing() -> None:
+            with transaction(db):
+                repo.insert("spine_t_items", {"id": 2, "name": "b"})
+                running = db.start_rowcount(
+                    "INSERT INTO spine_t_items (id, name) SELECT id, name FROM spine_t_items"
+                )
+                running()
+
+        with pytest.raises(IntegrityError):
+            failing()
+        assert count(db) == 1  # the block's earlier insert was rolled back too
+        repo.insert("spine_t_items", {"id": 3, "name": "usable afterwards"})
+        db.commit()
+        assert count(db) == 2
+
     # ------------------------------------------------------------------ errors
     def test_unique_violation_is_an_integrity_error(self, db: SpineConnection) -> None:
         repo = make(db)

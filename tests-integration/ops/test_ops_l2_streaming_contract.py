@@ -16,7 +16,7 @@ import pytest
 
 from spine.db.schema import BIGINT, STR, Column, Index, Table
 from spine.ops import IdempotencyHelper, ingest_l2
-from spine.types import ValidationError
+from spine.types import SpineError, ValidationError
 
 
 def _hashed(name: str, *, unique: bool) -> Table:
@@ -122,6 +122,21 @@ def test_a_generator_raising_midway_commits_nothing(
         _ingest(ops_db, target, rows(), chunk)
     assert _symbols(ops_db, target["table"]) == ["S-00001"]
     assert not ops_db.has_pending_writes
+
+
+@pytest.mark.parametrize("chunk", [2, 300], ids=["small-chunks", "staged-chunks"])
+def test_a_database_error_in_a_later_chunk_commits_nothing(
+    ops_db: Any, target: dict[str, Any], chunk: int
+) -> None:
+    # the failing chunk's statement may still be running on the server (PostgreSQL's
+    # pipeline) while the next chunk is prepared: its error still rolls everything back
+    rows = [_row(i) for i in range(chunk * 3)] + [{**_row(-5), "week": None}]
+    rows += [_row(i) for i in range(1_000, 1_000 + chunk * 2)]
+    with pytest.raises(SpineError):
+        _ingest(ops_db, target, iter(rows), chunk)
+    assert _symbols(ops_db, target["table"]) == []
+    assert not ops_db.has_pending_writes
+    assert _ingest(ops_db, target, iter(rows[:chunk]), chunk).inserted == chunk
 
 
 def test_a_bad_row_in_a_later_chunk_commits_nothing(ops_db: Any, target: dict[str, Any]) -> None:

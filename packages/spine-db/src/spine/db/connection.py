@@ -26,7 +26,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, NoReturn, Self
@@ -240,6 +240,32 @@ class SpineConnection:
         cur = self._cursor(raw, sql)
         self._executed(cur, sql, False)
         return cur
+
+    def start_rowcount(self, sql: str) -> Callable[[], int]:
+        """Send a statement (no parameters) whose row count is needed later; returns a
+        callable that waits for it and gives the count (``0`` when the driver cannot tell).
+
+        Where the driver can (PostgreSQL: pipeline mode) the call returns once the statement
+        is sent, and the server runs it while the caller prepares its next batch; elsewhere
+        the statement runs at once. Until the callable has been called the connection must
+        not be used for anything else - call it on error paths too: it raises the
+        statement's error, translated like :meth:`execute`'s.
+        """
+        try:
+            finish = self._driver.send_statement(self.raw, sql)
+        except self._error_types as exc:
+            self._fail(exc, sql, "execute")
+        if not self._writes and not is_read_statement(sql):
+            self._writes = True
+
+        def done() -> int:
+            try:
+                n = finish()
+            except self._error_types as exc:
+                self._fail(exc, sql, "execute")
+            return n if n > 0 else 0
+
+        return done
 
     def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> SpineCursor:
         """Execute one statement once per parameter set (drivers batch where they can).

@@ -13,13 +13,23 @@ insert-if-absent straight into the table; bigger chunks are staged in a
 session-private temporary table (``COPY`` on PostgreSQL) and inserted with one set-based
 statement (``dialect.insert_ignoring_sql`` with a unique index, ``insert_missing_sql``
 without); small chunks without a unique index look the hashes up first.
+
+Overlap: the set-based statement of chunk ``k`` is sent with ``Connection.start_rowcount``
+and collected only after chunk ``k + 1`` has been read, de-duplicated and prepared - on
+PostgreSQL (pipeline mode) the server inserts chunk ``k`` while Python prepares the next one;
+elsewhere it runs at once. One thread, one statement at a time on the connection.
+
+Preparation: a chunk whose rows all have the first row's keys (the common case) is turned
+into tuples, checked and de-duplicated with C-level ``map``/``dict`` passes
+(:meth:`L2Plan._uniform`); any other chunk (sparse rows, rows carrying their own hash, bad
+rows) goes through the per-row path, which also words the errors.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -43,6 +53,8 @@ EXECUTEMANY_ROWS = 5_000
 stays well under the server's packet limit)."""
 
 T = TypeVar("T")
+_Prepared = tuple[list[str], list[tuple[Any, ...]], list[str]]
+"""``(columns, value tuples, hashes)`` of a de-duplicated chunk, ready to write."""
 
 
 def batched_list(iterable: Iterable[T], n: int) -> Iterator[list[T]]:
@@ -97,13 +109,88 @@ class L2Plan:
         self._key_of = getter(list(natural_key) if natural_key is not None else [hash_column or ""])
 
     def run(self, chunks: Iterable[list[Mapping[str, Any]]]) -> tuple[int, int, int]:
+        """Ingest ``chunks`` inside the caller's write scope.
+
+        Chunk ``k``'s set-based statement is sent and left running on the server (where the
+        driver can: ``Connection.start_rowcount``, PostgreSQL's pipeline mode) while chunk
+        ``k + 1`` is read, de-duplicated and prepared; its count is collected before chunk
+        ``k + 1`` is written. The connection is never used by two statements at once, and a
+        failure anywhere still rolls back the whole call."""
         total = inserted = dupes = 0
-        for chunk in chunks:
-            batch = self._dedupe(chunk, total)
-            dupes += len(chunk) - len(batch)
-            inserted += self._send(*self._prepare(batch, total))()
-            total += len(chunk)
+        pending: Callable[[], int] | None = None
+        try:
+            for chunk in chunks:
+                prepared, repeats = self._chunk(chunk, total)
+                dupes += repeats
+                total += len(chunk)
+                del chunk
+                if pending is not None:
+                    done, pending = pending, None
+                    inserted += done()
+                pending = self._send(*prepared)
+                del prepared
+            if pending is not None:
+                done, pending = pending, None
+                inserted += done()
+        finally:
+            if pending is not None:  # failing: collect the statement in flight first
+                with contextlib.suppress(Exception):
+                    pending()
         return total, inserted, dupes
+
+    def _chunk(self, chunk: list[Mapping[str, Any]], base: int) -> tuple[_Prepared, int]:
+        """A chunk de-duplicated and prepared: ``((columns, tuples, hashes), repeats)``."""
+        fast = self._uniform(chunk, base)
+        if fast is not None:
+            return fast
+        batch = self._dedupe(chunk, base)
+        return self._prepare(batch, base), len(chunk) - len(batch)
+
+    def _uniform(self, chunk: list[Mapping[str, Any]], base: int) -> tuple[_Prepared, int] | None:
+        """The common case at C speed: every row has the first row's keys (no per-row Python
+        for natural-key mode with plain values). ``None``: anything else (sparse rows, rows
+        carrying their own hash, bad rows), which :meth:`_dedupe` / :meth:`_prepare` handle
+        and explain."""
+        keys, hc, hasher = self.keys, self.hc, self.hasher
+        if keys is None or (hc is not None and hasher is None) or not chunk:
+            return None
+        try:
+            columns = list(chunk[0])
+            width = len(columns)
+            if any(n != width for n in map(len, chunk)):
+                return None
+            if hc is not None and hc in columns:
+                return None
+            positions = [columns.index(k) for k in keys]
+            tuples = list(map(getter(columns), chunk))  # KeyError: another key set
+        except (KeyError, TypeError, ValueError):
+            return None
+        columns = self.shaper.columns(chunk[:1])  # names checked once: all rows share them
+        plain, encode = self.shaper.plain, self.shaper.encode
+        if not plain(set(map(type, chain.from_iterable(tuples)))):
+            tuples = [
+                t if plain(map(type, t)) else encode(t, columns, base + i)
+                for i, t in enumerate(tuples)
+            ]
+        key_of = itemgetter(*positions)
+        if hasher is None:
+            ids: list[Any] = list(map(key_of, tuples))
+        elif len(positions) == 1:
+            ids = list(map(hasher, map(key_of, tuples)))
+        else:
+            ids = [hasher(*k) for k in map(key_of, tuples)]
+        try:
+            first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
+        except TypeError:  # an unhashable key value: _dedupe names the row
+            return None
+        repeats = len(ids) - len(first)
+        if repeats:
+            keep = sorted(first.values())
+            tuples = [tuples[i] for i in keep]
+            ids = [ids[i] for i in keep]
+        if hasher is None:
+            return (columns, tuples, []), repeats
+        return ([*columns, cast(str, hc)], list(map(_appended, tuples, ids)), ids), repeats
 
     def _dedupe(self, chunk: list[Mapping[str, Any]], base: int) -> dict[Any, Mapping[str, Any]]:
         """First occurrence of each conflict key in ``chunk`` (hash, or natural-key tuple)."""
@@ -138,9 +225,7 @@ class L2Plan:
                 ) from None
         return batch
 
-    def _prepare(
-        self, batch: dict[Any, Mapping[str, Any]], base: int
-    ) -> tuple[list[str], list[tuple[Any, ...]], list[str]]:
+    def _prepare(self, batch: dict[Any, Mapping[str, Any]], base: int) -> _Prepared:
         """``(columns, value tuples, hashes)`` of a deduplicated chunk, ready to write."""
         hc = self.hc
         columns = self.shaper.columns(batch.values(), exclude=(hc,) if hc else ())
@@ -166,9 +251,9 @@ class L2Plan:
     def _send(
         self, columns: list[str], tuples: list[tuple[Any, ...]], hashes: list[str]
     ) -> Callable[[], int]:
-        """Write a prepared chunk. The client-heavy part (bulk transfer into a staging table)
-        runs now; the returned callable runs the server-heavy rest and returns the count of
-        rows inserted."""
+        """Write a prepared chunk: the bulk transfer into a staging table runs now and its
+        set-based insert is sent; the returned callable completes the write and returns the
+        count of rows inserted (direct and look-up writes run in it)."""
         if not tuples:
             return _none
         repo = self.helper._repo
@@ -204,21 +289,23 @@ class L2Plan:
     def _staged(
         self, columns: list[str], tuples: list[tuple[Any, ...]], sql_for: Callable[[str], str]
     ) -> Callable[[], int]:
-        """Stage ``tuples`` in a session-private temporary table (``COPY`` on PostgreSQL)
-        now; the returned callable runs the set-based insert ``sql_for(stage)``."""
+        """Stage ``tuples`` in a session-private temporary table (``COPY`` on PostgreSQL) and
+        send the set-based insert ``sql_for(stage)``; the returned callable collects its
+        count and drops the stage."""
         repo = self.helper._repo
         d, conn = repo.dialect, repo.conn
         stage = ident(f"spine_l2_stage_{generate_ulid().lower()}")
         conn.execute(d.create_temp_table_as_sql(stage, self.table, columns))
         try:
             conn.insert_rows(stage, columns, tuples, temporary=True)
+            running = conn.start_rowcount(sql_for(stage))
         except BaseException:
             self._drop(stage)
             raise
 
         def finish() -> int:
             try:
-                return repo.execute_rowcount(sql_for(stage))
+                return running()
             finally:
                 self._drop(stage)
 
@@ -233,3 +320,7 @@ class L2Plan:
 
 def _none() -> int:
     return 0
+
+
+def _appended(values: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
+    return (*values, value)

@@ -240,6 +240,22 @@ class Driver:
         """
         raise ConfigError(f"{self.name} has no asynchronous notifications (LISTEN/NOTIFY)")
 
+    def send_statement(self, raw: Any, sql: str) -> Callable[[], int]:
+        """Run ``sql`` (no parameters); return a callable giving its row count.
+
+        The default runs it at once. A driver that can send a statement and collect its
+        result later (PostgreSQL: psycopg's pipeline mode) returns as soon as it is sent, so
+        the server works while the caller prepares its next batch; ``raw`` must then not be
+        used until the callable has been called (it raises the statement's error, if any).
+        """
+        cur = self.new_cursor(raw)
+        try:
+            cur.execute(sql)
+            n = int(cur.rowcount)
+        finally:
+            cur.close()
+        return lambda: n
+
     def bulk_insert(
         self,
         raw: Any,

@@ -2,7 +2,8 @@
 
 Connections are opened with ``autocommit=False``, ``TimeZone=UTC`` and, with the
 ``schema=`` option, ``search_path`` set to that schema. :meth:`PostgreSQLDriver.bulk_insert`
-streams rows with ``COPY ... FROM STDIN``.
+streams rows with ``COPY ... FROM STDIN``; :meth:`PostgreSQLDriver.send_statement` sends a
+statement in pipeline mode and collects its result later.
 
 Options: ``application_name``, ``sslmode`` and any other libpq keyword may be given in the
 URL query string; ``prepare_threshold`` is passed to psycopg.
@@ -11,7 +12,7 @@ URL query string; ``prepare_threshold`` is passed to psycopg.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any, ClassVar
 
@@ -172,6 +173,28 @@ class PostgreSQLDriver(Driver):
         if isinstance(exc, psycopg.IntegrityError):
             return ErrorKind.INTEGRITY
         return ErrorKind.OTHER
+
+    def send_statement(self, raw: Any, sql: str) -> Callable[[], int]:
+        """Send ``sql`` in pipeline mode and return at once: the server runs it while the
+        caller works; the returned callable syncs the pipeline (waits for the result, raises
+        its error) and gives the row count."""
+        pipeline = raw.pipeline()
+        pipeline.__enter__()
+        try:
+            cur = raw.cursor()
+            cur.execute(sql)
+        except BaseException as exc:
+            pipeline.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+
+        def finish() -> int:
+            try:
+                pipeline.__exit__(None, None, None)
+                return int(cur.rowcount)
+            finally:
+                cur.close()
+
+        return finish
 
     def bulk_insert(
         self,
