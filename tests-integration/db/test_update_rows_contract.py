@@ -101,3 +101,21 @@ def test_bad_input_is_a_typed_error(table: SpineConnection) -> None:
         table.update_rows(_T, [], ["id"], [("r0001",)])
     assert table.update_rows(_T, ["n"], ["id"], []) == 0
     assert all(v[0] == "pending" for v in _rows(table).values())
+
+
+def test_execute_batch_runs_in_order_and_stops_at_the_first_error(table: SpineConnection) -> None:
+    d = table.dialect
+    p = d.placeholder
+    upd = f"UPDATE upd_rows_t SET n = {p(0)} WHERE id = {p(1)}"
+    with transaction(table):
+        counts = table.execute_batch(
+            [(upd, (7, "r0001")), (upd, (8, "missing")), (upd, (9, "r0002"))]
+        )
+    assert counts == [1, 0, 1]
+    assert (_rows(table)["r0001"][1], _rows(table)["r0002"][1]) == (7, 9)
+    null_status = f"UPDATE upd_rows_t SET status = {p(0)} WHERE id = {p(1)}"
+    with pytest.raises(DatabaseError), transaction(table):
+        table.execute_batch(
+            [(upd, (70, "r0003")), (null_status, (None, "r0003")), (upd, (90, "r0004"))]
+        )
+    assert (_rows(table)["r0003"][1], _rows(table)["r0004"][1]) == (3, 4)

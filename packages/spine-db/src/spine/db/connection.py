@@ -241,6 +241,33 @@ class SpineConnection:
         self._executed(cur, sql, False)
         return cur
 
+    def execute_batch(self, statements: Sequence[tuple[str, Params]]) -> list[int]:
+        """Execute several statements in order and return their row counts, in one round
+        trip where the driver pipelines (PostgreSQL), one by one elsewhere.
+
+        For writes whose results are only counts (an update guarded by a lease, then the
+        rows that depend on it): check the counts and raise to roll the transaction back.
+        The first failing statement raises its error, translated like :meth:`execute`'s;
+        statements after it do not run.
+
+        Example:
+            >>> from spine.db import connect
+            >>> conn = connect("memory")
+            >>> conn.execute("CREATE TABLE t (k INTEGER)").close()
+            >>> conn.execute_batch([("INSERT INTO t VALUES (?)", (1,)),
+            ...                     ("UPDATE t SET k = k + 1", ())])
+            [1, 1]
+        """
+        if not statements:
+            return []
+        try:
+            counts = self._driver.run_batch(self.raw, statements)
+        except self._error_types as exc:
+            self._fail(exc, statements[0][0], "execute batch")
+        if not self._writes and not all(is_read_statement(sql) for sql, _ in statements):
+            self._writes = True
+        return [n if n > 0 else 0 for n in counts]
+
     def start_rowcount(self, sql: str) -> Callable[[], int]:
         """Send a statement (no parameters) whose row count is needed later; returns a
         callable that waits for it and gives the count (``0`` when the driver cannot tell).

@@ -592,7 +592,8 @@ class SqlRunStore:
 
     def save_step(self, checkpoint: StepCheckpoint, owner: str, *, lease_seconds: float) -> bool:
         """Write a finished step, its event and the renewed lease in one transaction
-        (three statements, one commit). Returns whether a cancel was requested."""
+        (three statements in one round trip where the driver pipelines, one commit).
+        Returns whether a cancel was requested."""
         status = StepStatus(checkpoint.status)
         data: dict[str, Any] = {
             "status": status.value,
@@ -615,8 +616,26 @@ class SqlRunStore:
                 owner,
                 ts_now,
             )
+            event = (
+                generate_ulid(),
+                run_id,
+                checkpoint.step_name,
+                STEP_EVENTS[status].value,
+                ts_now,
+                self._d.encode_json(data),
+            )
+            # One round trip where the driver pipelines: the guarded renewal, then the rows
+            # it guards. A renewal that matched nothing raises below, and the transaction
+            # (with the step and its event) is rolled back.
+            renewed, _, _ = conn.execute_batch(
+                [
+                    (self._renew_uncancelled_sql, (*renew, self._false)),
+                    (self._upsert_step_sql, step_row),
+                    (self._insert_event_sql, event),
+                ]
+            )
             cancelled = False
-            if self._rowcount(self._renew_uncancelled_sql, (*renew, self._false)) != 1:
+            if renewed != 1:
                 if self._rowcount(self._renew_sql, renew) != 1:
                     error = self._not_owner(run_id, owner, now)
                     raise error or RunClaimedError(
@@ -625,18 +644,6 @@ class SqlRunStore:
                         owner=owner,
                     )
                 cancelled = True
-            conn.execute(self._upsert_step_sql, step_row).close()
-            conn.execute(
-                self._insert_event_sql,
-                (
-                    generate_ulid(),
-                    run_id,
-                    checkpoint.step_name,
-                    STEP_EVENTS[status].value,
-                    ts_now,
-                    self._d.encode_json(data),
-                ),
-            ).close()
         return cancelled
 
     def finish_run(

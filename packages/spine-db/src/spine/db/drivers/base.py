@@ -256,6 +256,26 @@ class Driver:
             cur.close()
         return lambda: n
 
+    def run_batch(self, raw: Any, statements: Sequence[tuple[str, Any]]) -> list[int]:
+        """Run ``statements`` (SQL, parameters) in order; return their row counts.
+
+        The default runs them one by one. A driver with pipelining (PostgreSQL) sends them
+        all and waits once: one round trip for the lot. The first error stops the batch (the
+        caller's transaction must then be rolled back).
+        """
+        counts: list[int] = []
+        for sql, params in statements:
+            cur = self.new_cursor(raw)
+            try:
+                if params:
+                    cur.execute(sql, params)
+                else:
+                    cur.execute(sql)
+                counts.append(int(cur.rowcount))
+            finally:
+                cur.close()
+        return counts
+
     def bulk_insert(
         self,
         raw: Any,

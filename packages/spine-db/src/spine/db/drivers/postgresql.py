@@ -196,6 +196,20 @@ class PostgreSQLDriver(Driver):
 
         return finish
 
+    def run_batch(self, raw: Any, statements: Sequence[tuple[str, Any]]) -> list[int]:
+        """Send every statement in pipeline mode, then sync once: one round trip."""
+        cursors = []
+        try:
+            with raw.pipeline():
+                for sql, params in statements:
+                    cur = raw.cursor()
+                    cursors.append(cur)
+                    cur.execute(sql, params or None)
+            return [int(cur.rowcount) for cur in cursors]
+        finally:
+            for cur in cursors:
+                cur.close()
+
     def bulk_insert(
         self,
         raw: Any,
