@@ -67,6 +67,30 @@ def test_a_created_execution_reads_back_equal_with_a_created_event(ledger: Ledge
     [event] = ledger.get_events(execution.id)
     assert event.event_type is EventType.CREATED
     assert event.execution_id == execution.id
+    assert event.data == {"workflow": "sec.filings", "attempt": 1}
+
+
+def test_events_read_back_the_same_every_time_with_their_data(ledger: Ledger) -> None:
+    """Ids, times and data of events are stored, not made up on read (the in-memory ledger
+    keeps them in a compact form)."""
+    execution = stored(ledger)
+    ledger.update_status(execution.id, S.RUNNING, at=at(1))
+    ledger.record_event(execution.id, EventType.PROGRESS, {"rows": [1], "of": {"n": 2}})
+    ledger.update_status(execution.id, S.COMPLETED, result={"rows": 1}, data={"note": "ok"})
+    first = ledger.get_events(execution.id)
+    assert first == ledger.get_events(execution.id)
+    assert [(e.event_type.value, e.data) for e in first] == [
+        ("created", {"workflow": "w", "attempt": 1}),
+        ("started", {}),
+        ("progress", {"rows": [1], "of": {"n": 2}}),
+        ("completed", {"note": "ok"}),
+    ]
+    assert first[1].occurred_at == at(1)
+    first[0].data["workflow"] = "changed"
+    first[1].data["x"] = 1
+    again = ledger.get_events(execution.id)
+    assert again[0].data == {"workflow": "w", "attempt": 1}
+    assert again[1].data == {}
 
 
 def test_unknown_ids_read_as_none_and_no_events(ledger: Ledger) -> None:

@@ -567,3 +567,23 @@ def test_keyboard_interrupt_in_a_handler_is_recorded_cancelled_then_propagates(
     assert (execution.status, execution.error_type) == (S.CANCELLED, "KeyboardInterrupt")
     assert dispatcher.dlq is not None
     assert dispatcher.dlq.count() == 0
+
+
+def test_a_large_in_memory_ledger_keeps_few_objects_for_the_garbage_collector() -> None:
+    """Each execution leaves one row and one event list for full collections to visit: its
+    events are kept as plain tuples the collector stops tracking (issue 11: dispatch cost
+    grew with the ledger when every event was a tracked object)."""
+    import gc
+
+    dispatcher = Dispatcher()
+    dispatcher.registry.register("noop", lambda p: {"rows": 0})
+    for _ in range(10):  # first calls fill caches
+        dispatcher.submit("noop", {"week": "2025-12-26"})
+    gc.collect()
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(500):
+        dispatcher.submit("noop", {"week": "2025-12-26"})
+    gc.collect()
+    gc.collect()  # a tuple is untracked once the tuples inside it are
+    assert len(gc.get_objects()) - before <= 2 * 500 + 100  # was 5 per execution

@@ -5,33 +5,68 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from spine.execution._json import copy_json, json_params, json_result
 from spine.execution.errors import DuplicateExecutionError, ExecutionNotFoundError
 from spine.execution.ledger import StatusChange, StatusFilter, check_page, status_set
-from spine.execution.models import Execution, ExecutionEvent
+from spine.execution.models import Execution, ExecutionEvent, transition_changes
 from spine.types import ValidationError
 from spine.types.enums import EventType, ExecutionStatus, event_for_status
 from spine.types.timestamps import to_utc, utc_now
+from spine.types.ulid import generate_ulid
 
 __all__ = ["InMemoryLedger"]
 
-_EVENTS = {status: event_for_status(status) for status in ExecutionStatus}
+_EVENTS = {status: event_for_status(status).value for status in ExecutionStatus}
 
 
-def _snapshot(e: Execution) -> Execution:
-    if not e.params and not e.metadata and e.result is None:
-        return e
-    return e.evolve(
-        params=copy_json(e.params), metadata=copy_json(e.metadata), result=copy_json(e.result)
-    )
+_Row = dict[str, Any]
+"""What the ledger keeps of an execution: its fields (an :class:`Execution`'s ``__dict__``).
+A status change updates the row in place; a snapshot is built only when one is read."""
+
+_StoredEvent = tuple[str, str, datetime, "dict[str, Any] | tuple[tuple[str, Any], ...] | None"]
+"""An event as kept: ``(id, event type value, occurred_at, data)``, the data ``None`` when
+empty and a tuple of ``(key, scalar)`` pairs for a ``created`` event. Plain values only: the
+garbage collector stops tracking such a tuple (a dict or an enum member in it would keep it
+tracked), so each full collection of a large ledger visits one row and one event list per
+execution, not every event."""
+
+_EVENT_TYPES = {kind.value: kind for kind in EventType}
+_CREATED = EventType.CREATED.value
+_RETRIED = EventType.RETRIED.value
 
 
-def _event_snapshot(ev: ExecutionEvent) -> ExecutionEvent:
-    return replace(ev, data=copy_json(ev.data)) if ev.data else ev
+def _snapshot(row: _Row) -> Execution:
+    """A fresh :class:`Execution` of ``row`` (its JSON containers copied)."""
+    new = _new(Execution)
+    state = new.__dict__
+    state.update(row)
+    params = row["params"]
+    if params:
+        state["params"] = copy_json(params)
+    metadata = row["metadata"]
+    if metadata:
+        state["metadata"] = copy_json(metadata)
+    result = row["result"]
+    if result is not None:
+        state["result"] = copy_json(result)
+    return new
+
+
+def _event_snapshot(execution_id: str, stored: _StoredEvent) -> ExecutionEvent:
+    event_id, kind, at, data = stored
+    if data is None:
+        copy: dict[str, Any] = {}
+    elif type(data) is tuple:
+        copy = dict(data)
+    else:
+        copy = copy_json(data)
+    return ExecutionEvent(event_id, execution_id, _EVENT_TYPES[kind], at, copy)
+
+
+_new = object.__new__
 
 
 class InMemoryLedger:
@@ -55,8 +90,8 @@ class InMemoryLedger:
     def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
         self._lock = threading.RLock()
-        self._executions: dict[str, Execution] = {}
-        self._events: dict[str, list[ExecutionEvent]] = {}
+        self._rows: dict[str, _Row] = {}
+        self._events: dict[str, list[_StoredEvent]] = {}
         self._by_key: dict[str, dict[int, str]] = {}
 
     @contextmanager
@@ -81,7 +116,7 @@ class InMemoryLedger:
             metadata=json_params(execution.metadata, "metadata") if execution.metadata else {},
         )
         self._insert(stored)
-        return _snapshot(stored)
+        return _snapshot(stored.__dict__)
 
     def _insert(self, stored: Execution) -> None:
         """Store a new execution and its ``created`` event (the one write path).
@@ -97,21 +132,22 @@ class InMemoryLedger:
         """
         execution_id = stored.id
         key = stored.idempotency_key
+        row = stored.__dict__.copy()
         with self._lock:
-            if execution_id in self._executions:
+            if execution_id in self._rows:
                 raise DuplicateExecutionError(f"execution {execution_id} exists already")
             if key is not None and stored.attempt in self._by_key.get(key, {}):
                 raise DuplicateExecutionError(
                     f"idempotency key {key!r} has an attempt {stored.attempt} already "
                     f"(execution {self._by_key[key][stored.attempt]})"
                 )
-            self._executions[execution_id] = stored
+            self._rows[execution_id] = row
             self._events[execution_id] = [
-                ExecutionEvent.make(
-                    execution_id,
-                    EventType.CREATED,
-                    {"workflow": stored.workflow, "attempt": stored.attempt},
+                (
+                    generate_ulid(),
+                    _CREATED,
                     stored.created_at,
+                    (("workflow", stored.workflow), ("attempt", stored.attempt)),
                 )
             ]
             if key is not None:
@@ -134,7 +170,7 @@ class InMemoryLedger:
                 taken = key is not None and (
                     (key, e.attempt) in slots or e.attempt in self._by_key.get(key, {})
                 )
-                if e.id in ids or e.id in self._executions or taken:
+                if e.id in ids or e.id in self._rows or taken:
                     raise DuplicateExecutionError(
                         f"execution {e.id} (key {key!r}, attempt {e.attempt}) exists already "
                         "or is given twice; none was created"
@@ -148,14 +184,14 @@ class InMemoryLedger:
         """See :meth:`spine.execution.ledger.Ledger.update_statuses`."""
         with self._lock:
             # Check every change against the state the earlier ones leave, then apply.
-            working: dict[str, Execution] = {}
+            working: dict[str, _Row] = {}
             for c in changes:
                 current = working.get(c.execution_id) or self._get(c.execution_id)
                 if c.result is not None:
                     json_result(c.result, c.execution_id)
                 if c.data:
                     json_params(c.data, "event data")
-                working[c.execution_id] = current.transition(c.status)
+                working[c.execution_id] = {**current, **transition_changes(current, c.status)}
             return [
                 self.update_status(
                     c.execution_id,
@@ -187,9 +223,9 @@ class InMemoryLedger:
             payload["error"] = error
         if error_type is not None:
             payload["error_type"] = error_type
-        return _snapshot(
-            self._advance(execution_id, status, at, stored_result, error, error_type, payload)
-        )
+        with self._lock:  # the snapshot reads the row as this change left it
+            row = self._advance(execution_id, status, at, stored_result, error, error_type, payload)
+            return _snapshot(row)
 
     def _advance(
         self,
@@ -200,9 +236,9 @@ class InMemoryLedger:
         error: str | None,
         error_type: str | None,
         payload: dict[str, Any],
-    ) -> Execution:
+    ) -> _Row:
         """Move an execution to ``status`` and append the matching event (the one write path
-        of a status change); return the stored execution itself, not a snapshot.
+        of a status change); return its row (the ledger's own, not a snapshot).
 
         The state machine is checked here. ``when`` defaults to the ledger's clock;
         ``result`` and ``payload`` are JSON the ledger now owns (:meth:`update_status` checks
@@ -218,15 +254,15 @@ class InMemoryLedger:
         elif when.tzinfo is not UTC:
             when = to_utc(when)
         with self._lock:
-            current = self._get(execution_id)
-            new = current.transition(
-                status, at=when, result=result, error=error, error_type=error_type
+            row = self._get(execution_id)
+            changes = transition_changes(
+                row, status, at=when, result=result, error=error, error_type=error_type
             )
-            self._executions[execution_id] = new
+            row.update(changes)
             self._events[execution_id].append(
-                ExecutionEvent.make(execution_id, _EVENTS[new.status], payload, when)
+                (generate_ulid(), _EVENTS[changes["status"]], when, payload or None)
             )
-        return new
+        return row
 
     def increment_retry(
         self, execution_id: str, data: Mapping[str, Any] | None = None
@@ -234,23 +270,21 @@ class InMemoryLedger:
         """See :meth:`spine.execution.ledger.Ledger.increment_retry`."""
         payload = json_params(data, "event data") if data else {}
         with self._lock:
-            current = self._get(execution_id)
-            new = current.evolve(retry_count=current.retry_count + 1, updated_at=self._clock())
-            payload["retry_count"] = new.retry_count
-            self._executions[execution_id] = new
-            self._events[execution_id].append(
-                ExecutionEvent.create(execution_id, EventType.RETRIED, payload, at=new.updated_at)
-            )
-        return _snapshot(new)
+            row = self._get(execution_id)
+            now = self._clock()
+            row["retry_count"] += 1
+            row["updated_at"] = now
+            payload["retry_count"] = row["retry_count"]
+            self._events[execution_id].append((generate_ulid(), _RETRIED, now, payload))
+            return _snapshot(row)
 
     def update_metadata(self, execution_id: str, values: Mapping[str, Any]) -> Execution:
         """See :meth:`spine.execution.ledger.Ledger.update_metadata`."""
         extra = json_params(values, "metadata")
         with self._lock:
-            current = self._get(execution_id)
-            new = current.evolve(metadata={**current.metadata, **extra})
-            self._executions[execution_id] = new
-        return _snapshot(new)
+            row = self._get(execution_id)
+            row["metadata"] = {**row["metadata"], **extra}
+            return _snapshot(row)
 
     def record_event(
         self,
@@ -264,16 +298,18 @@ class InMemoryLedger:
         payload = json_params(data, "event data") if data else {}
         when = self._clock() if at is None else to_utc(at)
         event = ExecutionEvent.create(execution_id, event_type, payload, at=when)
+        stored = (event.id, event.event_type.value, event.occurred_at, payload or None)
         with self._lock:
             self._get(execution_id)
-            self._events[execution_id].append(event)
-        return _event_snapshot(event)
+            self._events[execution_id].append(stored)
+        return _event_snapshot(execution_id, stored)
 
     # -- reads ---------------------------------------------------------------------------
     def get_execution(self, execution_id: str) -> Execution | None:
         """See :meth:`spine.execution.ledger.Ledger.get_execution`."""
-        found = self._executions.get(execution_id)
-        return None if found is None else _snapshot(found)
+        with self._lock:
+            found = self._rows.get(execution_id)
+            return None if found is None else _snapshot(found)
 
     def get_by_idempotency_key(self, idempotency_key: str) -> Execution | None:
         """See :meth:`spine.execution.ledger.Ledger.get_by_idempotency_key`."""
@@ -281,7 +317,7 @@ class InMemoryLedger:
             attempts = self._by_key.get(idempotency_key)
             if not attempts:
                 return None
-            return _snapshot(self._executions[attempts[max(attempts)]])
+            return _snapshot(self._rows[attempts[max(attempts)]])
 
     def list_executions(
         self,
@@ -302,32 +338,32 @@ class InMemoryLedger:
         until_utc = None if until is None else to_utc(until)
         with self._lock:
             rows = [
-                e
-                for e in self._executions.values()
-                if (workflow is None or e.workflow == workflow)
-                and (statuses is None or e.status in statuses)
-                and (lane is None or e.lane == lane)
-                and (since_utc is None or e.created_at >= since_utc)
-                and (until_utc is None or e.created_at < until_utc)
-                and (parent_execution_id is None or e.parent_execution_id == parent_execution_id)
+                r
+                for r in self._rows.values()
+                if (workflow is None or r["workflow"] == workflow)
+                and (statuses is None or r["status"] in statuses)
+                and (lane is None or r["lane"] == lane)
+                and (since_utc is None or r["created_at"] >= since_utc)
+                and (until_utc is None or r["created_at"] < until_utc)
+                and (parent_execution_id is None or r["parent_execution_id"] == parent_execution_id)
             ]
-        rows.sort(key=lambda e: (e.created_at, e.id), reverse=True)
-        return [_snapshot(e) for e in rows[offset : offset + limit]]
+            rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
+            return [_snapshot(r) for r in rows[offset : offset + limit]]
 
     def get_events(self, execution_id: str) -> list[ExecutionEvent]:
         """See :meth:`spine.execution.ledger.Ledger.get_events`."""
         with self._lock:
             events = list(self._events.get(execution_id, ()))
-        return [_event_snapshot(ev) for ev in events]
+        return [_event_snapshot(execution_id, ev) for ev in events]
 
-    def _get(self, execution_id: str) -> Execution:
-        found = self._executions.get(execution_id)
+    def _get(self, execution_id: str) -> _Row:
+        found = self._rows.get(execution_id)
         if found is None:
             raise ExecutionNotFoundError(execution_id)
         return found
 
     def __len__(self) -> int:
-        return len(self._executions)
+        return len(self._rows)
 
     def __repr__(self) -> str:
-        return f"InMemoryLedger({len(self._executions)} executions)"
+        return f"InMemoryLedger({len(self._rows)} executions)"

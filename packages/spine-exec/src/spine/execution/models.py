@@ -50,6 +50,7 @@ __all__ = [
     "TriggerSource",
     "can_transition",
     "event_for_status",
+    "transition_changes",
 ]
 
 _S = ExecutionStatus
@@ -259,31 +260,11 @@ class Execution:
         Raises:
             InvalidTransitionError: the move is not allowed (this snapshot is unchanged).
         """
-        new = target if type(target) is ExecutionStatus else _status(target)
-        allowed = TRANSITIONS[self.status]
-        if new not in allowed:
-            raise InvalidTransitionError(
-                self.id, self.status, new, sorted(s.value for s in allowed)
+        return self.evolve(
+            **transition_changes(
+                self.__dict__, target, at=at, result=result, error=error, error_type=error_type
             )
-        now = at if at is not None else utc_now()
-        changes: dict[str, Any] = {"status": new, "updated_at": now}
-        if new is ExecutionStatus.RUNNING:
-            if self.started_at is None:
-                changes["started_at"] = now
-        elif new is ExecutionStatus.QUEUED and self.status is ExecutionStatus.RUNNING:
-            if error is not None:  # the failure of the attempt that is being retried
-                changes["error"] = error
-                changes["error_type"] = error_type
-        elif new.is_terminal:
-            changes["completed_at"] = now
-            if new is ExecutionStatus.COMPLETED:
-                changes["result"] = result
-                changes["error"] = None
-                changes["error_type"] = None
-            elif error is not None or error_type is not None:
-                changes["error"] = error
-                changes["error_type"] = (error_type or "")[:MAX_ERROR_TYPE] or None
-        return self.evolve(**changes)
+        )
 
     def evolve(self, **changes: Any) -> Execution:
         """A copy with ``changes`` applied, without validation (``dataclasses.replace``
@@ -309,6 +290,53 @@ _EXECUTION_DEFAULTS: dict[str, Any] = {
     for name, f in Execution.__dataclass_fields__.items()
     if not isinstance(f.default, type(MISSING))
 }
+
+
+def transition_changes(
+    current: Mapping[str, Any],
+    target: ExecutionStatus | str,
+    *,
+    at: datetime | None = None,
+    result: Any = None,
+    error: str | None = None,
+    error_type: str | None = None,
+) -> dict[str, Any]:
+    """The field changes of moving an execution (its fields as a mapping: an
+    :class:`Execution`'s ``__dict__`` or a ledger row) to ``target``: the state machine of
+    :meth:`Execution.transition`, for stores that keep rows rather than snapshots.
+
+    Raises:
+        InvalidTransitionError: the move is not allowed.
+
+    Example:
+        >>> e = Execution.create("sec.filings")
+        >>> sorted(transition_changes(e.__dict__, "running"))
+        ['started_at', 'status', 'updated_at']
+    """
+    new = target if type(target) is ExecutionStatus else _status(target)
+    status = current["status"]
+    allowed = TRANSITIONS[status]
+    if new not in allowed:
+        raise InvalidTransitionError(current["id"], status, new, sorted(s.value for s in allowed))
+    now = at if at is not None else utc_now()
+    changes: dict[str, Any] = {"status": new, "updated_at": now}
+    if new is ExecutionStatus.RUNNING:
+        if current["started_at"] is None:
+            changes["started_at"] = now
+    elif new is ExecutionStatus.QUEUED and status is ExecutionStatus.RUNNING:
+        if error is not None:  # the failure of the attempt that is being retried
+            changes["error"] = error
+            changes["error_type"] = error_type
+    elif new.is_terminal:
+        changes["completed_at"] = now
+        if new is ExecutionStatus.COMPLETED:
+            changes["result"] = result
+            changes["error"] = None
+            changes["error_type"] = None
+        elif error is not None or error_type is not None:
+            changes["error"] = error
+            changes["error_type"] = (error_type or "")[:MAX_ERROR_TYPE] or None
+    return changes
 
 
 def checked_pending(
