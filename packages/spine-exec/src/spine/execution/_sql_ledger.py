@@ -280,24 +280,7 @@ class SqlLedger(SqlStore):
         _check_unique(prepared)
         current = {e.id: e for e in prepared}
         events = [self._created_event(e) for e in prepared]
-        for c in changes:
-            execution = current.get(c.execution_id)
-            if execution is None:
-                raise ExecutionNotFoundError(c.execution_id)
-            result = None if c.result is None else json_result(c.result, c.execution_id)
-            when = self._when(c.at)
-            new = execution.transition(
-                c.status, at=when, result=result, error=c.error, error_type=c.error_type
-            )
-            current[c.execution_id] = new
-            events.append(
-                ExecutionEvent.make(
-                    c.execution_id,
-                    _EVENTS[new.status],
-                    _payload(c.data, c.error, c.error_type),
-                    when,
-                )
-            )
+        events.extend(self._transitions(current, changes)[1])
         final = list(current.values())
         if not final:
             return []
@@ -440,10 +423,11 @@ class SqlLedger(SqlStore):
                 found[execution.id] = execution
         return found
 
-    def _apply_set(self, changes: Sequence[StatusChange]) -> list[Execution]:
-        ids = list(dict.fromkeys(c.execution_id for c in changes))
-        current = self._load_many(ids)
-        read_status = {i: e.status for i, e in current.items()}
+    def _transitions(
+        self, current: dict[str, Execution], changes: Sequence[StatusChange]
+    ) -> tuple[list[Execution], list[ExecutionEvent]]:
+        """Apply ``changes`` in order to the snapshots in ``current`` (updated in place)
+        through the state machine; return each change's new snapshot and its event."""
         moved: list[Execution] = []
         events: list[ExecutionEvent] = []
         for c in changes:
@@ -465,6 +449,13 @@ class SqlLedger(SqlStore):
                     when,
                 )
             )
+        return moved, events
+
+    def _apply_set(self, changes: Sequence[StatusChange]) -> list[Execution]:
+        ids = list(dict.fromkeys(c.execution_id for c in changes))
+        current = self._load_many(ids)
+        read_status = {i: e.status for i, e in current.items()}
+        moved, events = self._transitions(current, changes)
         rows = [self._status_row(current[i], read_status[i]) for i in ids]
         if self.conn.update_rows(CORE_EXECUTIONS, _STATUS_SET, _STATUS_WHERE, rows) != len(rows):
             raise _Raced
