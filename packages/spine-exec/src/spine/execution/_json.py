@@ -19,6 +19,8 @@ __all__ = ["copy_json", "json_params", "json_result", "lenient_json"]
 _MAX_DEPTH = 100
 _SCALARS = (str, int, bool, type(None))
 _IMMUTABLE = frozenset({str, int, bool, float, type(None)})
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Value types a flat dict may hold to be copied in one step (a float needs its check)."""
 
 
 def _walk(value: Any, path: str, depth: int, error: type[SpineError], what: str) -> Any:
@@ -85,6 +87,12 @@ def json_params(params: Any, what: str = "params") -> dict[str, Any]:
             raise UnserializableParamsError(
                 f"{what} must be a dict of str -> JSON values, got {type(params).__name__}"
             )
+    if type(params) is dict:
+        for key, item in params.items():
+            if type(key) is not str or type(item) not in _PLAIN:
+                break
+        else:
+            return params.copy()  # flat: one C-level copy
     result: dict[str, Any] = _walk(params, what, 0, UnserializableParamsError, what)
     return result
 
@@ -113,6 +121,12 @@ def json_result(value: Any, handler: str) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or type(item) not in _PLAIN:
+                break
+        else:
+            return value.copy()  # flat: one C-level copy
     return _walk(value, "result", 0, InvalidResultError, _ResultOf(handler))  # type: ignore[arg-type]
 
 

@@ -179,9 +179,12 @@ class Dispatcher:
             spec.validate()
             handler = self.registry.get(spec.name)
             clean = json_params(spec.params)
-            metadata = json_params(spec.metadata, "metadata")
+            metadata = json_params(spec.metadata, "metadata") if spec.metadata else {}
         except SpineError as exc:
             return self._reject(spec, exc)
+        run = _spec_metadata(spec, handler)
+        if run:
+            metadata.update(run)
         # The spec is checked with the limits Execution.create applies: build it directly.
         # The ledger gets its own copy of the params (the handler may mutate its own).
         execution = checked_pending(
@@ -192,7 +195,7 @@ class Dispatcher:
             parent_execution_id=spec.parent_execution_id,
             idempotency_key=key,
             batch_id=spec.batch_id,
-            metadata={**metadata, **_spec_metadata(spec, handler)},
+            metadata=metadata,
         )
         return self._start(execution, spec, handler, clean)
 
