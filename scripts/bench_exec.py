@@ -5,6 +5,8 @@ Usage::
     uv run python scripts/bench_exec.py            # full run
     uv run python scripts/bench_exec.py --quick    # fewer repetitions
     uv run python scripts/bench_exec.py --json     # machine-readable
+    uv run python scripts/bench_exec.py --only dispatch   # one group: dispatch, tracked,
+                                                          # wrappers, sqlite, postgres, redis
 
 Each figure is the best of ``--repeat`` timed loops of ``--calls`` calls (loops of the
 measured code and of its baseline interleaved), in microseconds per call:
@@ -26,12 +28,14 @@ measured code and of its baseline interleaved), in microseconds per call:
   script) against one raw redis-py ``INCR`` round trip.
 
 The machine is shared (2 cores): figures are noisy; the best-of-N loop limits the noise.
+The load average (``os.getloadavg()``) before and after the run is printed with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -252,6 +256,9 @@ def bench_redis(url: str, calls: int, repeat: int) -> dict[str, Any] | None:
     }
 
 
+GROUPS = ("dispatch", "tracked", "wrappers", "sqlite", "postgres", "redis")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -261,22 +268,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--sql-calls", type=int, default=300)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=GROUPS,
+        help="run only this group (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
     calls, repeat = (2_000, 3) if args.quick else (args.calls, args.repeat)
+    groups = set(args.only or GROUPS)
 
-    rows = [bench_dispatch(calls, repeat), bench_tracked(calls, repeat)]
-    rows += bench_wrappers(calls, repeat)
+    load_before = os.getloadavg()
+    rows = []
+    if "dispatch" in groups:
+        rows.append(bench_dispatch(calls, repeat))
+    if "tracked" in groups:
+        rows.append(bench_tracked(calls, repeat))
+    if "wrappers" in groups:
+        rows += bench_wrappers(calls, repeat)
     sql_calls = 100 if args.quick else args.sql_calls
-    rows += bench_sql("sqlite", None, sql_calls, repeat)
-    rows += bench_sql("postgres", args.postgres, sql_calls, repeat)
-    redis_row = bench_redis(args.redis, calls, repeat)
+    if "sqlite" in groups:
+        rows += bench_sql("sqlite", None, sql_calls, repeat)
+    if "postgres" in groups:
+        rows += bench_sql("postgres", args.postgres, sql_calls, repeat)
+    redis_row = bench_redis(args.redis, calls, repeat) if "redis" in groups else None
     if redis_row is not None:
         rows.append(redis_row)
+    load = {"before": load_before, "after": os.getloadavg()}
 
     if args.json:
-        print(json.dumps({"python": platform.python_version(), "rows": rows}, indent=2))
+        print(
+            json.dumps(
+                {"python": platform.python_version(), "load_average": load, "rows": rows},
+                indent=2,
+            )
+        )
         return 0
     print(f"spine-exec benchmarks (Python {platform.python_version()}, best of {repeat} x {calls})")
+    print(
+        "load average (1, 5, 15 min): before "
+        + ", ".join(f"{x:.2f}" for x in load["before"])
+        + "; after "
+        + ", ".join(f"{x:.2f}" for x in load["after"])
+    )
     header = f"{'measure':<44} {'µs/call':>9} {'baseline':>9} {'overhead':>9}  goal"
     print(header)
     print("-" * len(header))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from spine.execution.executors.base import Job
 
@@ -25,8 +26,12 @@ __all__ = ["MemoryExecutor"]
 
 
 class _State(threading.local):
-    job: Job | None = None
-    again: float | None = None
+    """Per thread: the jobs this executor is running, innermost last, each as
+    ``[job, delay of a retry asked for meanwhile or None]`` (one thread-local look-up per
+    submit; the rest is plain list work)."""
+
+    def __init__(self) -> None:
+        self.running: list[list[Any]] = []
 
 
 class MemoryExecutor:
@@ -49,27 +54,26 @@ class MemoryExecutor:
         A retry requested while the job finishes runs in a loop here, not recursively.
         """
         ref = f"memory:{job.execution_id}"
-        state = self._state
-        if state.job is job:  # the dispatcher asks to retry the job we are running
-            state.again = delay
+        running = self._state.running
+        if running and running[-1][0] is job:  # the dispatcher retries the job we are running
+            running[-1][1] = delay
             return ref
         if delay > 0:
             self._sleep(delay)
-        outer = state.job
-        state.job = job
+        frame: list[Any] = [job, None]
+        running.append(frame)
         try:
             while True:
-                state.again = None
+                frame[1] = None
                 job.ref = ref
                 job.run()
-                again: float | None = getattr(state, "again", None)
+                again: float | None = frame[1]
                 if again is None:
                     break
                 if again > 0:
                     self._sleep(again)
         finally:
-            state.job = outer
-            state.again = None
+            running.pop()
         return ref
 
     def cancel(self, ref: str) -> bool:
