@@ -81,6 +81,15 @@ def _lenient_default(obj: Any) -> Any:
         return repr(obj)
 
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+)
+_LENIENT_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_lenient_default
+)
+"""Built once: ``json.dumps`` with options builds an encoder per call."""
+
+
 def canonical_json(obj: Any, *, lenient: bool = False) -> str:
     """Serialise ``obj`` to canonical JSON: sorted keys, compact separators, UTF-8 text.
 
@@ -99,13 +108,7 @@ def canonical_json(obj: Any, *, lenient: bool = False) -> str:
         '{"a":[1,2],"b":1}'
     """
     try:
-        return json.dumps(
-            obj,
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            default=_lenient_default if lenient else _json_default,
-        )
+        return (_LENIENT_ENCODER if lenient else _ENCODER).encode(obj)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"value is not JSON serialisable: {exc}", cause=exc) from exc
 
