@@ -349,6 +349,19 @@ def test_events_are_returned_in_recording_order_with_their_data(ledger: Ledger) 
     assert len({e.id for e in events}) == len(events)
 
 
+def test_a_long_event_log_keeps_every_event_in_order(ledger: Ledger) -> None:
+    execution = stored(ledger)
+    ledger.update_status(execution.id, S.RUNNING)
+    for step in range(150):
+        ledger.record_event(execution.id, EventType.PROGRESS, {"step": step})
+    ledger.update_status(execution.id, S.COMPLETED, result={"steps": 150})
+    events = ledger.get_events(execution.id)
+    assert len(events) == 153
+    assert [e.data["step"] for e in events[2:-1]] == list(range(150))
+    assert events[-1].event_type is EventType.COMPLETED
+    assert [e.id for e in events] == sorted(e.id for e in events)
+
+
 def test_events_are_append_only_snapshots(ledger: Ledger) -> None:
     execution = stored(ledger)
     ledger.record_event(execution.id, EventType.PROGRESS, {"rows": [1]})

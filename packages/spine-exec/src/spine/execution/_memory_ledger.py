@@ -2,68 +2,89 @@
 
 from __future__ import annotations
 
+import marshal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from spine.execution._json import copy_json, json_params, json_result
+from spine.execution._json import json_params, json_result
 from spine.execution.errors import DuplicateExecutionError, ExecutionNotFoundError
 from spine.execution.ledger import StatusChange, StatusFilter, check_page, status_set
 from spine.execution.models import Execution, ExecutionEvent, transition_changes
 from spine.types import ValidationError
-from spine.types.enums import EventType, ExecutionStatus, event_for_status
+from spine.types.enums import EventType, ExecutionStatus, TriggerSource, event_for_status
 from spine.types.timestamps import to_utc, utc_now
 from spine.types.ulid import generate_ulid
 
 __all__ = ["InMemoryLedger"]
 
 _EVENTS = {status: event_for_status(status).value for status in ExecutionStatus}
-
-
-_Row = dict[str, Any]
-"""What the ledger keeps of an execution: its fields (an :class:`Execution`'s ``__dict__``).
-A status change updates the row in place; a snapshot is built only when one is read."""
-
-_StoredEvent = tuple[str, str, datetime, "dict[str, Any] | tuple[tuple[str, Any], ...] | None"]
-"""An event as kept: ``(id, event type value, occurred_at, data)``, the data ``None`` when
-empty and a tuple of ``(key, scalar)`` pairs for a ``created`` event. Plain values only: the
-garbage collector stops tracking such a tuple (a dict or an enum member in it would keep it
-tracked), so each full collection of a large ledger visits one row and one event list per
-execution, not every event."""
-
+_STATUSES = {status.value: status for status in ExecutionStatus}
+_STATUS_VALUES = {status: status.value for status in ExecutionStatus}  # .value is slow
+_TRIGGER_VALUES = {source: source.value for source in TriggerSource}
+_TRIGGERS = {source.value: source for source in TriggerSource}
 _EVENT_TYPES = {kind.value: kind for kind in EventType}
 _CREATED = EventType.CREATED.value
 _RETRIED = EventType.RETRIED.value
+_SHORT_LOG = 64
+
+_Row = dict[str, Any]
+"""What the ledger keeps of an execution: its fields by name, updated in place by a status
+change, with plain values only - enums as their values, params/metadata/result as
+``marshal`` bytes (``None`` when empty). Nothing in a row is a container the garbage
+collector follows, so it stops tracking the row: a full collection of a ledger of many
+executions does not walk through them. A snapshot is built from the row when one is read
+(``marshal.loads`` is also its deep copy)."""
+
+_StoredEvent = tuple[str, str, datetime, bytes | None]
+"""An event as kept: ``(id, event type value, occurred_at, data as marshal bytes or None)``.
+An execution's events are a tuple (untracked like its row) while short, a list beyond
+``_SHORT_LOG`` events, so appending stays cheap for long progress logs."""
+
+_pack = marshal.dumps
+_unpack = marshal.loads
+
+
+def _pack_dict(value: dict[str, Any] | None) -> bytes | None:
+    return _pack(value) if value else None
+
+
+def _row(execution: Execution) -> _Row:
+    """The row of a checked execution (its JSON values serialised: a copy nobody holds)."""
+    row = execution.__dict__.copy()
+    row["status"] = _STATUS_VALUES[execution.status]
+    row["trigger_source"] = _TRIGGER_VALUES[execution.trigger_source]
+    row["params"] = _pack_dict(execution.params)
+    row["metadata"] = _pack_dict(execution.metadata)
+    result = execution.result
+    row["result"] = None if result is None else _pack(result)
+    return row
 
 
 def _snapshot(row: _Row) -> Execution:
-    """A fresh :class:`Execution` of ``row`` (its JSON containers copied)."""
+    """A fresh :class:`Execution` of ``row``."""
     new = _new(Execution)
     state = new.__dict__
     state.update(row)
+    state["status"] = _STATUSES[row["status"]]
+    state["trigger_source"] = _TRIGGERS[row["trigger_source"]]
     params = row["params"]
-    if params:
-        state["params"] = copy_json(params)
+    state["params"] = {} if params is None else _unpack(params)
     metadata = row["metadata"]
-    if metadata:
-        state["metadata"] = copy_json(metadata)
+    state["metadata"] = {} if metadata is None else _unpack(metadata)
     result = row["result"]
     if result is not None:
-        state["result"] = copy_json(result)
+        state["result"] = _unpack(result)
     return new
 
 
 def _event_snapshot(execution_id: str, stored: _StoredEvent) -> ExecutionEvent:
     event_id, kind, at, data = stored
-    if data is None:
-        copy: dict[str, Any] = {}
-    elif type(data) is tuple:
-        copy = dict(data)
-    else:
-        copy = copy_json(data)
-    return ExecutionEvent(event_id, execution_id, _EVENT_TYPES[kind], at, copy)
+    return ExecutionEvent(
+        event_id, execution_id, _EVENT_TYPES[kind], at, {} if data is None else _unpack(data)
+    )
 
 
 _new = object.__new__
@@ -91,7 +112,7 @@ class InMemoryLedger:
         self._clock = clock
         self._lock = threading.RLock()
         self._rows: dict[str, _Row] = {}
-        self._events: dict[str, list[_StoredEvent]] = {}
+        self._events: dict[str, tuple[_StoredEvent, ...] | list[_StoredEvent]] = {}
         self._by_key: dict[str, dict[int, str]] = {}
 
     @contextmanager
@@ -116,42 +137,51 @@ class InMemoryLedger:
             metadata=json_params(execution.metadata, "metadata") if execution.metadata else {},
         )
         self._insert(stored)
-        return _snapshot(stored.__dict__)
+        return _snapshot(_row(stored))
 
-    def _insert(self, stored: Execution) -> None:
+    def _insert(self, execution: Execution) -> None:
         """Store a new execution and its ``created`` event (the one write path).
 
-        ``stored`` must be PENDING with JSON params and metadata that no caller holds: the
-        ledger keeps the object itself, without copying it again. :meth:`create_execution`
-        checks and copies first; the :class:`~spine.execution.Dispatcher` passes executions
-        it built from checked, copied values.
+        ``execution`` must be PENDING with checked JSON params and metadata (the ledger
+        keeps serialised copies). :meth:`create_execution` checks first; the
+        :class:`~spine.execution.Dispatcher` passes executions built from a checked spec.
 
         Raises:
             DuplicateExecutionError: the id, or the idempotency key with this attempt, is
                 taken.
         """
-        execution_id = stored.id
-        key = stored.idempotency_key
-        row = stored.__dict__.copy()
+        execution_id = execution.id
+        key = execution.idempotency_key
+        attempt = execution.attempt
+        row = _row(execution)
+        created = (
+            generate_ulid(),
+            _CREATED,
+            execution.created_at,
+            _pack({"workflow": execution.workflow, "attempt": attempt}),
+        )
         with self._lock:
             if execution_id in self._rows:
                 raise DuplicateExecutionError(f"execution {execution_id} exists already")
-            if key is not None and stored.attempt in self._by_key.get(key, {}):
+            if key is not None and attempt in self._by_key.get(key, {}):
                 raise DuplicateExecutionError(
-                    f"idempotency key {key!r} has an attempt {stored.attempt} already "
-                    f"(execution {self._by_key[key][stored.attempt]})"
+                    f"idempotency key {key!r} has an attempt {attempt} already "
+                    f"(execution {self._by_key[key][attempt]})"
                 )
             self._rows[execution_id] = row
-            self._events[execution_id] = [
-                (
-                    generate_ulid(),
-                    _CREATED,
-                    stored.created_at,
-                    (("workflow", stored.workflow), ("attempt", stored.attempt)),
-                )
-            ]
+            self._events[execution_id] = (created,)
             if key is not None:
-                self._by_key.setdefault(key, {})[stored.attempt] = execution_id
+                self._by_key.setdefault(key, {})[attempt] = execution_id
+
+    def _append(self, execution_id: str, event: _StoredEvent) -> None:
+        """Append an event to an execution's log (call with the lock held)."""
+        log = self._events[execution_id]
+        if type(log) is list:
+            log.append(event)
+        elif len(log) < _SHORT_LOG:
+            self._events[execution_id] = (*log, event)
+        else:
+            self._events[execution_id] = [*log, event]
 
     def create_executions(self, executions: Sequence[Execution]) -> list[Execution]:
         """See :meth:`spine.execution.ledger.Ledger.create_executions`."""
@@ -184,14 +214,19 @@ class InMemoryLedger:
         """See :meth:`spine.execution.ledger.Ledger.update_statuses`."""
         with self._lock:
             # Check every change against the state the earlier ones leave, then apply.
-            working: dict[str, _Row] = {}
+            working: dict[str, tuple[ExecutionStatus, datetime | None]] = {}
             for c in changes:
-                current = working.get(c.execution_id) or self._get(c.execution_id)
+                if c.execution_id in working:
+                    status, started_at = working[c.execution_id]
+                else:
+                    row = self._get(c.execution_id)
+                    status, started_at = _STATUSES[row["status"]], row["started_at"]
                 if c.result is not None:
                     json_result(c.result, c.execution_id)
                 if c.data:
                     json_params(c.data, "event data")
-                working[c.execution_id] = {**current, **transition_changes(current, c.status)}
+                moved = transition_changes(c.execution_id, status, started_at, c.status)
+                working[c.execution_id] = (moved["status"], moved.get("started_at", started_at))
             return [
                 self.update_status(
                     c.execution_id,
@@ -241,9 +276,10 @@ class InMemoryLedger:
         of a status change); return its row (the ledger's own, not a snapshot).
 
         The state machine is checked here. ``when`` defaults to the ledger's clock;
-        ``result`` and ``payload`` are JSON the ledger now owns (:meth:`update_status` checks
-        and copies them; the dispatcher passes a handler's result that
-        :func:`~spine.execution.outcome.run_handler` checked and copied).
+        ``result`` and ``payload`` are checked JSON (:meth:`update_status` checks them; the
+        dispatcher passes a handler's result that
+        :func:`~spine.execution.outcome.run_handler` or ``Job.report`` checked), stored
+        serialised.
 
         Raises:
             ExecutionNotFoundError: unknown id.
@@ -256,12 +292,21 @@ class InMemoryLedger:
         with self._lock:
             row = self._get(execution_id)
             changes = transition_changes(
-                row, status, at=when, result=result, error=error, error_type=error_type
+                execution_id,
+                _STATUSES[row["status"]],
+                row["started_at"],
+                status,
+                at=when,
+                result=result,
+                error=error,
+                error_type=error_type,
             )
+            new = changes["status"]
+            changes["status"] = _STATUS_VALUES[new]
+            if result is not None and "result" in changes:
+                changes["result"] = _pack(result)
             row.update(changes)
-            self._events[execution_id].append(
-                (generate_ulid(), _EVENTS[changes["status"]], when, payload or None)
-            )
+            self._append(execution_id, (generate_ulid(), _EVENTS[new], when, _pack_dict(payload)))
         return row
 
     def increment_retry(
@@ -275,7 +320,7 @@ class InMemoryLedger:
             row["retry_count"] += 1
             row["updated_at"] = now
             payload["retry_count"] = row["retry_count"]
-            self._events[execution_id].append((generate_ulid(), _RETRIED, now, payload))
+            self._append(execution_id, (generate_ulid(), _RETRIED, now, _pack(payload)))
             return _snapshot(row)
 
     def update_metadata(self, execution_id: str, values: Mapping[str, Any]) -> Execution:
@@ -283,7 +328,9 @@ class InMemoryLedger:
         extra = json_params(values, "metadata")
         with self._lock:
             row = self._get(execution_id)
-            row["metadata"] = {**row["metadata"], **extra}
+            current = row["metadata"]
+            merged = extra if current is None else {**_unpack(current), **extra}
+            row["metadata"] = _pack_dict(merged)
             return _snapshot(row)
 
     def record_event(
@@ -298,10 +345,10 @@ class InMemoryLedger:
         payload = json_params(data, "event data") if data else {}
         when = self._clock() if at is None else to_utc(at)
         event = ExecutionEvent.create(execution_id, event_type, payload, at=when)
-        stored = (event.id, event.event_type.value, event.occurred_at, payload or None)
+        stored = (event.id, event.event_type.value, event.occurred_at, _pack_dict(payload))
         with self._lock:
             self._get(execution_id)
-            self._events[execution_id].append(stored)
+            self._append(execution_id, stored)
         return _event_snapshot(execution_id, stored)
 
     # -- reads ---------------------------------------------------------------------------
@@ -341,7 +388,7 @@ class InMemoryLedger:
                 r
                 for r in self._rows.values()
                 if (workflow is None or r["workflow"] == workflow)
-                and (statuses is None or r["status"] in statuses)
+                and (statuses is None or _STATUSES[r["status"]] in statuses)
                 and (lane is None or r["lane"] == lane)
                 and (since_utc is None or r["created_at"] >= since_utc)
                 and (until_utc is None or r["created_at"] < until_utc)

@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from spine.execution._json import copy_json, json_params, lenient_json
+from spine.execution._json import json_params, lenient_json
 from spine.execution._memory_ledger import InMemoryLedger
 from spine.execution.dlq import DeadLetterQueue
 from spine.execution.errors import (
@@ -186,10 +186,10 @@ class Dispatcher:
         if run:
             metadata.update(run)
         # The spec is checked with the limits Execution.create applies: build it directly.
-        # The ledger gets its own copy of the params (the handler may mutate its own).
+        # (Ledgers store serialised copies: the handler may mutate ``clean`` afterwards.)
         execution = checked_pending(
             spec.name,
-            copy_json(clean),
+            clean,
             lane=spec.lane,
             trigger_source=spec.trigger,
             parent_execution_id=spec.parent_execution_id,
@@ -204,8 +204,8 @@ class Dispatcher:
     ) -> str:
         """Record ``execution`` and hand its job to the executor.
 
-        ``execution`` holds checked JSON params and metadata that nobody else holds, and
-        ``params`` (what the handler gets) is a separate copy of its params.
+        ``execution`` holds checked JSON params and metadata; ``params`` is what the
+        handler gets (ledgers keep their own copies, so it may be the same dict).
         """
         memory = self._memory
         try:
@@ -513,7 +513,7 @@ class Dispatcher:
             self.ledger.record_event(
                 original.id, EventType.RETRIED, {"new_execution_id": execution.id}
             )
-        return self._start(execution, spec, handler, copy_json(execution.params))
+        return self._start(execution, spec, handler, execution.params)
 
     def cancel(self, execution_id: str) -> bool:
         """Cancel an execution that has not started (or is waiting for a retry).

@@ -262,7 +262,14 @@ class Execution:
         """
         return self.evolve(
             **transition_changes(
-                self.__dict__, target, at=at, result=result, error=error, error_type=error_type
+                self.id,
+                self.status,
+                self.started_at,
+                target,
+                at=at,
+                result=result,
+                error=error,
+                error_type=error_type,
             )
         )
 
@@ -293,7 +300,9 @@ _EXECUTION_DEFAULTS: dict[str, Any] = {
 
 
 def transition_changes(
-    current: Mapping[str, Any],
+    execution_id: str,
+    current: ExecutionStatus,
+    started_at: datetime | None,
     target: ExecutionStatus | str,
     *,
     at: datetime | None = None,
@@ -301,27 +310,26 @@ def transition_changes(
     error: str | None = None,
     error_type: str | None = None,
 ) -> dict[str, Any]:
-    """The field changes of moving an execution (its fields as a mapping: an
-    :class:`Execution`'s ``__dict__`` or a ledger row) to ``target``: the state machine of
-    :meth:`Execution.transition`, for stores that keep rows rather than snapshots.
+    """The field changes of moving an execution from ``current`` (having started at
+    ``started_at``) to ``target``: the state machine of :meth:`Execution.transition`, for
+    stores that keep rows rather than snapshots.
 
     Raises:
         InvalidTransitionError: the move is not allowed.
 
     Example:
-        >>> e = Execution.create("sec.filings")
-        >>> sorted(transition_changes(e.__dict__, "running"))
+        >>> sorted(transition_changes("01J...", ExecutionStatus.PENDING, None, "running"))
         ['started_at', 'status', 'updated_at']
     """
     new = target if type(target) is ExecutionStatus else _status(target)
-    status = current["status"]
+    status = current
     allowed = TRANSITIONS[status]
     if new not in allowed:
-        raise InvalidTransitionError(current["id"], status, new, sorted(s.value for s in allowed))
+        raise InvalidTransitionError(execution_id, status, new, sorted(s.value for s in allowed))
     now = at if at is not None else utc_now()
     changes: dict[str, Any] = {"status": new, "updated_at": now}
     if new is ExecutionStatus.RUNNING:
-        if current["started_at"] is None:
+        if started_at is None:
             changes["started_at"] = now
     elif new is ExecutionStatus.QUEUED and status is ExecutionStatus.RUNNING:
         if error is not None:  # the failure of the attempt that is being retried
