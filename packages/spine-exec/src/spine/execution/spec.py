@@ -77,7 +77,7 @@ class WorkSpec:
         Raises:
             InvalidSpecError: an option that is not a :class:`WorkSpec` field.
         """
-        unknown = sorted(set(options) - _FIELDS)
+        unknown = sorted(set(options) - _FIELDS) if options else None
         if unknown:
             raise InvalidSpecError(
                 f"unknown work spec option(s): {', '.join(unknown)}; "
