@@ -20,7 +20,9 @@ For each backend (an isolated schema/database/file from ``spine.db.testing``):
   ``executemany``; MariaDB ``INSERT IGNORE`` ``executemany`` (in 50,000-row calls). Reports
   both times, the spine/peer ratio and the peak RSS growth of each call (each runs in a
   forked child with its own connection; RSS sampled every 10 ms from ``/proc/self/statm``,
-  process-wide: it includes the driver's and SQLite's buffers).
+  process-wide: it includes the driver's and SQLite's buffers). On PostgreSQL a ``CHECKPOINT``
+  precedes each timed run, so none of them pays for writing back the WAL of the preload or
+  of the run before it.
   Also spine's hash mode (``ingest_l2`` with ``natural_key`` + ``record_hash``) on a hashed
   table preloaded with ``--hash-scheme`` hashes (default ``blake2b-128``, what a new table
   gets; ``sha256`` for a table written before it), for reference. The load average
@@ -134,6 +136,17 @@ def _analyze(conn: SpineConnection, table: str) -> None:
     elif name == "sqlite":
         conn.execute("ANALYZE")
     conn.commit()
+
+
+def _settle(conn: SpineConnection) -> None:
+    """Before a timed run on PostgreSQL: a ``CHECKPOINT``, so the WAL of the preload (or of
+    the previous run) is not written back during this one (each run starts alike)."""
+    if conn.dialect.name == "postgresql":
+        try:
+            conn.execute("CHECKPOINT")
+            conn.commit()
+        except Exception:  # no privilege: the runs share whatever the server does
+            conn.rollback()
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -443,6 +456,7 @@ def bench_peers(
             _preload(conn, _nk_table(name), half, hashed=False)
 
         log(f"{backend}: spine ingest_l2 (natural-key mode) of {rows:,} rows")
+        _settle(conn)
         spine_s, spine_n, spine_mb = _in_child(
             iso.connect,
             lambda c: (
@@ -452,6 +466,7 @@ def bench_peers(
             ),
         )
         log(f"{backend}: peer ({label}) of {rows:,} rows")
+        _settle(conn)
         peer_s, peer_n, peer_mb = _in_child(
             iso.connect, lambda c: peer(c, "bench_nk_peer", _input(rows))
         )
@@ -468,6 +483,7 @@ def bench_peers(
             log(f"{backend}: preloading {half:,} hashed rows")
             _preload(conn, _l2_table("bench_l2h"), half, hashed=True)
             log(f"{backend}: spine ingest_l2 (hash mode) of {rows:,} rows")
+            _settle(conn)
             hash_s, hash_n, hash_mb = _in_child(
                 iso.connect,
                 lambda c: ingest_l2(c, "bench_l2h", _input(rows), natural_key=NATURAL_KEY).inserted,

@@ -156,8 +156,7 @@ class L2Plan:
             return None
         try:
             columns = list(chunk[0])
-            width = len(columns)
-            if any(n != width for n in map(len, chunk)):
+            if len(set(map(len, chunk))) != 1:  # (the first row's width is in it)
                 return None
             if hc is not None and hc in columns:
                 return None
@@ -180,11 +179,11 @@ class L2Plan:
         else:
             ids = [hasher(*k) for k in map(key_of, tuples)]
         try:
-            first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
+            repeats = len(ids) - len(set(ids))
         except TypeError:  # an unhashable key value: _dedupe names the row
             return None
-        repeats = len(ids) - len(first)
-        if repeats:
+        if repeats:  # keep each key's first row, in input order
+            first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
             keep = sorted(first.values())
             tuples = [tuples[i] for i in keep]
             ids = [ids[i] for i in keep]
