@@ -117,7 +117,7 @@ class _Rehasher:
                 k: v for k, v in row.items() if k.lower() not in _SYSTEM_COLUMNS and k.lower() != hc
             }
             return (content,)
-        return tuple(row[k] for k in self.keys)
+        return tuple(row[k] if k in row else row[k.lower()] for k in self.keys)
 
     def _stored(self, row: Mapping[str, Any]) -> str:
         value = row.get(self.hc, row.get(self.hc.lower()))
