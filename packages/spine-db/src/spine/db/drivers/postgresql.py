@@ -50,6 +50,18 @@ def _tuple_row() -> Any:
     return _TUPLE_ROW[0]
 
 
+_PIPELINE: list[bool] = []
+
+
+def _pipeline_supported() -> bool:
+    """Whether this psycopg/libpq has pipeline mode (libpq 14+), asked once."""
+    if not _PIPELINE:
+        import psycopg
+
+        _PIPELINE.append(bool(psycopg.Pipeline.is_supported()))
+    return _PIPELINE[0]
+
+
 class PostgreSQLDriver(Driver):
     """Glue for psycopg 3."""
 
@@ -177,7 +189,10 @@ class PostgreSQLDriver(Driver):
     def send_statement(self, raw: Any, sql: str) -> Callable[[], int]:
         """Send ``sql`` in pipeline mode and return at once: the server runs it while the
         caller works; the returned callable syncs the pipeline (waits for the result, raises
-        its error) and gives the row count."""
+        its error) and gives the row count. With a libpq older than 14 (no pipeline mode)
+        the statement runs at once."""
+        if not _pipeline_supported():
+            return super().send_statement(raw, sql)
         pipeline = raw.pipeline()
         pipeline.__enter__()
         try:
