@@ -652,3 +652,21 @@ def test_descending_index_columns_render_on_every_dialect() -> None:
         assert "(s, p DESC, id)" in sql, (name, sql)
     with pytest.raises(ValidationError, match="not its columns"):
         Index("ix_bad", ("a",), descending=("b",))
+
+
+def test_sparse_indexes_leave_all_null_keys_out_where_the_backend_can() -> None:
+    from spine.db.tabledef import ID, Column, Index, Table
+
+    ix = Index("ix_t_key", ("k",), sparse=True)
+    t = Table("t", (Column("id", ID), Column("k", ID, nullable=True)), indexes=(ix,))
+    rendered = {
+        name: get_dialect(name).create_index_sql(t, ix, if_not_exists=False)
+        for name in DIALECT_NAMES
+    }
+    assert rendered["postgresql"] == "CREATE INDEX ix_t_key ON t (k) WHERE k IS NOT NULL"
+    assert rendered["sqlite"] == "CREATE INDEX ix_t_key ON t (k) WHERE k IS NOT NULL"
+    assert rendered["db2"] == "CREATE INDEX ix_t_key ON t (k) EXCLUDE NULL KEYS"
+    assert rendered["oracle"] == "CREATE INDEX ix_t_key ON t (k)"  # never indexes NULL keys
+    assert rendered["mysql"].endswith("ON t (k)")  # indexes them anyway
+    with pytest.raises(ValidationError, match="sparse"):
+        Index("ux_t_key", ("k",), unique=True, sparse=True)

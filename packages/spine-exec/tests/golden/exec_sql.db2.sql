@@ -28,7 +28,7 @@ END
 
 BEGIN
     DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
-    EXECUTE IMMEDIATE 'CREATE INDEX ix_exec_idempotency ON core_executions (idempotency_key)';
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_exec_idempotency ON core_executions (idempotency_key) EXCLUDE NULL KEYS';
 END
 
 BEGIN
@@ -48,7 +48,7 @@ END
 
 BEGIN
     DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END;
-    EXECUTE IMMEDIATE 'CREATE INDEX ix_exec_parent ON core_executions (parent_execution_id)';
+    EXECUTE IMMEDIATE 'CREATE INDEX ix_exec_parent ON core_executions (parent_execution_id) EXCLUDE NULL KEYS';
 END
 
 BEGIN

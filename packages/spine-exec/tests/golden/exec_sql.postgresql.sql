@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS core_executions (
     PRIMARY KEY (id)
 );
 
-CREATE INDEX IF NOT EXISTS ix_exec_idempotency ON core_executions (idempotency_key);
+CREATE INDEX IF NOT EXISTS ix_exec_idempotency ON core_executions (idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 CREATE UNIQUE INDEX IF NOT EXISTS ux_exec_idempotency_slot ON core_executions (idempotency_slot);
 
@@ -31,7 +31,7 @@ CREATE INDEX IF NOT EXISTS ix_exec_status_created ON core_executions (status, cr
 
 CREATE INDEX IF NOT EXISTS ix_exec_workflow_created ON core_executions (workflow, created_at);
 
-CREATE INDEX IF NOT EXISTS ix_exec_parent ON core_executions (parent_execution_id);
+CREATE INDEX IF NOT EXISTS ix_exec_parent ON core_executions (parent_execution_id) WHERE parent_execution_id IS NOT NULL;
 
 CREATE INDEX IF NOT EXISTS ix_exec_created ON core_executions (created_at);
 

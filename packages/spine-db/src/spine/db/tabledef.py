@@ -170,6 +170,11 @@ class Index:
     descending: tuple[str, ...] = ()
     """Columns stored in descending order (``ORDER BY priority DESC, ...`` read straight
     from the index instead of sorting)."""
+    sparse: bool = False
+    """Leave out rows whose key columns are all NULL (a partial index ``WHERE ... IS NOT
+    NULL`` on PostgreSQL and SQLite, ``EXCLUDE NULL KEYS`` on Db2; Oracle never indexes
+    all-NULL keys; MySQL indexes them anyway). For lookups by a key most rows lack: the
+    index stays small and rows without a key cost no index write. Non-unique only."""
 
     def __post_init__(self) -> None:
         validate_identifier(self.name, allow_dotted=False)
@@ -177,6 +182,11 @@ class Index:
             raise ValidationError(f"index {self.name!r} has no columns")
         for col in self.columns:
             validate_identifier(col, allow_dotted=False)
+        if self.sparse and self.unique:
+            raise ValidationError(
+                f"index {self.name!r}: a sparse index cannot be unique (conflict targets "
+                "would need its predicate)"
+            )
         stray = [c for c in self.descending if c not in self.columns]
         if stray:
             raise ValidationError(f"index {self.name!r}: descending {stray} are not its columns")

@@ -20,6 +20,11 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+from spine.db.dialects import DIALECT_NAMES, get_dialect
+from spine.db.migrations import Migration
 from spine.db.schema import (
     FLOAT,
     ID,
@@ -41,6 +46,7 @@ __all__ = [
     "CORE_EXECUTIONS",
     "CORE_EXECUTION_EVENTS",
     "CORE_RATE_LIMITS",
+    "MIGRATIONS",
     "SCHEMA",
     "TABLES",
 ]
@@ -73,11 +79,13 @@ CORE_EXECUTIONS = Table(
     ),
     primary_key=("id",),
     indexes=(
-        Index("ix_exec_idempotency", ("idempotency_key",)),
+        # sparse: most executions have no idempotency key and no parent; they cost these
+        # indexes nothing
+        Index("ix_exec_idempotency", ("idempotency_key",), sparse=True),
         Index("ux_exec_idempotency_slot", ("idempotency_slot",), unique=True),
         Index("ix_exec_status_created", ("status", "created_at")),
         Index("ix_exec_workflow_created", ("workflow", "created_at")),
-        Index("ix_exec_parent", ("parent_execution_id",)),
+        Index("ix_exec_parent", ("parent_execution_id",), sparse=True),
         Index("ix_exec_created", ("created_at",)),
     ),
     description="The execution ledger: one row per execution (ExecutionLedger).",
@@ -176,9 +184,46 @@ TABLES: tuple[Table, ...] = (
 )
 """Every table of component ``spine-exec``, in creation order."""
 
+
+def _sparse_key_indexes(dialect_name: str) -> str | None:
+    """Migration 1 where it changes something: the key indexes become sparse."""
+    d = get_dialect(dialect_name)
+    sparse = [ix for ix in CORE_EXECUTIONS.indexes if ix.sparse]
+    full = [replace(ix, sparse=False) for ix in sparse]
+    if [d.create_index_sql(CORE_EXECUTIONS, ix, if_not_exists=False) for ix in full] == [
+        d.create_index_sql(CORE_EXECUTIONS, ix, if_not_exists=False) for ix in sparse
+    ]:
+        return None  # this backend indexes them alike (MySQL, Oracle)
+    return ";\n".join(
+        [
+            *(d.drop_index_sql(CORE_EXECUTIONS.name, ix.name) for ix in sparse),
+            *(d.create_index_sql(CORE_EXECUTIONS, ix, if_not_exists=False) for ix in sparse),
+        ]
+    )
+
+
+def _unchanged(conn: Any) -> None:
+    """Migration 1 on backends whose indexes are already what it makes."""
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "sparse_key_indexes",
+        _unchanged,
+        variants={
+            name: sql for name in DIALECT_NAMES if (sql := _sparse_key_indexes(name)) is not None
+        },
+        checksum="spine-exec:1:sparse_key_indexes:unchanged",
+    ),
+)
+"""How a database created by an earlier release reaches the declared tables. Never edit an
+applied migration: add the next version."""
+
 SCHEMA = SchemaComponent(
     "spine-exec",
     tables=TABLES,
+    migrations=MIGRATIONS,
     description="execution ledger, events, dead letters, locks, shared breakers and limits",
 )
 """spine-exec's schema component (entry point ``spine.schema``: ``spine-exec``)."""

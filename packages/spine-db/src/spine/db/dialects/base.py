@@ -609,8 +609,16 @@ class Dialect:
         name = table.name if isinstance(table, Table) else table
         return (
             f"CREATE {unique}INDEX {ine}{self.quote(index.name)} "
-            f"ON {self.quote(name)} ({self._index_columns(index)})"
+            f"ON {self.quote(name)} ({self._index_columns(index)}){self._sparse_clause(index)}"
         )
+
+    def _sparse_clause(self, index: Index) -> str:
+        """What leaves all-NULL keys out of a :attr:`Index.sparse` index (a partial index
+        predicate here; ``""`` where the backend cannot, or never indexes them)."""
+        if not index.sparse:
+            return ""
+        keys = " OR ".join(f"{self.quote(c)} IS NOT NULL" for c in index.columns)
+        return f" WHERE {keys}"
 
     def _index_columns(self, index: Index) -> str:
         """The quoted key columns of ``index``, ``DESC`` where declared."""

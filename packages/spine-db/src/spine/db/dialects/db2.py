@@ -222,11 +222,17 @@ class DB2Dialect(Dialect):
 
     def _create_index_plain(self, table: Table | str, index: Index, if_not_exists: bool) -> str:
         sql = super()._create_index_plain(table, index, if_not_exists=False)
-        if index.unique and (
-            not isinstance(table, Table) or any(table.column(c).nullable for c in index.columns)
+        if index.sparse or (
+            index.unique
+            and (
+                not isinstance(table, Table) or any(table.column(c).nullable for c in index.columns)
+            )
         ):
             sql += " EXCLUDE NULL KEYS"
         return sql
+
+    def _sparse_clause(self, index: Index) -> str:
+        return ""  # EXCLUDE NULL KEYS, added by _create_index_plain
 
     def create_index_sql(self, table: Table | str, index: Index, if_not_exists: bool = True) -> str:
         plain = self._create_index_plain(table, index, if_not_exists=False)

@@ -160,6 +160,9 @@ class MySQLDialect(Dialect):
         return f"{self.quote(name)} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"
 
     # ----------------------------------------------------------------- index key lengths
+    def _sparse_clause(self, index: Index) -> str:
+        return ""  # no partial indexes: all-NULL keys are indexed
+
     def drop_index_sql(self, table: str, name: str) -> str:
         super().drop_index_sql(table, name)
         return f"DROP INDEX {self.quote(name)} ON {self.quote(table)}"

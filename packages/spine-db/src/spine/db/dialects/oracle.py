@@ -174,6 +174,9 @@ class OracleDialect(Dialect):
         plain = self._create_table_plain(table, if_not_exists=False)
         return plsql_ignoring(plain, [-955]) if if_not_exists else plain
 
+    def _sparse_clause(self, index: Index) -> str:
+        return ""  # B-tree indexes never hold all-NULL keys
+
     def create_index_sql(self, table: Table | str, index: Index, if_not_exists: bool = True) -> str:
         plain = self._create_index_plain(table, index, if_not_exists=False)
         return plsql_ignoring(plain, [-955, -1408]) if if_not_exists else plain
