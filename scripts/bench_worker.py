@@ -80,6 +80,7 @@ def _spine_worker(
     latency: SynchronizedArray[float],
     concurrency: int,
     batch_size: int,
+    connections: int,
 ) -> None:
     global _LATENCY
     _LATENCY = latency
@@ -95,6 +96,7 @@ def _spine_worker(
         registry,
         concurrency=concurrency,
         batch_size=batch_size,
+        connections=connections,
         poll_interval=0.5,
     )
 
@@ -115,7 +117,7 @@ def _spine_worker(
 class SpineBench:
     """spine's side: an isolated schema with the queue, ledger and dead-letter tables."""
 
-    def __init__(self, concurrency: int, batch_size: int) -> None:
+    def __init__(self, concurrency: int, batch_size: int, connections: int = 1) -> None:
         from spine.db.schema import install_schema
         from spine.db.testing import IsolatedDatabase
 
@@ -126,6 +128,7 @@ class SpineBench:
         self.schema = self.space.schema
         self.concurrency = concurrency
         self.batch_size = batch_size
+        self.connections = connections
 
     def close(self) -> None:
         self.space.cleanup()
@@ -173,6 +176,7 @@ class SpineBench:
                     latency,
                     self.concurrency,
                     self.batch_size,
+                    self.connections,
                 ),
             )
             for i in range(procs)
@@ -438,6 +442,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument(
+        "--connections", type=int, default=1, help="spine's WorkerLoop(connections=) per process"
+    )
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument(
         "--peer-venv", type=Path, default=Path(tempfile.gettempdir()) / "spine-bench-pgqueuer"
@@ -445,7 +452,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    bench = SpineBench(args.concurrency, args.batch_size)
+    bench = SpineBench(args.concurrency, args.batch_size, args.connections)
     try:
         spine = {
             "enqueue_batch": _repeat(lambda: bench.enqueue_batch(args.jobs), args.repeat),

@@ -387,6 +387,51 @@ def test_a_repeated_database_error_stops_the_worker_after_max_failures(
     assert worker.metrics.db_errors == 4  # the first error and max_failures more
 
 
+def test_one_worker_process_with_several_connections_runs_every_job_once(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    """``connections=3``: three claim loops, each with its own session and lease owner,
+    share the process's concurrency; every job runs once with its full history and the
+    metrics add up."""
+    conn = worker_space.connect()
+    jobs = 600
+    SqlWorkQueue(conn).enqueue_many(NewWork("noop", {"n": n}) for n in range(jobs))
+    worker = _worker(worker_space, registry, concurrency=6, batch_size=20, connections=3)
+    metrics = worker.run(idle_exit=0.3)
+    assert (metrics.claimed, metrics.completed, metrics.failed) == (jobs, jobs, 0)
+    assert SqlWorkQueue(conn).counts()[S.COMPLETED] == jobs
+    assert _event_counts(conn) == {"created": jobs, "started": jobs, "completed": jobs}
+    owners = _rows(conn, "SELECT lease_owner, COUNT(*) FROM core_work_items GROUP BY lease_owner")
+    assert len(owners) == 3
+    assert all(name.startswith(worker.worker_id) for name in owners)
+
+
+def test_an_error_of_one_connection_loop_stops_them_all_and_is_raised(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    from spine.types import DatabaseError
+
+    conn = worker_space.connect()
+    conn.execute(conn.dialect.drop_table_sql("core_work_items"))
+    conn.commit()
+    worker = _worker(worker_space, registry, max_failures=2, max_backoff=0.05, connections=2)
+    started = time.monotonic()
+    with pytest.raises(DatabaseError):
+        worker.run(idle_exit=5)
+    assert time.monotonic() - started < 5
+
+
+def test_bad_connection_counts_are_refused(
+    worker_space: IsolatedDatabase, registry: HandlerRegistry
+) -> None:
+    from spine.types import ValidationError
+
+    with pytest.raises(ValidationError, match="connections"):
+        _worker(worker_space, registry, concurrency=2, connections=3)
+    with pytest.raises(ValidationError, match="connections"):
+        _worker(worker_space, registry, connections=0)
+
+
 def test_the_sql_worker_drains_lanes_by_priority(
     worker_space: IsolatedDatabase, registry: HandlerRegistry
 ) -> None:

@@ -198,6 +198,12 @@ class WorkerLoop:
         max_failures: Database errors in a row, other than a lost connection, after which
             :meth:`run` stops and raises the last one (a missing table, a permission
             denied: retrying cannot help). Lost connections are retried without limit.
+        connections: Database sessions this worker process drives at once (default 1).
+            With more, :meth:`run` runs that many claim loops on threads, each with its own
+            connection, lease owner (``worker_id/1``, ...) and share of ``concurrency``:
+            while one waits for the database another prepares its batch, so one process
+            keeps the database busy (short jobs). Metrics and :meth:`stop` cover them all;
+            only the first listens for notifications.
 
     Raises:
         ValidationError: a bad concurrency, batch size, lease, interval or lane list.
@@ -222,17 +228,28 @@ class WorkerLoop:
         max_backoff: float = 5.0,
         flush_interval: float = 0.005,
         max_failures: int = 10,
+        connections: int = 1,
         sessions: SessionFactory | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         if not isinstance(registry, HandlerRegistry):
             raise ValidationError(f"registry must be a HandlerRegistry, got {registry!r}")
         self.registry = registry
+        self.connections = _positive_int("connections", connections, 64)
         self.concurrency = _positive_int("concurrency", concurrency, 1024)
+        if self.connections > self.concurrency:
+            raise ValidationError(
+                f"connections ({connections}) cannot exceed concurrency ({concurrency}): "
+                "each connection's loop needs a handler thread"
+            )
+        if self.connections > 1 and (sessions is not None or conn_factory is None):
+            raise ValidationError("connections > 1 needs a conn_factory (SQL stores)")
+        share = self.concurrency // self.connections
+        own_concurrency = self.concurrency - share * (self.connections - 1)
         self.batch_size = _positive_int(
             "batch_size", batch_size if batch_size is not None else self.concurrency, 10_000
         )
-        self._capacity = max(self.concurrency, self.batch_size)
+        self._capacity = max(own_concurrency, self.batch_size)
         self.lanes = check_lanes(lanes)
         self.lease_seconds = check_lease(lease_seconds)
         self.poll_interval = check_timeout(poll_interval, "poll_interval")
@@ -258,6 +275,29 @@ class WorkerLoop:
         self._stop = threading.Event()
         self._metrics = WorkerMetrics()
         self._lock = threading.Lock()
+        self._pool_size = own_concurrency
+        self._siblings = [
+            WorkerLoop(
+                conn_factory,
+                registry,
+                concurrency=share,
+                lanes=lanes,
+                batch_size=self.batch_size,
+                lease_seconds=lease_seconds,
+                poll_interval=poll_interval,
+                reclaim=reclaim,
+                retry=retry,
+                ledger_factory=ledger_factory,
+                dlq_factory=dlq_factory,
+                listen=False,
+                worker_id=f"{self.worker_id}/{i}",
+                max_backoff=max_backoff,
+                flush_interval=flush_interval,
+                max_failures=max_failures,
+                clock=clock,
+            )
+            for i in range(1, self.connections)
+        ]
 
     @classmethod
     def in_memory(
@@ -278,13 +318,22 @@ class WorkerLoop:
     # -- public ------------------------------------------------------------------------
     @property
     def metrics(self) -> WorkerMetrics:
-        """A snapshot of what this worker did so far."""
+        """A snapshot of what this worker did so far (all its connections' loops)."""
         with self._lock:
-            return WorkerMetrics(**asdict(self._metrics))
+            total = asdict(self._metrics)
+        for sibling in self._siblings:
+            for key, value in asdict(sibling.metrics).items():
+                if key.endswith("lag_seconds"):
+                    total[key] = max(total[key], value)
+                else:
+                    total[key] += value
+        return WorkerMetrics(**total)
 
     def stop(self) -> None:
         """Ask the loop to stop: no new claims; in-flight work finishes and is recorded."""
         self._stop.set()
+        for sibling in self._siblings:
+            sibling.stop()
 
     @property
     def stopping(self) -> bool:
@@ -310,7 +359,46 @@ class WorkerLoop:
         """
         self._stop.clear()
         with self._signals(handle_signals):
-            return self._loop(idle_exit, max_jobs)
+            if not self._siblings:
+                return self._loop(idle_exit, max_jobs)
+            return self._run_all(idle_exit, max_jobs)
+
+    def _run_all(self, idle_exit: float | None, max_jobs: int | None) -> WorkerMetrics:
+        """This loop on the calling thread, each sibling's on its own thread; the first
+        error of any stops them all and is raised once every loop has returned."""
+        errors: list[BaseException] = []
+        shares: list[int | None] = [None] * self.connections
+        if max_jobs is not None:
+            each = max_jobs // self.connections
+            shares = [max_jobs - each * (self.connections - 1), *[each] * (self.connections - 1)]
+
+        def sibling_run(loop: WorkerLoop, jobs: int | None) -> None:
+            try:
+                loop.run(idle_exit=idle_exit, max_jobs=jobs, handle_signals=False)
+            except BaseException as exc:  # surfaced by the calling thread
+                errors.append(exc)
+                self.stop()
+
+        threads = [
+            threading.Thread(
+                target=sibling_run, args=(loop, jobs), name=f"spine-worker-{i}", daemon=True
+            )
+            for i, (loop, jobs) in enumerate(zip(self._siblings, shares[1:], strict=True), 1)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            if shares[0] != 0:
+                self._loop(idle_exit, shares[0])
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            for thread in threads:
+                thread.join()
+        if errors:
+            raise errors[0]
+        return self.metrics
 
     # -- the loop ------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -345,7 +433,7 @@ class WorkerLoop:
         queue_empty_until = 0.0  # after an empty claim: poll again then (or on a notification)
         claims = 0
         flush_at = max(1, self.batch_size // 2)
-        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="spine-worker")
+        pool = ThreadPoolExecutor(self._pool_size, thread_name_prefix="spine-worker")
 
         def start(items: list[WorkItem]) -> None:
             for item in items:
@@ -388,7 +476,7 @@ class WorkerLoop:
                 claim = (
                     claim_more
                     and free > 0
-                    and (free >= flush_at or pending < self.concurrency)
+                    and (free >= flush_at or pending < self._pool_size)
                     and (now >= queue_empty_until or (session is not None and session.notified()))
                 )
                 claimed: list[WorkItem] = []

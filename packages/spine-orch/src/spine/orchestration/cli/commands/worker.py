@@ -107,6 +107,16 @@ def worker(
     max_jobs: Annotated[
         int | None, typer.Option("--max-jobs", min=1, help="Stop after claiming this many.")
     ] = None,
+    connections: Annotated[
+        int,
+        typer.Option(
+            "--connections",
+            min=1,
+            max=64,
+            help="Database sessions driven at once (more keeps the database busy with short "
+            "jobs; at most --concurrency).",
+        ),
+    ] = 1,
     imports: ImportOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -124,11 +134,17 @@ def worker(
             conn, _info = create_connection(url)
             return conn
 
-        loop = WorkerLoop(connect, operations.registry, concurrency=concurrency, lanes=chosen)
+        loop = WorkerLoop(
+            connect,
+            operations.registry,
+            concurrency=concurrency,
+            lanes=chosen,
+            connections=connections,
+        )
         if not as_json:
             err_console.print(
                 f"spine worker {loop.worker_id}: {mask_url(url)}, concurrency {concurrency}, "
-                f"lanes {', '.join(chosen) if chosen else 'all'}",
+                f"connections {connections}, lanes {', '.join(chosen) if chosen else 'all'}",
                 markup=False,
             )
         try:
