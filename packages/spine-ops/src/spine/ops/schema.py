@@ -42,8 +42,6 @@ from spine.db.schema import (
     TEXT,
     TS,
     Column,
-    ColumnType,
-    DefaultValue,
     Index,
     SchemaComponent,
     Table,
@@ -66,15 +64,11 @@ __all__ = [
 ]
 
 
-def _c(name: str, ctype: ColumnType, null: bool = False, default: DefaultValue = None) -> Column:
-    return Column(name, ctype, nullable=null, default=default)
-
-
 def _partition(null: bool = False, key_len: int = MAX_PARTITION_KEY_LENGTH) -> tuple[Column, ...]:
     return (
-        _c("domain", STR(100)),
-        _c("partition_key", STR(key_len), null),
-        _c("partition_hash", STR(64), null),
+        Column("domain", STR(100)),
+        Column("partition_key", STR(key_len), null),
+        Column("partition_hash", STR(64), null),
     )
 
 
@@ -84,13 +78,13 @@ CORE_MANIFEST = Table(
     "core_manifest",
     columns=(
         *_partition(),
-        _c("stage", STR(100)),
-        _c("stage_rank", INT),
-        _c("row_count", BIGINT, True),
-        _c("metrics_json", JSON, True),
-        _c("execution_id", ID, True),
-        _c("batch_id", ID, True),
-        _c("updated_at", TS),
+        Column("stage", STR(100)),
+        Column("stage_rank", INT),
+        Column("row_count", BIGINT, True),
+        Column("metrics_json", JSON, True),
+        Column("execution_id", ID, True),
+        Column("batch_id", ID, True),
+        Column("updated_at", TS),
     ),
     primary_key=("domain", "partition_hash", "stage"),
     indexes=(Index("ix_manifest_domain_stage", ("domain", "stage")),),
@@ -100,17 +94,17 @@ CORE_MANIFEST = Table(
 CORE_REJECTS = Table(
     "core_rejects",
     columns=(
-        _c("id", ID),
+        Column("id", ID),
         *_partition(),
-        _c("stage", STR(100)),
-        _c("reason_code", STR(100)),
-        _c("reason_detail", TEXT, True),
-        _c("raw_json", JSON, True),
-        _c("source_locator", STR(1000), True),
-        _c("line_number", BIGINT, True),
-        _c("execution_id", ID, True),
-        _c("batch_id", ID, True),
-        _c("created_at", TS),
+        Column("stage", STR(100)),
+        Column("reason_code", STR(100)),
+        Column("reason_detail", TEXT, True),
+        Column("raw_json", JSON, True),
+        Column("source_locator", STR(1000), True),
+        Column("line_number", BIGINT, True),
+        Column("execution_id", ID, True),
+        Column("batch_id", ID, True),
+        Column("created_at", TS),
     ),
     primary_key=("id",),
     indexes=(
@@ -124,18 +118,18 @@ CORE_REJECTS = Table(
 CORE_QUALITY = Table(
     "core_quality",
     columns=(
-        _c("id", ID),
+        Column("id", ID),
         *_partition(),
-        _c("check_name", STR(200)),
-        _c("category", STR(50)),
-        _c("status", STR(10)),
-        _c("message", TEXT, True),
-        _c("actual_json", JSON, True),
-        _c("expected_json", JSON, True),
-        _c("details_json", JSON, True),
-        _c("execution_id", ID, True),
-        _c("batch_id", ID, True),
-        _c("created_at", TS),
+        Column("check_name", STR(200)),
+        Column("category", STR(50)),
+        Column("status", STR(10)),
+        Column("message", TEXT, True),
+        Column("actual_json", JSON, True),
+        Column("expected_json", JSON, True),
+        Column("details_json", JSON, True),
+        Column("execution_id", ID, True),
+        Column("batch_id", ID, True),
+        Column("created_at", TS),
     ),
     primary_key=("id",),
     indexes=(
@@ -149,19 +143,19 @@ CORE_QUALITY = Table(
 CORE_ANOMALIES = Table(
     "core_anomalies",
     columns=(
-        _c("id", ID),
+        Column("id", ID),
         *_partition(null=True),
-        _c("stage", STR(100), True),
-        _c("workflow", STR(200), True),
-        _c("severity", STR(20)),
-        _c("category", STR(50)),
-        _c("message", TEXT),
-        _c("details_json", JSON, True),
-        _c("execution_id", ID, True),
-        _c("batch_id", ID, True),
-        _c("created_at", TS),
-        _c("resolved_at", TS, True),
-        _c("resolution_note", TEXT, True),
+        Column("stage", STR(100), True),
+        Column("workflow", STR(200), True),
+        Column("severity", STR(20)),
+        Column("category", STR(50)),
+        Column("message", TEXT),
+        Column("details_json", JSON, True),
+        Column("execution_id", ID, True),
+        Column("batch_id", ID, True),
+        Column("created_at", TS),
+        Column("resolved_at", TS, True),
+        Column("resolution_note", TEXT, True),
     ),
     primary_key=("id",),
     indexes=(
@@ -175,12 +169,12 @@ CORE_ANOMALIES = Table(
 CORE_WATERMARKS = Table(
     "core_watermarks",
     columns=(
-        _c("domain", STR(100)),
-        _c("source", STR(200)),
-        _c("partition_key", STR(255)),
-        _c("high_water", STR(500)),
-        _c("metadata_json", JSON, True),
-        _c("updated_at", TS),
+        Column("domain", STR(100)),
+        Column("source", STR(200)),
+        Column("partition_key", STR(255)),
+        Column("high_water", STR(500)),
+        Column("metadata_json", JSON, True),
+        Column("updated_at", TS),
     ),
     primary_key=("domain", "source", "partition_key"),
     description="High-water marks for incremental processing (WatermarkStore).",
@@ -189,17 +183,17 @@ CORE_WATERMARKS = Table(
 CORE_BACKFILL_PLANS = Table(
     "core_backfill_plans",
     columns=(
-        _c("plan_id", ID),
-        _c("domain", STR(100)),
-        _c("source", STR(200)),
-        _c("status", STR(20)),
-        _c("reason", TEXT, True),
-        _c("partition_count", INT),
-        _c("metadata_json", JSON, True),
-        _c("created_at", TS),
-        _c("started_at", TS, True),
-        _c("completed_at", TS, True),
-        _c("updated_at", TS),
+        Column("plan_id", ID),
+        Column("domain", STR(100)),
+        Column("source", STR(200)),
+        Column("status", STR(20)),
+        Column("reason", TEXT, True),
+        Column("partition_count", INT),
+        Column("metadata_json", JSON, True),
+        Column("created_at", TS),
+        Column("started_at", TS, True),
+        Column("completed_at", TS, True),
+        Column("updated_at", TS),
     ),
     primary_key=("plan_id",),
     indexes=(Index("ix_backfill_plans_dom_status", ("domain", "status")),),
@@ -207,21 +201,21 @@ CORE_BACKFILL_PLANS = Table(
 )
 
 _BACKFILL_LEASE_COLUMNS = (
-    _c("claimed_by", STR(200), True),
-    _c("lease_expires_at", TS, True),
-    _c("attempts", INT, default=0),
+    Column("claimed_by", STR(200), True),
+    Column("lease_expires_at", TS, True),
+    Column("attempts", INT, default=0),
 )
 """Who holds a claimed partition, until when, and how many claims it has had (migration 2)."""
 
 CORE_BACKFILL_PARTITIONS = Table(
     "core_backfill_partitions",
     columns=(
-        _c("plan_id", ID),
-        _c("partition_key", STR(500)),
-        _c("position", INT),
-        _c("status", STR(20)),
-        _c("error", TEXT, True),
-        _c("updated_at", TS),
+        Column("plan_id", ID),
+        Column("partition_key", STR(500)),
+        Column("position", INT),
+        Column("status", STR(20)),
+        Column("error", TEXT, True),
+        Column("updated_at", TS),
         *_BACKFILL_LEASE_COLUMNS,
     ),
     primary_key=("plan_id", "partition_key"),
@@ -235,12 +229,12 @@ def _asset_table(name: str, index_name: str, description: str) -> Table:
     return Table(
         name,
         columns=(
-            _c("id", ID),
-            _c("asset_key", STR(500)),
-            _c("asset_partition", STR(500), True),
-            _c("execution_id", ID, True),
-            _c("metadata_json", JSON, True),
-            _c("created_at", TS),
+            Column("id", ID),
+            Column("asset_key", STR(500)),
+            Column("asset_partition", STR(500), True),
+            Column("execution_id", ID, True),
+            Column("metadata_json", JSON, True),
+            Column("created_at", TS),
         ),
         primary_key=("id",),
         indexes=(Index(index_name, ("asset_key", "asset_partition", "created_at")),),
@@ -258,10 +252,10 @@ CORE_ASSET_OBSERVATIONS = _asset_table(
 CORE_RESTATEMENT_LOCKS = Table(
     "core_restatement_locks",
     columns=(
-        _c("table_name", STR(200)),
-        _c("key_hash", STR(64)),
-        _c("partition_key", STR(MAX_PARTITION_KEY_LENGTH)),
-        _c("locked_at", TS),
+        Column("table_name", STR(200)),
+        Column("key_hash", STR(64)),
+        Column("partition_key", STR(MAX_PARTITION_KEY_LENGTH)),
+        Column("locked_at", TS),
     ),
     primary_key=("table_name", "key_hash"),
     description="One row per restated logical key; restate() claims it with an upsert so "
