@@ -402,8 +402,9 @@ def test_one_worker_process_with_several_connections_runs_every_job_once(
     assert SqlWorkQueue(conn).counts()[S.COMPLETED] == jobs
     assert _event_counts(conn) == {"created": jobs, "started": jobs, "completed": jobs}
     owners = _rows(conn, "SELECT lease_owner, COUNT(*) FROM core_work_items GROUP BY lease_owner")
-    assert len(owners) == 3
-    assert all(name.startswith(worker.worker_id) for name in owners)
+    # every claim under one of the three loops' owners (how the load spreads is the
+    # scheduler's business: on SQLite one loop may take every batch)
+    assert set(owners) <= {worker.worker_id, f"{worker.worker_id}/1", f"{worker.worker_id}/2"}
 
 
 def test_an_error_of_one_connection_loop_stops_them_all_and_is_raised(
