@@ -52,12 +52,12 @@ __all__ = [
 ]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a server before raising ``DatabaseConnectionError``."""
 
 UPDATE_ROWS_CHUNK = 200
 """Rows per set-based statement of :meth:`SpineConnection.update_rows`."""
 UPDATE_ROWS_COLUMNAR_CHUNK = 5_000
 """Rows per statement where the dialect binds one array per column."""
-"""Seconds to wait for a server before raising ``DatabaseConnectionError``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +405,12 @@ class SpineConnection:
                     f"update_rows: a row has {len(row)} values, expected {width} "
                     f"({len(set_columns)} SET + {len(where_columns)} WHERE)"
                 )
-        if d.update_rows_sql(table, set_columns, where_columns, 1) is None:
+        columnar = d.update_rows_columnar
+        if columnar:
+            chunk_size = max(chunk_size, UPDATE_ROWS_COLUMNAR_CHUNK)
+        full = min(len(rows), chunk_size)  # every chunk's size but perhaps the last one's
+        full_sql = d.update_rows_sql(table, set_columns, where_columns, full)
+        if full_sql is None:
             cur = self.executemany(d.update_row_sql(table.name, set_columns, where_columns), rows)
             try:
                 return max(cur.rowcount, 0)
@@ -413,13 +418,14 @@ class SpineConnection:
                 cur.close()
         matched = 0
         idle = not self.has_pending_writes
-        columnar = d.update_rows_columnar
-        if columnar:
-            chunk_size = max(chunk_size, UPDATE_ROWS_COLUMNAR_CHUNK)
         try:
             for start in range(0, len(rows), chunk_size):
                 chunk = rows[start : start + chunk_size]
-                sql = d.update_rows_sql(table, set_columns, where_columns, len(chunk))
+                sql = (  # a columnar statement fits any size
+                    full_sql
+                    if columnar or len(chunk) == full
+                    else d.update_rows_sql(table, set_columns, where_columns, len(chunk))
+                )
                 assert sql is not None
                 if columnar:
                     params: list[Any] = [list(column) for column in zip(*chunk, strict=True)]

@@ -212,7 +212,10 @@ class PostgreSQLDriver(Driver):
         return finish
 
     def run_batch(self, raw: Any, statements: Sequence[tuple[str, Any]]) -> list[int]:
-        """Send every statement in pipeline mode, then sync once: one round trip."""
+        """Send every statement in pipeline mode, then sync once: one round trip (one by
+        one with a libpq older than 14)."""
+        if not _pipeline_supported():
+            return super().run_batch(raw, statements)
         cursors = []
         try:
             with raw.pipeline():

@@ -437,11 +437,12 @@ class SqlWorkQueue:
         d = self.conn.dialect
         now = self._clock()
         expires = now + timedelta(seconds=lease)
-        params = (_S.PENDING.value, d.encode_timestamp(now), *lane_list)
+        at = d.encode_timestamp(now)
+        params = (_S.PENDING.value, at, *lane_list)
         where = self.sql.claim_where(len(lane_list))
         in_one = self.sql.claim_returning(limit, len(lane_list))
         if in_one is not None:
-            head = (_S.RUNNING.value, owner, d.encode_timestamp(expires), *params[1:2] * 2)
+            head = (_S.RUNNING.value, owner, d.encode_timestamp(expires), at, at)
             with self._claiming() as c:
                 items = [self._item(row) for row in c.execute(in_one, (*head, *params)).fetchall()]
             items.sort(key=_claim_order)
@@ -459,8 +460,8 @@ class SqlWorkQueue:
                     _S.RUNNING.value,
                     owner,
                     d.encode_timestamp(expires),
-                    d.encode_timestamp(now),
-                    d.encode_timestamp(now),
+                    at,
+                    at,
                     *ids,
                 ),
             )
@@ -516,8 +517,10 @@ class SqlWorkQueue:
         if not ids:
             return []
         now = self.conn.dialect.encode_timestamp(self._clock())
-        if not self._savepoints and self.conn.in_transaction_block:
-            return self._complete_held(owner, ids, now)  # no savepoint to undo a fast path
+        if self.conn.dialect.supports_returning or (
+            not self._savepoints and self.conn.in_transaction_block
+        ):  # exact in one statement, or no savepoint to undo the optimistic path below
+            return self._complete_held(owner, ids, now)
         try:
             with self._write() as c:  # the usual case: every item is still held
                 cur = c.execute(
