@@ -4,29 +4,12 @@ has them, one call per execution otherwise."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
 
-from spine.execution.ledger import Ledger
+from spine.execution.ledger import Ledger, StatusChange
 from spine.execution.models import Execution
-from spine.types.enums import ExecutionStatus
 
-__all__ = ["Change", "create_all", "create_and_update", "update_all"]
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One status change to record (the arguments of ``Ledger.update_status``)."""
-
-    execution_id: str
-    status: ExecutionStatus
-    result: Any = None
-    error: str | None = None
-    error_type: str | None = None
-    data: Mapping[str, Any] | None = None
-    at: datetime | None = None
+__all__ = ["create_all", "create_and_update", "update_all"]
 
 
 def create_all(ledger: Ledger, executions: Sequence[Execution]) -> None:
@@ -41,25 +24,14 @@ def create_all(ledger: Ledger, executions: Sequence[Execution]) -> None:
         ledger.create_execution(execution)
 
 
-def update_all(ledger: Ledger, changes: Sequence[Change]) -> None:
+def update_all(ledger: Ledger, changes: Sequence[StatusChange]) -> None:
     """Apply ``changes`` in order, each with its event."""
     if not changes:
         return
     batch = getattr(ledger, "update_statuses", None)
     if batch is not None:
-        from spine.execution import ledger as ledger_module
-
-        status_change = getattr(ledger_module, "StatusChange", None)
-        if status_change is not None:
-            batch(
-                [
-                    status_change(
-                        c.execution_id, c.status, c.result, c.error, c.error_type, c.data, c.at
-                    )
-                    for c in changes
-                ]
-            )
-            return
+        batch(list(changes))
+        return
     for c in changes:
         ledger.update_status(
             c.execution_id,
@@ -73,7 +45,7 @@ def update_all(ledger: Ledger, changes: Sequence[Change]) -> None:
 
 
 def create_and_update(
-    ledger: Ledger, executions: Sequence[Execution], changes: Sequence[Change]
+    ledger: Ledger, executions: Sequence[Execution], changes: Sequence[StatusChange]
 ) -> None:
     """Create ``executions`` and apply ``changes`` to them: in one write where the ledger
     can (rows stored in their final state), else :func:`create_all` then
@@ -83,12 +55,4 @@ def create_and_update(
         create_all(ledger, executions)
         update_all(ledger, changes)
         return
-    from spine.execution.ledger import StatusChange
-
-    batch(
-        list(executions),
-        [
-            StatusChange(c.execution_id, c.status, c.result, c.error, c.error_type, c.data, c.at)
-            for c in changes
-        ],
-    )
+    batch(list(executions), list(changes))

@@ -74,7 +74,7 @@ from spine.execution.errors import (
     InvalidTransitionError,
     UnserializableParamsError,
 )
-from spine.execution.ledger import Ledger
+from spine.execution.ledger import Ledger, StatusChange
 from spine.execution.models import Execution
 from spine.execution.outcome import (
     Outcome,
@@ -83,7 +83,7 @@ from spine.execution.outcome import (
     failure_status,
     run_handler,
 )
-from spine.execution.queue._ledger_io import Change, create_and_update, update_all
+from spine.execution.queue._ledger_io import create_and_update, update_all
 from spine.execution.queue._rate_gate import Deferred, RateGate
 from spine.execution.queue._session import (
     SessionFactory,
@@ -618,7 +618,7 @@ class WorkerLoop:
             if item.first_claim
         ]
         changes = [
-            Change(
+            StatusChange(
                 item.id,
                 _ES.RUNNING,
                 data={"worker": self.worker_id, "attempt": item.attempts, "lane": item.lane},
@@ -641,7 +641,7 @@ class WorkerLoop:
             self._record_one_by_one(session, fresh, changes)
 
     def _record_one_by_one(
-        self, session: WorkerSession, fresh: list[Execution], changes: list[Change]
+        self, session: WorkerSession, fresh: list[Execution], changes: list[StatusChange]
     ) -> None:
         """The batch was refused (an execution that exists already, say): record what can
         be recorded, one execution at a time."""
@@ -678,7 +678,7 @@ class WorkerLoop:
         now = self._clock()
         ok = [(item, outcome) for item, outcome in finished if outcome.error is None]
         failed = [(item, outcome) for item, outcome in finished if outcome.error is not None]
-        changes: list[Change] = []
+        changes: list[StatusChange] = []
         retries: list[tuple[str, dict[str, Any]]] = []
         deferrals: list[tuple[str, dict[str, Any]]] = []
         dead: list[tuple[WorkItem, BaseException]] = []
@@ -692,7 +692,7 @@ class WorkerLoop:
                         continue
                     counts["completed"] += 1
                     changes.append(
-                        Change(
+                        StatusChange(
                             item.id,
                             _ES.COMPLETED,
                             result=outcome.result,
@@ -709,7 +709,7 @@ class WorkerLoop:
                         counts["lost"] += 1
                         continue
                     counts["deferred"] += 1
-                    changes.append(Change(item.id, _ES.QUEUED, data=note))
+                    changes.append(StatusChange(item.id, _ES.QUEUED, data=note))
                     deferrals.append((item.id, note))
                     continue
                 message = f"{type(error).__name__}: {error_message(error)}"
@@ -727,7 +727,7 @@ class WorkerLoop:
                         "reason": decision.reason,
                     }
                     changes.append(
-                        Change(
+                        StatusChange(
                             item.id,
                             _ES.QUEUED,
                             error=error_message(error),
@@ -742,7 +742,7 @@ class WorkerLoop:
                     continue
                 counts["failed"] += 1
                 changes.append(
-                    Change(
+                    StatusChange(
                         item.id,
                         failure_status(error),
                         error=error_message(error),
@@ -794,7 +794,7 @@ class WorkerLoop:
             "attempts": item.attempts - 1,
         }
 
-    def _record_changes(self, session: WorkerSession, changes: list[Change]) -> None:
+    def _record_changes(self, session: WorkerSession, changes: list[StatusChange]) -> None:
         try:
             update_all(session.ledger, changes)
         except (InvalidTransitionError, ExecutionNotFoundError):
